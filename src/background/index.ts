@@ -1,0 +1,29 @@
+import { extensionVersion } from '../ext/browser.ts';
+import { listen } from '../ext/messaging.ts';
+import { Router, UnauthorizedError } from '../core/rpc/index.ts';
+import { createOffscreenHost } from './offscreen-host.ts';
+
+/**
+ * The service worker (Chromium) or persistent background page (Firefox): wires core logic to the
+ * browser. Handlers stay thin; the rules live in src/core.
+ */
+const version = extensionVersion();
+const offscreen = createOffscreenHost();
+
+const router = new Router('background', {
+  lotus_ping: (params, caller) => ({
+    pong: true,
+    echo: params?.echo,
+    answeredBy: 'background',
+    origin: caller.origin,
+    version,
+  }),
+  petal_offscreenStatus: async (_params, caller) => {
+    if (caller.kind !== 'extension')
+      throw new UnauthorizedError('Only extension pages may query the network host');
+    await offscreen.ensure();
+    return offscreen.client.request('petal_offscreenPing', {});
+  },
+});
+
+listen(router);

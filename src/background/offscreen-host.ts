@@ -1,0 +1,66 @@
+import { extensionVersion, offscreenApi } from '../ext/browser.ts';
+import { runtimeClient } from '../ext/messaging.ts';
+import { type RequestEnvelope, RpcClient } from '../core/rpc/index.ts';
+import { createOffscreenRouter } from '../offscreen/router.ts';
+
+const OFFSCREEN_PATH = 'offscreen/index.html';
+
+/**
+ * Gives the background a client for the P2P host. Chromium: the offscreen document, created on
+ * demand (reason WEB_RTC) and reused. Firefox: no offscreen API, so the host's router runs right
+ * here in the persistent background page and is called in-process.
+ */
+export function createOffscreenHost(): { ensure(): Promise<void>; client: RpcClient } {
+  const api = offscreenApi();
+  if (!api) {
+    const router = createOffscreenRouter(extensionVersion());
+    const origin = new URL(chrome.runtime?.getURL?.('/') ?? location.href).origin;
+    const client = new RpcClient((envelope: RequestEnvelope) =>
+      router.handle(envelope, { kind: 'extension', origin }),
+    );
+    return { ensure: async () => {}, client };
+  }
+  let creating: Promise<void> | undefined;
+  const ensure = async () => {
+    const url = chrome.runtime.getURL(OFFSCREEN_PATH);
+    const existing = await chrome.runtime.getContexts({
+      contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
+      documentUrls: [url],
+    });
+    if (existing.length > 0) return;
+    // Two callers racing would both try to create it; the second createDocument would throw.
+    creating ??= api
+      .createDocument({
+        url: OFFSCREEN_PATH,
+        reasons: [api.Reason.WEB_RTC],
+        justification: 'Hosts the peer-to-peer node that connects co-signers over WebRTC',
+      })
+      .finally(() => {
+        creating = undefined;
+      });
+    await creating;
+  };
+  const client = runtimeClient({ timeoutMs: 10_000 });
+  const ensureReady = async () => {
+    await ensure();
+    // A fresh document has not run its module script yet; until it listens, Chromium reports
+    // "Receiving end does not exist". Wait for its first answer, bounded.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.request('petal_offscreenPing', {}, { timeoutMs: 2_000 });
+        return;
+      } catch (err) {
+        if (attempt >= READY_ATTEMPTS || !isNoReceiver(err)) throw err;
+        await new Promise((done) => setTimeout(done, READY_DELAY_MS));
+      }
+    }
+  };
+  return { ensure: ensureReady, client };
+}
+
+const READY_ATTEMPTS = 50;
+const READY_DELAY_MS = 40;
+
+function isNoReceiver(err: unknown): boolean {
+  return err instanceof Error && /Receiving end does not exist/i.test(err.message);
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './envelope.ts';
+export * from './methods.ts';
+export * from './router.ts';
+export * from './client.ts';

@@ -1,0 +1,84 @@
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrowserContext, type ConsoleMessage, type Worker, chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.PETAL_CHROMIUM ?? '/usr/lib/chromium/chromium';
+export const EXTENSION_DIR = resolve(import.meta.dirname, '../../extension');
+export const RESULTS_DIR = resolve(import.meta.dirname, '../../test-results');
+
+/** Flags for Debian Chromium on a closed network (see DEVELOPERS.md). */
+export function chromiumArgs(extensionDir: string): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--disable-extensions-except=${extensionDir}`,
+    `--load-extension=${extensionDir}`,
+  ];
+}
+
+export interface LaunchedExtension {
+  context: BrowserContext;
+  serviceWorker: Worker;
+  extensionId: string;
+  /** Console errors the service worker printed since launch. */
+  workerErrors: string[];
+  close(): Promise<void>;
+}
+
+/** One Chromium with the built extension, in a fresh profile that is deleted on close. */
+export async function launchExtension(extensionDir = EXTENSION_DIR): Promise<LaunchedExtension> {
+  const profile = await mkdtemp(join(tmpdir(), 'petal-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs(extensionDir),
+  });
+  const workerErrors: string[] = [];
+  const watch = (worker: Worker) =>
+    worker.on('console', (msg: ConsoleMessage) => {
+      if (msg.type() === 'error') workerErrors.push(msg.text());
+    });
+  context.on('serviceworker', watch);
+  const serviceWorker =
+    context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  watch(serviceWorker);
+  // The id derives from the unpacked folder's path, so read it rather than hard-coding it.
+  const extensionId = new URL(serviceWorker.url()).host;
+  return {
+    context,
+    serviceWorker,
+    extensionId,
+    workerErrors,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A tiny HTTP server on 127.0.0.1 serving one HTML page, standing in for a dApp. */
+export async function servePage(html: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+export async function screenshotPath(name: string): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  return join(RESULTS_DIR, `${name}.png`);
+}
