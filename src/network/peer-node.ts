@@ -1,0 +1,72 @@
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { PrivateKey } from '@libp2p/interface';
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
+import { noise } from '@libp2p/noise';
+import { ping } from '@libp2p/ping';
+import { webRTC } from '@libp2p/webrtc';
+import { webSockets } from '@libp2p/websockets';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { DHT_PROTOCOL, RECORD_NAMESPACE, selectRecord, validateRecord } from './dht-records.ts';
+
+export interface PeerNodeOptions {
+  /** Relay multiaddrs (with /p2p/<id>) to reserve a slot on; they double as bootstrap peers. */
+  relays: string[];
+  privateKey?: PrivateKey;
+  /** Browsers keep this modest; session peers are protected by tags, not by a high limit. */
+  maxConnections?: number;
+}
+
+/**
+ * A Petal member's node (extension offscreen document, Firefox background page, headless
+ * cosigner): dials relays over WebSockets, reserves a circuit slot so others can reach it, and
+ * accepts direct WebRTC connections negotiated through that circuit. No STUN servers: the
+ * addresses Petal needs are host candidates, and public STUN would leak who talks to whom.
+ */
+export async function createPeerNode(options: PeerNodeOptions) {
+  const node = await createLibp2p({
+    ...(options.privateKey ? { privateKey: options.privateKey } : {}),
+    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: { iceServers: [] } }),
+      circuitRelayTransport(),
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: () => false },
+    connectionManager: { maxConnections: options.maxConnections ?? 64 },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: true,
+        peerInfoMapper: passthroughMapper,
+        validators: { [RECORD_NAMESPACE]: (key, value) => validateRecord(key, value) },
+        selectors: { [RECORD_NAMESPACE]: selectRecord },
+      }),
+    },
+  });
+  await node.start();
+  await Promise.all(options.relays.map((addr) => node.dial(multiaddr(addr))));
+  return node;
+}
+
+export type PeerNode = Awaited<ReturnType<typeof createPeerNode>>;
+
+/** Resolves once the node has a circuit reservation and a `/webrtc` address others can dial. */
+export async function waitForWebRtcAddress(node: PeerNode, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const addr = node.getMultiaddrs().find((ma) => ma.toString().includes('/p2p-circuit/webrtc'));
+    if (addr) return addr.toString();
+    if (Date.now() > deadline)
+      throw new Error('No /webrtc address: relay reservation did not happen');
+    await new Promise((done) => setTimeout(done, 25));
+  }
+}

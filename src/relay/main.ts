@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * `petal-relay` / `npm run relay`: run a Petal relay/bootstrap node.
+ *
+ *   --host 127.0.0.1        interface to listen on
+ *   --port 4003             WebSocket port (0 = any free port)
+ *   --key-file PATH         persistent identity (created on first run; default .petal-relay/key)
+ *   --tls-cert PEM --tls-key PEM   serve wss directly (otherwise plain ws, e.g. behind a proxy)
+ *   --announce MULTIADDR    address to advertise instead (repeatable)
+ *   --max-reservations N    circuit relay slots (default 256)
+ *   --health-port N         HTTP GET /health (default: port + 1; -1 disables)
+ *
+ * Prints one JSON line {peerId, multiaddrs, health} once listening; stops cleanly on SIGINT/SIGTERM.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startRelay } from './start.ts';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '4003' },
+    'key-file': { type: 'string', default: '.petal-relay/key' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    announce: { type: 'string', multiple: true },
+    'max-reservations': { type: 'string', default: '256' },
+    'health-port': { type: 'string' },
+  },
+});
+
+function intOption(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const port = intOption('port', values.port, 0);
+const healthPort = intOption(
+  'health-port',
+  values['health-port'] ?? String(port === 0 ? 0 : port + 1),
+  -1,
+);
+if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+  console.error('--tls-cert and --tls-key go together');
+  process.exit(2);
+}
+const tls =
+  values['tls-cert'] && values['tls-key']
+    ? {
+        cert: await readFile(values['tls-cert'], 'utf8'),
+        key: await readFile(values['tls-key'], 'utf8'),
+      }
+    : undefined;
+
+const relay = await startRelay({
+  host: values.host,
+  port,
+  keyFile: values['key-file'],
+  maxReservations: intOption('max-reservations', values['max-reservations'], 1),
+  ...(tls ? { tls } : {}),
+  ...(values.announce ? { announce: values.announce } : {}),
+  ...(healthPort >= 0 ? { healthPort } : {}),
+});
+console.log(
+  JSON.stringify({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, health: relay.healthUrl }),
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    relay.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('Relay did not stop cleanly:', err);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,71 @@
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
+import { gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { PrivateKey } from '@libp2p/interface';
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
+import { noise } from '@libp2p/noise';
+import { ping } from '@libp2p/ping';
+import { webSockets } from '@libp2p/websockets';
+import { yamux } from '@libp2p/yamux';
+import { createLibp2p } from 'libp2p';
+import {
+  DHT_PROTOCOL,
+  RECORD_NAMESPACE,
+  selectRecord,
+  validateRecord,
+} from '../network/dht-records.ts';
+
+export interface RelayOptions {
+  host: string;
+  port: number;
+  privateKey?: PrivateKey;
+  /** PEM certificate and key: listen on wss (/tls/ws) instead of plain ws. */
+  tls?: { cert: string; key: string };
+  /** Addresses to announce instead of the listen address (e.g. behind a reverse proxy). */
+  announce?: string[];
+  /** Circuit reservations held at once; libp2p's default of 15 is too few for large councils. */
+  maxReservations?: number;
+}
+
+export const DEFAULT_MAX_RESERVATIONS = 256;
+
+/**
+ * A Petal relay/bootstrap node: WebSockets listener, circuit relay v2 server (browsers reserve a
+ * slot, then upgrade to direct WebRTC), Kademlia DHT server for `/petal/` records, GossipSub
+ * router, identify and ping. It forwards encrypted, signed traffic and holds no secrets.
+ */
+export async function createRelayNode(options: RelayOptions) {
+  const scheme = options.tls ? 'tls/ws' : 'ws';
+  return createLibp2p({
+    ...(options.privateKey ? { privateKey: options.privateKey } : {}),
+    addresses: {
+      listen: [`/ip4/${options.host}/tcp/${options.port}/${scheme}`],
+      ...(options.announce ? { announce: options.announce } : {}),
+    },
+    transports: [webSockets(options.tls ? { https: options.tls } : {})],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // Loopback and LAN relays are legitimate (tests, home servers); don't filter private addresses.
+    connectionGater: { denyDialMultiaddr: () => false },
+    connectionManager: { maxConnections: 1024 },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      relay: circuitRelayServer({
+        // Keep the default per-circuit duration/data limits: relayed links stay "limited", so
+        // peers move their traffic onto the direct WebRTC connection they negotiate through us.
+        reservations: { maxReservations: options.maxReservations ?? DEFAULT_MAX_RESERVATIONS },
+      }),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+        validators: { [RECORD_NAMESPACE]: (key, value) => validateRecord(key, value) },
+        selectors: { [RECORD_NAMESPACE]: selectRecord },
+      }),
+    },
+  });
+}
+
+export type RelayNode = Awaited<ReturnType<typeof createRelayNode>>;

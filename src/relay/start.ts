@@ -1,0 +1,43 @@
+import type { Server } from 'node:http';
+import { startHealthServer } from './health.ts';
+import { loadOrCreateIdentity } from './identity.ts';
+import { type RelayNode, type RelayOptions, createRelayNode } from './relay-node.ts';
+import { followPeerTopics } from './topic-follower.ts';
+
+export interface StartRelayOptions extends Omit<RelayOptions, 'privateKey'> {
+  /** Where the persistent identity lives; omitted → a fresh identity (tests). */
+  keyFile?: string;
+  /** Port for the `/health` endpoint; omitted → no health server. 0 → any free port. */
+  healthPort?: number;
+}
+
+export interface RunningRelay {
+  node: RelayNode;
+  peerId: string;
+  multiaddrs: string[];
+  healthUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a relay (and its health endpoint) and returns handles to inspect and stop it. */
+export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
+  const privateKey = options.keyFile ? await loadOrCreateIdentity(options.keyFile) : undefined;
+  const node = await createRelayNode({ ...options, ...(privateKey ? { privateKey } : {}) });
+  await node.start();
+  const unfollow = followPeerTopics(node);
+  let health: { server: Server; url: string } | undefined;
+  if (options.healthPort !== undefined) {
+    health = await startHealthServer(node, options.host, options.healthPort);
+  }
+  return {
+    node,
+    peerId: node.peerId.toString(),
+    multiaddrs: node.getMultiaddrs().map((ma) => ma.toString()),
+    ...(health ? { healthUrl: health.url } : {}),
+    async stop() {
+      unfollow();
+      await new Promise<void>((done) => (health ? health.server.close(() => done()) : done()));
+      await node.stop();
+    },
+  };
+}
