@@ -77,14 +77,20 @@ describe('relay with real libp2p peers on loopback', () => {
       expiresAt: Date.now() + 60_000,
       payload: encoder.encode('sealed'),
     });
-    await until(() => alice.services.dht.routingTable.size > 0 || undefined);
-    for await (const _ of alice.services.dht.put(key, value)) {
-      // drain the query
-    }
-    let found: Uint8Array | undefined;
-    for await (const event of bob.services.dht.get(key)) {
-      if (event.name === 'VALUE') found = event.value;
-    }
+    // Right after dialling, the DHT may not have the relay in its routing table yet: retry.
+    const found = await until(async () => {
+      for await (const _ of alice.services.dht.put(key, value)) {
+        // drain the query
+      }
+      try {
+        for await (const event of bob.services.dht.get(key)) {
+          if (event.name === 'VALUE') return event.value;
+        }
+      } catch {
+        // not found yet
+      }
+      return undefined;
+    });
     expect(found && new TextDecoder().decode(decodeRecord(found).payload)).toBe('sealed');
 
     // The relay's validator refuses an expired record, so nobody can fetch it afterwards.
