@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import preact from '@preact/preset-vite';
 import { type InlineConfig, type Plugin, defineConfig } from 'vite';
 import { manifestFor, type BrowserTarget } from './scripts/manifest.ts';
+import { webRtcInitFixPlugin } from './src/network/webrtc-init-fix.ts';
 
 const root = import.meta.dirname;
 const src = resolve(root, 'src');
@@ -74,7 +75,7 @@ export function extensionBuilds(target: BrowserTarget): InlineConfig[] {
   return [
     {
       ...common,
-      plugins: [preact(), manifestPlugin(target)],
+      plugins: [webRtcInitFixPlugin(), preact(), manifestPlugin(target)],
       build: {
         outDir,
         emptyOutDir: true,
