@@ -80,6 +80,8 @@ export function extensionBuilds(target: BrowserTarget): InlineConfig[] {
         outDir,
         emptyOutDir: true,
         modulePreload: false,
+        // The network host's libp2p bundle is ~730 kB by nature; it loads only in the offscreen page.
+        chunkSizeWarningLimit: 1024,
         target: 'es2022',
         rollupOptions: {
           input: pages,

@@ -24,6 +24,16 @@ const router = new Router('background', {
     await offscreen.ensure();
     return offscreen.client.request('petal_offscreenPing', {});
   },
+  petal_connectNetwork: async ({ relays }, caller) => {
+    if (caller.kind !== 'extension') throw new UnauthorizedError();
+    await offscreen.ensure();
+    return offscreen.client.request('petal_networkStart', { relays }, { timeoutMs: 30_000 });
+  },
+  petal_getNetworkStatus: async (_params, caller) => {
+    if (caller.kind !== 'extension') throw new UnauthorizedError();
+    await offscreen.ensure();
+    return offscreen.client.request('petal_networkStatus', {});
+  },
 });
 
 listen(router);

@@ -1,7 +1,6 @@
-import { extensionVersion, offscreenApi } from '../ext/browser.ts';
+import { browser, extensionVersion, offscreenApi } from '../ext/browser.ts';
 import { runtimeClient } from '../ext/messaging.ts';
 import { type RequestEnvelope, RpcClient } from '../core/rpc/index.ts';
-import { createOffscreenRouter } from '../offscreen/router.ts';
 
 const OFFSCREEN_PATH = 'offscreen/index.html';
 
@@ -11,15 +10,20 @@ const OFFSCREEN_PATH = 'offscreen/index.html';
  * here in the persistent background page and is called in-process.
  */
 export function createOffscreenHost(): { ensure(): Promise<void>; client: RpcClient } {
-  const api = offscreenApi();
-  if (!api) {
-    const router = createOffscreenRouter(extensionVersion());
-    const origin = new URL(chrome.runtime?.getURL?.('/') ?? location.href).origin;
-    const client = new RpcClient((envelope: RequestEnvelope) =>
-      router.handle(envelope, { kind: 'extension', origin }),
+  // Firefox builds replace __BROWSER__ with 'firefox' and Chromium builds drop this branch, so
+  // the libp2p bundle never loads into Chromium's service worker.
+  if (__BROWSER__ === 'firefox') {
+    const router = import('../offscreen/router.ts').then((m) =>
+      m.createOffscreenRouter(extensionVersion()),
+    );
+    const origin = new URL(browser.runtime.getURL('/')).origin;
+    const client = new RpcClient(async (envelope: RequestEnvelope) =>
+      (await router).handle(envelope, { kind: 'extension', origin }),
     );
     return { ensure: async () => {}, client };
   }
+  const api = offscreenApi();
+  if (!api) throw new Error('This browser has no offscreen documents');
   let creating: Promise<void> | undefined;
   const ensure = async () => {
     const url = chrome.runtime.getURL(OFFSCREEN_PATH);

@@ -3,7 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BrowserContext, type ConsoleMessage, type Worker, chromium } from 'playwright-core';
+import {
+  type BrowserContext,
+  type ConsoleMessage,
+  type Page,
+  type Worker,
+  chromium,
+} from 'playwright-core';
 
 export const CHROMIUM = process.env.PETAL_CHROMIUM ?? '/usr/lib/chromium/chromium';
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../extension');
@@ -81,4 +87,50 @@ export async function servePage(html: string): Promise<{ url: string; close(): P
 export async function screenshotPath(name: string): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
   return join(RESULTS_DIR, `${name}.png`);
+}
+
+/** Opens an extension page (the popup) to send router requests from an extension context. */
+export async function extensionPage(ext: LaunchedExtension): Promise<Page> {
+  const page = await ext.context.newPage();
+  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html`);
+  return page;
+}
+
+/**
+ * Sends one router request from an extension page to the background (or straight to the
+ * offscreen network host) and returns the result, or throws the error with its name and code.
+ */
+export async function callExtension<T>(
+  page: Page,
+  method: string,
+  params?: unknown,
+  target: 'background' | 'offscreen' = 'background',
+): Promise<T> {
+  const reply = await page.evaluate(
+    ({ method, params, target }) =>
+      chrome.runtime.sendMessage({
+        tag: 'petal/1',
+        kind: 'request',
+        id: crypto.randomUUID(),
+        target,
+        method,
+        params,
+      }),
+    { method, params, target },
+  );
+  if (reply && typeof reply === 'object' && 'error' in reply) {
+    const { name, message, code } = (
+      reply as { error: { name: string; message: string; code: number } }
+    ).error;
+    throw Object.assign(new Error(message), { name, code });
+  }
+  return (reply as { result: T }).result;
+}
+
+/** Stops every service worker of the context, as Chrome does when it idles one out. */
+export async function stopServiceWorkers(ext: LaunchedExtension, page: Page): Promise<void> {
+  const cdp = await ext.context.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
 }

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { Target } from './envelope.ts';
+import { type NetworkMethodResults, networkMethodSpecs } from './network-methods.ts';
 
 /**
  * The catalogue of methods one context can ask of another. Each entry names the context that
@@ -25,6 +26,7 @@ export const methodSpecs = {
     target: 'offscreen',
     params: v.optional(v.strictObject({ echo: v.optional(v.pipe(v.string(), v.maxLength(1024))) })),
   },
+  ...networkMethodSpecs,
 } as const satisfies Record<string, { target: Target; params: v.GenericSchema }>;
 
 export type MethodName = keyof typeof methodSpecs;
@@ -41,7 +43,7 @@ export interface PingResult {
 }
 
 /** Result types, kept beside the schemas so both ends agree on them. */
-export interface MethodResults {
+export interface MethodResults extends NetworkMethodResults {
   lotus_ping: PingResult;
   petal_offscreenPing: PingResult;
   petal_offscreenStatus: PingResult;
