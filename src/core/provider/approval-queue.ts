@@ -1,0 +1,146 @@
+import { RpcError, RpcErrorCode } from '../rpc/errors.ts';
+
+/**
+ * Requests waiting for the user (connect, sign, send, vault spend). Each request keeps its own
+ * slot: nothing overwrites anything. Queues are bounded per origin and overall, so a hostile page
+ * flooding requests is refused without touching other sites' pending requests.
+ */
+export interface PendingRequest {
+  id: string;
+  origin: string;
+  /** The browser's document id of the requesting page; a reload or navigation rejects its requests. */
+  documentId: string;
+  method: string;
+  params: unknown;
+  createdAt: number;
+}
+
+/** Pending requests are persisted (without their promises) so they survive a worker restart. */
+export interface ApprovalStorage {
+  load(): Promise<PendingRequest[]>;
+  save(requests: PendingRequest[]): Promise<void>;
+}
+
+export class UserRejectedError extends RpcError {
+  constructor(message = 'The user rejected the request') {
+    super(RpcErrorCode.userRejected, message, { name: 'UserRejectedError' });
+  }
+}
+
+export class RequestLimitError extends RpcError {
+  constructor(message: string) {
+    // EIP-1474's "limit exceeded".
+    super(-32005, message, { name: 'RequestLimitError' });
+  }
+}
+
+export class RequestGoneError extends RpcError {
+  constructor(reason: string) {
+    super(RpcErrorCode.disconnected, reason, { name: 'RequestGoneError' });
+  }
+}
+
+export interface ApprovalQueueOptions {
+  maxPerOrigin?: number;
+  maxTotal?: number;
+  now?: () => number;
+  nextId?: () => string;
+}
+
+type Settle = { resolve: (value: unknown) => void; reject: (err: Error) => void };
+
+export class ApprovalQueue {
+  readonly #storage: ApprovalStorage;
+  readonly #maxPerOrigin: number;
+  readonly #maxTotal: number;
+  readonly #now: () => number;
+  readonly #nextId: () => string;
+  #pending: PendingRequest[] = [];
+  readonly #waiters = new Map<string, Settle>();
+  readonly #listeners = new Set<(pending: readonly PendingRequest[]) => void>();
+  #loaded: Promise<void> | undefined;
+
+  constructor(storage: ApprovalStorage, options: ApprovalQueueOptions = {}) {
+    this.#storage = storage;
+    this.#maxPerOrigin = options.maxPerOrigin ?? 5;
+    this.#maxTotal = options.maxTotal ?? 50;
+    this.#now = options.now ?? Date.now;
+    this.#nextId = options.nextId ?? (() => crypto.randomUUID());
+  }
+
+  /** Restores requests persisted before a restart (their callers are gone; they stay listed). */
+  load(): Promise<void> {
+    this.#loaded ??= this.#storage.load().then((stored) => {
+      this.#pending = stored;
+    });
+    return this.#loaded;
+  }
+
+  /** Queues a request and resolves when the user approves (with the approval's result). */
+  async enqueue(request: Omit<PendingRequest, 'id' | 'createdAt'>): Promise<unknown> {
+    await this.load();
+    if (this.#pending.length >= this.#maxTotal) {
+      throw new RequestLimitError('Too many requests are waiting for approval; try again later');
+    }
+    const fromOrigin = this.#pending.filter((p) => p.origin === request.origin).length;
+    if (fromOrigin >= this.#maxPerOrigin) {
+      throw new RequestLimitError(`${request.origin} already has ${fromOrigin} requests waiting`);
+    }
+    const entry: PendingRequest = { ...request, id: this.#nextId(), createdAt: this.#now() };
+    this.#pending = [...this.#pending, entry];
+    const settled = new Promise<unknown>((resolve, reject) => {
+      this.#waiters.set(entry.id, { resolve, reject });
+    });
+    await this.#changed();
+    return settled;
+  }
+
+  list(): readonly PendingRequest[] {
+    return this.#pending;
+  }
+
+  get(id: string): PendingRequest | undefined {
+    return this.#pending.find((p) => p.id === id);
+  }
+
+  async approve(id: string, result: unknown): Promise<void> {
+    const waiter = await this.#take(id);
+    waiter?.resolve(result);
+  }
+
+  async reject(id: string, error: Error = new UserRejectedError()): Promise<void> {
+    const waiter = await this.#take(id);
+    waiter?.reject(error);
+  }
+
+  /** A page reloaded or navigated away: its requests can no longer be answered. */
+  async dropDocument(documentId: string): Promise<void> {
+    const gone = this.#pending.filter((p) => p.documentId === documentId);
+    for (const request of gone) {
+      await this.reject(
+        request.id,
+        new RequestGoneError('The page that made this request has gone'),
+      );
+    }
+  }
+
+  subscribe(listener: (pending: readonly PendingRequest[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #take(id: string): Promise<Settle | undefined> {
+    await this.load();
+    if (!this.get(id)) throw new RequestGoneError(`No pending request ${id}`);
+    this.#pending = this.#pending.filter((p) => p.id !== id);
+    const waiter = this.#waiters.get(id);
+    this.#waiters.delete(id);
+    await this.#changed();
+    return waiter;
+  }
+
+  async #changed(): Promise<void> {
+    await this.#storage.save(this.#pending);
+    for (const listener of this.#listeners) listener(this.#pending);
+  }
+}
