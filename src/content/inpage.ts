@@ -1,86 +1,54 @@
 /**
- * Page-world script: defines `window.lotus`, the EIP-1193-shaped provider dApps call. It holds no
- * secrets and trusts nothing; it only turns `request()` calls into messages on a private port.
+ * Page-world script: defines `window.lotus`, the EIP-1193-shaped provider dApps call, and
+ * announces it EIP-6963-style so pages with several wallets can choose. It holds no secrets and
+ * trusts nothing; it only turns `request()` calls into messages on a private MessageChannel.
  */
-import * as v from 'valibot';
-import { BRIDGE_HELLO, BridgeResponse, ProviderRequestArgs } from '../core/provider/bridge.ts';
+import { BRIDGE_HELLO } from '../core/provider/bridge.ts';
+import { PETAL_RDNS, PageProvider, type ProviderInfo } from '../core/provider/page-provider.ts';
+import iconUrl from '../../public/icons/icon-48.png?inline';
 
-interface ProviderRpcError extends Error {
-  code: number;
-  data?: unknown;
-}
+// Only real HTML documents get a provider: not XML, SVG or PDF viewers.
+if (document.contentType === 'text/html') install();
 
-function providerError(
-  code: number,
-  message: string,
-  name = 'ProviderRpcError',
-  data?: unknown,
-): ProviderRpcError {
-  const err = new Error(message) as ProviderRpcError;
-  err.name = name;
-  err.code = code;
-  if (data !== undefined) err.data = data;
-  return err;
-}
+function install(): void {
+  const channel = new MessageChannel();
+  const provider = new PageProvider((message) => channel.port1.postMessage(message));
+  channel.port1.onmessage = (event: MessageEvent) => provider.receive(event.data);
+  window.postMessage({ type: BRIDGE_HELLO }, window.location.origin, [channel.port2]);
 
-const channel = new MessageChannel();
-const pending = new Map<
-  string,
-  { resolve: (value: unknown) => void; reject: (err: Error) => void }
->();
-let nextId = 0;
-
-channel.port1.onmessage = (event: MessageEvent) => {
-  const parsed = v.safeParse(BridgeResponse, event.data);
-  if (!parsed.success) return;
-  const entry = pending.get(parsed.output.id);
-  if (!entry) return;
-  pending.delete(parsed.output.id);
-  if ('error' in parsed.output) {
-    const { code, message, name, data } = parsed.output.error;
-    entry.reject(providerError(code, message, name, data));
-  } else {
-    entry.resolve(parsed.output.result);
-  }
-};
-window.postMessage({ type: BRIDGE_HELLO }, window.location.origin, [channel.port2]);
-
-const provider = Object.freeze({
-  isPetal: true,
-  request(args: unknown): Promise<unknown> {
-    const parsed = v.safeParse(ProviderRequestArgs, args);
-    if (!parsed.success) {
-      return Promise.reject(
-        providerError(
-          -32600,
-          'request() expects { method: string, params?: unknown }',
-          'InvalidRequestError',
-        ),
-      );
-    }
-    const id = `p${++nextId}`;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      try {
-        channel.port1.postMessage({
-          id,
-          method: parsed.output.method,
-          params: parsed.output.params,
-        });
-      } catch {
-        pending.delete(id);
-        reject(providerError(-32602, 'params must be structured-cloneable', 'InvalidParamsError'));
-      }
-    });
-  },
-});
-
-// Never clobber another wallet's object; a page that already has window.lotus keeps it.
-if (!Object.hasOwn(window, 'lotus')) {
-  Object.defineProperty(window, 'lotus', {
-    value: provider,
-    writable: false,
-    configurable: false,
-    enumerable: true,
+  const api = Object.freeze({
+    isPetal: true as const,
+    request: (args: unknown) => provider.request(args),
+    on: (event: never, listener: (data: unknown) => void) => (provider.on(event, listener), api),
+    removeListener: (event: never, listener: (data: unknown) => void) => (
+      provider.removeListener(event, listener),
+      api
+    ),
   });
+
+  // Never clobber another wallet's object; a page that already has window.lotus keeps it and can
+  // still find Petal through EIP-6963.
+  if (!Object.hasOwn(window, 'lotus')) {
+    Object.defineProperty(window, 'lotus', {
+      value: api,
+      writable: false,
+      configurable: false,
+      enumerable: true,
+    });
+  }
+
+  const info: ProviderInfo = Object.freeze({
+    uuid: crypto.randomUUID(),
+    name: 'Petal',
+    icon: iconUrl,
+    rdns: PETAL_RDNS,
+  });
+  const announce = () =>
+    window.dispatchEvent(
+      new CustomEvent('eip6963:announceProvider', {
+        detail: Object.freeze({ info, provider: api }),
+      }),
+    );
+  window.addEventListener('eip6963:requestProvider', announce);
+  announce();
 }

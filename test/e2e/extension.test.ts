@@ -19,7 +19,11 @@ describe('built extension in Chromium', () => {
     if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
       throw new Error('Run `npm run build` first');
     ext = await launchExtension();
-    site = await servePage('<!doctype html><title>dApp</title><h1>test dApp</h1>');
+    site = await servePage('<!doctype html><title>dApp</title><h1>test dApp</h1>', {
+      '/frame': ['text/html', '<!doctype html><iframe src="/inner"></iframe>'],
+      '/inner': ['text/html', '<!doctype html><p>inner</p>'],
+      '/data.xml': ['application/xml', '<?xml version="1.0"?><root/>'],
+    });
   });
 
   afterAll(async () => {
@@ -122,6 +126,38 @@ describe('built extension in Chromium', () => {
       return (window as unknown as { lotus: unknown }).lotus === before;
     });
     expect(same).toBe(true);
+    await page.close();
+  });
+
+  it('announces itself EIP-6963-style with a fresh uuid and the same provider object', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(site.url);
+    const announced = await page.evaluate(() => {
+      const details: { info: Record<string, string>; same: boolean }[] = [];
+      window.addEventListener('eip6963:announceProvider', (event) => {
+        const { info, provider } = (event as CustomEvent).detail;
+        details.push({ info, same: provider === (window as unknown as { lotus: unknown }).lotus });
+      });
+      window.dispatchEvent(new Event('eip6963:requestProvider'));
+      return details;
+    });
+    expect(announced).toHaveLength(1);
+    expect(announced[0]?.same).toBe(true);
+    expect(announced[0]?.info).toMatchObject({ name: 'Petal', rdns: 'org.petal-wallet' });
+    expect(announced[0]?.info.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(announced[0]?.info.icon).toMatch(/^data:image\/png;base64,/);
+    await page.close();
+  });
+
+  it('injects into top-level HTML pages only: not iframes, not XML documents', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(`${site.url}frame`);
+    const inner = page.frames().find((f) => f.url().endsWith('/inner'));
+    await expect.poll(() => inner?.evaluate(() => document.readyState)).toBe('complete');
+    expect(await page.evaluate(() => 'lotus' in window)).toBe(true);
+    expect(await inner?.evaluate(() => 'lotus' in window)).toBe(false);
+    await page.goto(`${site.url}data.xml`);
+    expect(await page.evaluate(() => 'lotus' in window)).toBe(false);
     await page.close();
   });
 

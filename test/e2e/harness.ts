@@ -70,11 +70,18 @@ export async function launchExtension(extensionDir = EXTENSION_DIR): Promise<Lau
   };
 }
 
-/** A tiny HTTP server on 127.0.0.1 serving one HTML page, standing in for a dApp. */
-export async function servePage(html: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(html);
+/**
+ * A tiny HTTP server on 127.0.0.1 standing in for a dApp: `/` serves the given HTML, other paths
+ * serve the extra routes (path → [content type, body]).
+ */
+export async function servePage(
+  html: string,
+  routes: Record<string, [string, string]> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const [type, body] = routes[req.url ?? '/'] ?? ['text/html; charset=utf-8', html];
+    res.writeHead(200, { 'content-type': type });
+    res.end(body);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
