@@ -1,0 +1,214 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { Connection, PeerId, Stream } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { lpStream } from '@libp2p/utils';
+import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
+import type { PeerNode } from './peer-node.ts';
+
+/** Stream protocol for acknowledged point-to-point protocol messages. */
+export const DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
+/** Largest protocol message accepted on any path; bigger frames are refused unread. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+const ACK = Uint8Array.of(1);
+const DIRECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The sender a handler is told about is the libp2p peer that *authored* the bytes: the remote
+ * end of a Noise-authenticated stream, or the signed `from` of a GossipSub message. The protocol
+ * layer binds that peer id to a vault member; it never takes identity from the payload alone.
+ */
+export type MessageHandler = (from: string, data: Uint8Array) => void | Promise<void>;
+
+/** Returns false to reject a gossip message before it is forwarded to anyone else. */
+export type GossipValidator = (from: string, data: Uint8Array) => boolean;
+
+export class DirectSendError extends Error {
+  override name = 'DirectSendError';
+}
+
+/**
+ * Petal's three ways to move protocol bytes over libp2p: GossipSub topics (instant notice),
+ * acknowledged direct streams (rounds), and DHT records (late-comers).
+ */
+export class Libp2pMessaging {
+  readonly #node: PeerNode;
+  readonly #topicHandlers = new Map<string, Set<MessageHandler>>();
+  #directHandler: MessageHandler | undefined;
+  readonly #onGossip = (
+    event: CustomEvent<{ topic: string; data: Uint8Array; type: string; from?: PeerId }>,
+  ) => {
+    const { topic, data, from } = event.detail;
+    if (!from || data.length > MAX_MESSAGE_BYTES) return;
+    for (const handler of this.#topicHandlers.get(topic) ?? []) void handler(from.toString(), data);
+  };
+
+  constructor(node: PeerNode) {
+    this.#node = node;
+  }
+
+  get peerId(): string {
+    return this.#node.peerId.toString();
+  }
+
+  async start(): Promise<void> {
+    this.#node.services.pubsub.addEventListener('message', this.#onGossip as EventListener);
+    await this.#node.handle(
+      DIRECT_PROTOCOL,
+      (stream, connection) => this.#receive(stream, connection.remotePeer),
+      // Protocol frames are small, so a relayed link may carry them while WebRTC comes up.
+      { maxInboundStreams: 64, runOnLimitedConnection: true },
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#node.services.pubsub.removeEventListener('message', this.#onGossip as EventListener);
+    for (const topic of this.#topicHandlers.keys()) this.#node.services.pubsub.unsubscribe(topic);
+    this.#topicHandlers.clear();
+    await this.#node.unhandle(DIRECT_PROTOCOL);
+  }
+
+  subscribe(topic: string, handler: MessageHandler, validate?: GossipValidator): () => void {
+    let handlers = this.#topicHandlers.get(topic);
+    if (!handlers) {
+      handlers = new Set();
+      this.#topicHandlers.set(topic, handlers);
+      const pubsub = this.#node.services.pubsub;
+      // Validation runs before forwarding, so invalid traffic dies at the first honest hop.
+      pubsub.topicValidators.set(topic, (_peer, message) => {
+        if (message.data.length > MAX_MESSAGE_BYTES || message.type !== 'signed') {
+          return TopicValidatorResult.Reject;
+        }
+        if (validate && !validate(message.from.toString(), message.data))
+          return TopicValidatorResult.Reject;
+        return TopicValidatorResult.Accept;
+      });
+      pubsub.subscribe(topic);
+    }
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+      if (handlers.size === 0) {
+        this.#topicHandlers.delete(topic);
+        this.#node.services.pubsub.topicValidators.delete(topic);
+        this.#node.services.pubsub.unsubscribe(topic);
+      }
+    };
+  }
+
+  async publish(topic: string, data: Uint8Array): Promise<number> {
+    if (data.length > MAX_MESSAGE_BYTES) throw new DirectSendError('Message too large');
+    const result = await this.#node.services.pubsub.publish(topic, data);
+    return result.recipients.length;
+  }
+
+  onDirect(handler: MessageHandler): void {
+    this.#directHandler = handler;
+  }
+
+  /** Delivers one message to a peer and resolves once the peer acknowledged it. */
+  async send(peerId: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    if (data.length > MAX_MESSAGE_BYTES) throw new DirectSendError('Message too large');
+    const options = { signal: signal ?? AbortSignal.timeout(DIRECT_TIMEOUT_MS) };
+    const connection = await this.#connect(peerId, options.signal);
+    const stream = await connection.newStream(DIRECT_PROTOCOL, {
+      ...options,
+      runOnLimitedConnection: true,
+    });
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
+      await lp.write(data, options);
+      const ack = await lp.read(options);
+      if (ack.byteLength !== 1 || ack.get(0) !== 1)
+        throw new DirectSendError('Peer did not acknowledge');
+      await stream.close(options);
+    } catch (err) {
+      stream.abort(err as Error);
+      throw err instanceof DirectSendError
+        ? err
+        : new DirectSendError(`Send to ${peerId} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * A connection to the peer, best first: an existing direct one; a direct WebRTC connection
+   * negotiated through one of our relays; a relayed (limited) circuit as the last resort.
+   */
+  async #connect(peerId: string, signal: AbortSignal): Promise<Connection> {
+    const target = peerIdFromString(peerId);
+    const existing = this.#node.getConnections(target);
+    const direct = existing.find((c) => c.limits === undefined);
+    if (direct) return direct;
+    const relays = this.#node
+      .getConnections()
+      .filter((c) => c.limits === undefined && !c.remoteAddr.toString().includes('/p2p-circuit'))
+      .filter((c) => c.remoteAddr.toString().includes('/ws'))
+      .map((c) => {
+        const addr = c.remoteAddr.toString();
+        return addr.includes('/p2p/') ? addr : `${addr}/p2p/${c.remotePeer.toString()}`;
+      });
+    const routes = [
+      ...relays.map((r) => `${r}/p2p-circuit/webrtc/p2p/${peerId}`),
+      ...relays.map((r) => `${r}/p2p-circuit/p2p/${peerId}`),
+    ];
+    if (existing[0]) routes.length = relays.length; // already relayed: only try to upgrade
+    let lastError: unknown;
+    for (const route of routes) {
+      try {
+        return await this.#node.dial(multiaddr(route), { signal });
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (existing[0]) return existing[0];
+    try {
+      return await this.#node.dial(target, { signal });
+    } catch (err) {
+      throw new DirectSendError(
+        `No route to ${peerId}: ${(lastError as Error | undefined)?.message ?? (err as Error).message}`,
+      );
+    }
+  }
+
+  async putRecord(
+    id: string,
+    payload: Uint8Array,
+    expiresAt: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const value = encodeRecord({ expiresAt, payload });
+    for await (const _event of this.#node.services.dht.put(recordKey(id), value, { signal })) {
+      // drain: the put completes when the query does
+    }
+  }
+
+  /** The freshest live copy of a record, or undefined if no server has one. */
+  async getRecord(id: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    try {
+      for await (const event of this.#node.services.dht.get(recordKey(id), { signal })) {
+        if (event.name === 'VALUE') {
+          const record = decodeRecord(event.value);
+          if (record.expiresAt > Date.now()) return record.payload;
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name === 'NotFoundError') return undefined;
+      throw err;
+    }
+    return undefined;
+  }
+
+  async #receive(stream: Stream, remotePeer: PeerId): Promise<void> {
+    const options = { signal: AbortSignal.timeout(DIRECT_TIMEOUT_MS) };
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
+      const frame = (await lp.read(options)).subarray();
+      // Acknowledge receipt before handling: the ack means "delivered", not "accepted".
+      await lp.write(ACK, options);
+      await stream.close(options);
+      await this.#directHandler?.(remotePeer.toString(), frame);
+    } catch (err) {
+      stream.abort(err as Error);
+    }
+  }
+}

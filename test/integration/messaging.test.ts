@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DirectSendError,
+  Libp2pMessaging,
+  MAX_MESSAGE_BYTES,
+} from '../../src/network/libp2p-messaging.ts';
+import { createPeerNode, type PeerNode } from '../../src/network/peer-node.ts';
+import { type RunningRelay, startRelay } from '../../src/relay/start.ts';
+
+const text = (s: string) => new TextEncoder().encode(s);
+const read = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('Timed out waiting');
+    await new Promise((done) => setTimeout(done, 25));
+  }
+}
+
+describe('Libp2pMessaging over a relay and real nodes', () => {
+  let relay: RunningRelay;
+  let nodes: PeerNode[];
+  let net: Libp2pMessaging[];
+
+  beforeAll(async () => {
+    relay = await startRelay({ host: '127.0.0.1', port: 0 });
+    nodes = await Promise.all([0, 1, 2].map(() => createPeerNode({ relays: relay.multiaddrs })));
+    net = nodes.map((node) => new Libp2pMessaging(node));
+    await Promise.all(net.map((m) => m.start()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(net.map((m) => m.stop()));
+    await Promise.all(nodes.map((n) => n.stop()));
+    await relay.stop();
+  });
+
+  it('delivers gossip with the authoring peer id, and drops what the validator rejects', async () => {
+    const [a, b, c] = net as [Libp2pMessaging, Libp2pMessaging, Libp2pMessaging];
+    const topic = 'petal/test/validated';
+    const seenByC: [string, string][] = [];
+    const onlyGood = (_from: string, data: Uint8Array) => !read(data).startsWith('bad');
+    a.subscribe(topic, () => {}, onlyGood);
+    b.subscribe(topic, () => {}, onlyGood);
+    c.subscribe(topic, (from, data) => void seenByC.push([from, read(data)]), onlyGood);
+    // Meshes form over a few heartbeats; keep publishing until C is reachable.
+    await until(async () => {
+      await a.publish(topic, text('warm-up'));
+      return seenByC.length > 0 ? true : undefined;
+    });
+    await a.publish(topic, text('bad: tampered'));
+    await a.publish(topic, text('good: proposal'));
+    await until(() => (seenByC.some(([, m]) => m === 'good: proposal') ? true : undefined));
+    expect(seenByC.every(([from]) => from === a.peerId)).toBe(true);
+    expect(seenByC.map(([, m]) => m)).not.toContain('bad: tampered');
+  });
+
+  it('delivers a direct message, acknowledged, with the Noise-authenticated sender', async () => {
+    const [a, b] = net as [Libp2pMessaging, Libp2pMessaging];
+    const received = new Promise<[string, string]>((done) =>
+      b.onDirect((from, data) => done([from, read(data)])),
+    );
+    await a.send(b.peerId, text('nonce round'));
+    expect(await received).toEqual([a.peerId, 'nonce round']);
+    // The route it took is a direct WebRTC connection negotiated through the relay.
+    const links = nodes[0]?.getConnections(nodes[1]?.peerId) ?? [];
+    expect(
+      links.some((c) => c.remoteAddr.toString().includes('/webrtc') && c.limits === undefined),
+    ).toBe(true);
+  });
+
+  it('refuses to send an oversized message', async () => {
+    const [a, b] = net as [Libp2pMessaging, Libp2pMessaging];
+    await expect(a.send(b.peerId, new Uint8Array(MAX_MESSAGE_BYTES + 1))).rejects.toBeInstanceOf(
+      DirectSendError,
+    );
+  });
+
+  it('stores and reads back a record for late-comers', async () => {
+    const [a, , c] = net as [Libp2pMessaging, Libp2pMessaging, Libp2pMessaging];
+    const payload = await until(async () => {
+      await a.putRecord('sessions/vault-x', text('sealed index'), Date.now() + 60_000);
+      return c.getRecord('sessions/vault-x');
+    });
+    expect(read(payload)).toBe('sealed index');
+    expect(await c.getRecord('sessions/nothing-here')).toBeUndefined();
+  });
+});
