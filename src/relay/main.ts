@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { startRelay } from './start.ts';
+import { type RunningRelay, startRelay } from './start.ts';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +56,32 @@ const tls =
       }
     : undefined;
 
-const relay = await startRelay({
+// Handlers go in before startup and before the "ready" line: a supervisor may signal as soon as
+// it reads that line, and until a handler exists SIGTERM's default action kills the process
+// without a clean stop.
+let relay: RunningRelay | undefined;
+let stopRequested = false;
+
+function shutdown(): void {
+  if (!relay) return; // still starting: shut down as soon as startup finishes
+  const running = relay;
+  relay = undefined;
+  running.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error('Relay did not stop cleanly:', err);
+      process.exit(1);
+    },
+  );
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopRequested = true;
+    shutdown();
+  });
+}
+
+relay = await startRelay({
   host: values.host,
   port,
   keyFile: values['key-file'],
@@ -68,18 +93,4 @@ const relay = await startRelay({
 console.log(
   JSON.stringify({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, health: relay.healthUrl }),
 );
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    relay.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error('Relay did not stop cleanly:', err);
-        process.exit(1);
-      },
-    );
-  });
-}
+if (stopRequested) shutdown();
