@@ -40,11 +40,14 @@ export interface LaunchedExtension {
 }
 
 /** One Chromium with the built extension, in a fresh profile that is deleted on close. */
-export async function launchExtension(extensionDir = EXTENSION_DIR): Promise<LaunchedExtension> {
+export async function launchExtension(
+  extensionDir = EXTENSION_DIR,
+  options: { headless?: boolean } = {},
+): Promise<LaunchedExtension> {
   const profile = await mkdtemp(join(tmpdir(), 'petal-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    headless: true,
+    headless: options.headless ?? true,
     args: chromiumArgs(extensionDir),
   });
   const workerErrors: string[] = [];
