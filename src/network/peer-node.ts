@@ -8,8 +8,10 @@ import { ping } from '@libp2p/ping';
 import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
+import { Redialer } from './redialer.ts';
 import { DHT_PROTOCOL, RECORD_NAMESPACE, selectRecord, validateRecord } from './dht-records.ts';
 
 export interface PeerNodeOptions {
@@ -38,7 +40,9 @@ export async function createPeerNode(options: PeerNodeOptions) {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
-    connectionManager: { maxConnections: options.maxConnections ?? 64 },
+    connectionManager: {
+      maxConnections: options.maxConnections ?? 64,
+    },
     services: {
       identify: identify(),
       ping: ping(),
@@ -53,8 +57,23 @@ export async function createPeerNode(options: PeerNodeOptions) {
     },
   });
   await node.start();
-  await Promise.all(options.relays.map((addr) => node.dial(multiaddr(addr))));
-  return node;
+  const redialer = new Redialer(node);
+  node.addEventListener('stop', () => redialer.stop());
+  await Promise.all(
+    options.relays.map(async (addr) => {
+      const relay = multiaddr(addr);
+      const relayPeer = relay.getComponents().findLast((c) => c.name === 'p2p')?.value;
+      if (relayPeer) {
+        // A relay restart or a network blip heals itself: the redialer brings the link back,
+        // and the tag keeps relays clear of connection pruning.
+        const peer = peerIdFromString(relayPeer);
+        await node.peerStore.merge(peer, { tags: { 'petal-relay': { value: 50 } } });
+        redialer.watch('relay', peer, [relay]);
+      }
+      await node.dial(relay);
+    }),
+  );
+  return Object.assign(node, { redialer });
 }
 
 export type PeerNode = Awaited<ReturnType<typeof createPeerNode>>;

@@ -123,6 +123,33 @@ describe('relay with real libp2p peers on loopback', () => {
   });
 });
 
+describe('relay restarts', () => {
+  it('members reconnect to a restarted relay by themselves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'petal-relay-restart-'));
+    const keyFile = join(dir, 'key');
+    const first = await startRelay({ host: '127.0.0.1', port: 0, keyFile });
+    const port = Number(first.multiaddrs[0]?.split('/tcp/')[1]?.split('/')[0]);
+    const member = await createPeerNode({ relays: first.multiaddrs });
+    try {
+      await first.stop();
+      await until(() => (member.getConnections().length === 0 ? true : undefined));
+      const second = await startRelay({ host: '127.0.0.1', port, keyFile });
+      try {
+        expect(second.peerId).toBe(first.peerId);
+        await until(
+          () => (member.getConnections(second.node.peerId).length > 0 ? true : undefined),
+          20_000,
+        );
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await member.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('relay command line', () => {
   let dir: string;
   beforeAll(async () => {
