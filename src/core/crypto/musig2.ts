@@ -1,0 +1,443 @@
+/**
+ * MuSig2 as deployed on Lotus (lotus-lib / xpi-ts), with BIP327's algorithm names so it can be
+ * read next to the BIP. Lotus deviations from BIP327 are marked "Lotus:". Nonces are always
+ * fresh (BIP327 NonceGen), never deterministic as in the reference.
+ */
+import { pippenger } from '@noble/curves/abstract/curve.js';
+import { bytesToHex, concatBytes, randomBytes } from '@noble/hashes/utils.js';
+import {
+  G,
+  N,
+  Point,
+  bytesToInt,
+  compress,
+  hasSquareY,
+  intTo32,
+  mod,
+  parseCompressedPoint,
+  secretKeyScalar,
+} from './curve.ts';
+import {
+  CryptoError,
+  InvalidContributionError,
+  InvalidInputError,
+  NonceReuseError,
+} from './errors.ts';
+import { sha256, taggedHash } from './hash.ts';
+import { tapTweakHash } from './taproot.ts';
+
+type Pt = InstanceType<typeof Point>;
+
+/** Sorts 33-byte keys bytewise (BIP327 KeySort; Lotus always sorts). */
+export function keySort(pubkeys: Uint8Array[]): Uint8Array[] {
+  return [...pubkeys].sort(compareBytes);
+}
+
+/**
+ * The aggregate key and everything signing needs about the group, computed once. The signing
+ * key S is Q for plain MuSig2 and the Taproot commitment Q + t·G for a vault.
+ */
+export class KeyAggContext {
+  readonly pubkeys: readonly Uint8Array[];
+  readonly points: readonly Pt[];
+  readonly coefficients: readonly bigint[];
+  readonly aggregatePoint: Pt;
+  readonly aggregatePublicKey: Uint8Array;
+  /** Taproot tweak scalar (0n when untweaked). */
+  readonly tweak: bigint;
+  readonly merkleRoot: Uint8Array | undefined;
+  readonly signingPoint: Pt;
+  readonly signingPublicKey: Uint8Array;
+  readonly #index = new Map<string, number>();
+  /** Session values by aggregate nonce and message, so many verifications share one computation. */
+  readonly sessionCache = new Map<string, SessionValues>();
+
+  constructor(
+    pubkeys: Uint8Array[],
+    points: Pt[],
+    coefficients: bigint[],
+    Q: Pt,
+    tweak = 0n,
+    merkleRoot?: Uint8Array,
+  ) {
+    this.pubkeys = pubkeys;
+    this.points = points;
+    this.coefficients = coefficients;
+    this.aggregatePoint = Q;
+    this.aggregatePublicKey = compress(Q);
+    this.tweak = tweak;
+    this.merkleRoot = merkleRoot;
+    this.signingPoint = tweak === 0n ? Q : Q.add(G.multiply(tweak));
+    this.signingPublicKey = compress(this.signingPoint);
+    pubkeys.forEach((pk, i) => this.#index.set(bytesToHex(pk), i));
+  }
+
+  /** Sorted position of a member key, or -1. */
+  indexOf(pubkey: Uint8Array): number {
+    return this.#index.get(bytesToHex(pubkey)) ?? -1;
+  }
+}
+
+/**
+ * KeyAgg, Lotus variant: sort the keys, L = TH("KeyAgg list", keys), a_i = TH("KeyAgg
+ * coefficient", L ‖ P_i) for *every* key (Lotus: no BIP327 second-key shortcut), Q = Σ a_i·P_i as a
+ * full point. Duplicate keys are refused (the Lotus libraries disagree on them).
+ *
+ * @throws InvalidContributionError naming the input index of an invalid key; InvalidInputError
+ *   for an empty list or duplicates.
+ * @example
+ *   const ctx = applyTaprootTweak(keyAgg([alicePub, bobPub]));
+ *   ctx.signingPublicKey; // the vault's 33-byte Taproot commitment
+ */
+export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
+  if (pubkeys.length === 0) throw new InvalidInputError('KeyAgg needs at least one key');
+  pubkeys.forEach((pk, i) => {
+    try {
+      parseCompressedPoint(pk);
+    } catch (err) {
+      throw new InvalidContributionError(i, 'pubkey', (err as Error).message);
+    }
+  });
+  const sorted = keySort(pubkeys);
+  for (let i = 1; i < sorted.length; i++) {
+    if (compareBytes(sorted[i - 1] as Uint8Array, sorted[i] as Uint8Array) === 0) {
+      throw new InvalidInputError('duplicate public key in the key set');
+    }
+  }
+  const L = taggedHash('KeyAgg list', ...sorted);
+  const coefficients = sorted.map((pk) => mod(bytesToInt(taggedHash('KeyAgg coefficient', L, pk))));
+  const points = sorted.map((pk) => parseCompressedPoint(pk));
+  // One multi-scalar multiplication instead of n separate ones (KeyAgg of 100 keys is hot).
+  const Q = pippenger(Point, points, coefficients);
+  if (Q.is0()) throw new CryptoError('aggregate key is the point at infinity');
+  return new KeyAggContext(sorted, points, coefficients, Q);
+}
+
+/**
+ * The Taproot key-path context of a vault: t = TH("TapTweak", cmp(Q) ‖ root) with 32 zero bytes
+ * for key-only vaults, S = Q + t·G. Lotus: 33-byte keys, no x-only parity bookkeeping.
+ */
+export function applyTaprootTweak(ctx: KeyAggContext, merkleRoot?: Uint8Array): KeyAggContext {
+  if (ctx.tweak !== 0n) throw new InvalidInputError('context is already tweaked');
+  const t = bytesToInt(tapTweakHash(ctx.aggregatePublicKey, merkleRoot));
+  if (t >= N) throw new CryptoError('Taproot tweak is out of range');
+  return new KeyAggContext(
+    [...ctx.pubkeys],
+    [...ctx.points],
+    [...ctx.coefficients],
+    ctx.aggregatePoint,
+    t,
+    merkleRoot ?? new Uint8Array(32),
+  );
+}
+
+/**
+ * A secret nonce that can be used exactly once. `sign` consumes it: the scalars are zeroed and a
+ * second use throws NonceReuseError. It refuses to be serialised, so it cannot leak into storage
+ * or messages by accident.
+ */
+export class SecretNonce {
+  #k1: bigint;
+  #k2: bigint;
+  readonly publicKey: Uint8Array;
+  #used = false;
+
+  /** @internal Created by nonceGen only. */
+  constructor(k1: bigint, k2: bigint, publicKey: Uint8Array) {
+    this.#k1 = k1;
+    this.#k2 = k2;
+    this.publicKey = publicKey;
+  }
+
+  get used(): boolean {
+    return this.#used;
+  }
+
+  /** @internal Hands the scalars to `sign` once and erases them. */
+  consume(): [bigint, bigint] {
+    if (this.#used)
+      throw new NonceReuseError('secret nonce was already used; generate a fresh one');
+    const pair: [bigint, bigint] = [this.#k1, this.#k2];
+    this.#used = true;
+    this.#k1 = 0n;
+    this.#k2 = 0n;
+    return pair;
+  }
+
+  toJSON(): never {
+    throw new CryptoError('a secret nonce must never be serialised');
+  }
+
+  toString(): string {
+    return '[SecretNonce]';
+  }
+}
+
+export interface NonceGenInput {
+  /** The signer's secret key: optional, but mixing it in protects against a weak RNG. */
+  secretKey?: Uint8Array;
+  publicKey: Uint8Array;
+  /** 33-byte aggregate key (Lotus: the full point, where BIP327 feeds an x-only key). */
+  aggregatePublicKey?: Uint8Array;
+  message?: Uint8Array;
+  /** E.g. the session id: binds the nonce to its session. */
+  extraInput?: Uint8Array;
+}
+
+/**
+ * BIP327 NonceGen with 32 fresh CSPRNG bytes every call: never deterministic, so a co-signer
+ * cannot replay a session to extract the key (the attack in LOTUS-CRYPTO-SPEC §2.7).
+ *
+ * @returns the one-use secret nonce and the 66-byte public nonce to send to co-signers.
+ */
+export function nonceGen(input: NonceGenInput): { secNonce: SecretNonce; pubNonce: Uint8Array } {
+  return nonceGenWithRand(randomBytes(32), input);
+}
+
+/** @internal NonceGen with the random bytes given, for BIP327's vectors; production uses nonceGen. */
+export function nonceGenWithRand(
+  randPrime: Uint8Array,
+  { secretKey, publicKey, aggregatePublicKey, message, extraInput }: NonceGenInput,
+): { secNonce: SecretNonce; pubNonce: Uint8Array } {
+  if (randPrime.length !== 32) throw new InvalidInputError('rand must be 32 bytes');
+  parseCompressedPoint(publicKey);
+  let rand = randPrime;
+  if (secretKey) {
+    secretKeyScalar(secretKey);
+    const mask = taggedHash('MuSig/aux', randPrime);
+    rand = secretKey.map((b, i) => b ^ (mask[i] as number));
+  }
+  const aggpk = aggregatePublicKey ?? new Uint8Array(0);
+  const extra = extraInput ?? new Uint8Array(0);
+  const msgPrefixed = message
+    ? concatBytes(Uint8Array.of(1), u64be(message.length), message)
+    : Uint8Array.of(0);
+  const k = [0, 1].map((i) =>
+    mod(
+      bytesToInt(
+        taggedHash(
+          'MuSig/nonce',
+          rand,
+          Uint8Array.of(publicKey.length),
+          publicKey,
+          Uint8Array.of(aggpk.length),
+          aggpk,
+          msgPrefixed,
+          u32be(extra.length),
+          extra,
+          Uint8Array.of(i),
+        ),
+      ),
+    ),
+  ) as [bigint, bigint];
+  if (k[0] === 0n || k[1] === 0n) throw new CryptoError('nonce is zero (negligible probability)');
+  const pubNonce = concatBytes(compress(G.multiply(k[0])), compress(G.multiply(k[1])));
+  return { secNonce: new SecretNonce(k[0], k[1], publicKey), pubNonce };
+}
+
+/** @internal A SecretNonce from known scalars: only for replaying published vectors. */
+export function secretNonceFromScalarsForTests(
+  k1: bigint,
+  k2: bigint,
+  publicKey: Uint8Array,
+): SecretNonce {
+  return new SecretNonce(k1, k2, publicKey);
+}
+
+function parsePubNonce(pubNonce: Uint8Array, signerIndex: number): [Pt, Pt] {
+  if (!(pubNonce instanceof Uint8Array) || pubNonce.length !== 66) {
+    throw new InvalidContributionError(signerIndex, 'pubnonce', 'must be 66 bytes');
+  }
+  try {
+    return [
+      parseCompressedPoint(pubNonce.subarray(0, 33)),
+      parseCompressedPoint(pubNonce.subarray(33)),
+    ];
+  } catch {
+    throw new InvalidContributionError(signerIndex, 'pubnonce', 'not two points on the curve');
+  }
+}
+
+/** Encodes a point, with BIP327's 33 zero bytes for infinity. */
+function cbytesExt(point: Pt): Uint8Array {
+  return point.is0() ? new Uint8Array(33) : compress(point);
+}
+
+function parseCbytesExt(bytes: Uint8Array): Pt {
+  if (bytes.every((b) => b === 0)) return Point.ZERO;
+  return parseCompressedPoint(bytes, 'aggregate nonce');
+}
+
+/**
+ * NonceAgg: R1 = Σ R1_i, R2 = Σ R2_i, encoded as 66 bytes (infinity as 33 zero bytes, BIP327).
+ * @throws InvalidContributionError naming the signer whose public nonce is invalid.
+ */
+export function nonceAgg(pubNonces: Uint8Array[]): Uint8Array {
+  if (pubNonces.length === 0) throw new InvalidInputError('NonceAgg needs at least one nonce');
+  const parsed = pubNonces.map((n, i) => parsePubNonce(n, i));
+  const R1 = parsed.reduce((acc, [r1]) => acc.add(r1), Point.ZERO);
+  const R2 = parsed.reduce((acc, [, r2]) => acc.add(r2), Point.ZERO);
+  return concatBytes(cbytesExt(R1), cbytesExt(R2));
+}
+
+interface SessionValues {
+  b: bigint;
+  R: Pt;
+  negate: boolean;
+  e: bigint;
+}
+
+/**
+ * Lotus: b = TH("MuSig/noncecoef", cmp(S) ‖ R1 ‖ R2 ‖ m), R = R1 + b·R2, negation decided by the
+ * quadratic residuosity of R.y, e = SHA256(R.x ‖ cmp(S) ‖ m) (the Lotus Schnorr challenge).
+ */
+export function sessionValues(
+  ctx: KeyAggContext,
+  aggNonce: Uint8Array,
+  msg: Uint8Array,
+): SessionValues {
+  if (aggNonce.length !== 66) throw new InvalidInputError('aggregate nonce must be 66 bytes');
+  if (msg.length !== 32) throw new InvalidInputError('message must be 32 bytes');
+  const key = bytesToHex(aggNonce) + bytesToHex(msg);
+  const cached = ctx.sessionCache.get(key);
+  if (cached) return cached;
+  const R1 = parseCbytesExt(aggNonce.subarray(0, 33));
+  const R2 = parseCbytesExt(aggNonce.subarray(33));
+  const b = mod(
+    bytesToInt(
+      taggedHash(
+        'MuSig/noncecoef',
+        ctx.signingPublicKey,
+        aggNonce.subarray(0, 33),
+        aggNonce.subarray(33),
+        msg,
+      ),
+    ),
+  );
+  let R = R1.add(R2.multiplyUnsafe(b));
+  if (R.is0()) R = G; // BIP327: an infinite R (only reachable by an attack) becomes G
+  const negate = !hasSquareY(R);
+  const e = mod(
+    bytesToInt(sha256(concatBytes(intTo32(R.toAffine().x), ctx.signingPublicKey, msg))),
+  );
+  const values = { b, R, negate, e };
+  if (ctx.sessionCache.size >= 16) ctx.sessionCache.clear();
+  ctx.sessionCache.set(key, values);
+  return values;
+}
+
+/**
+ * Sign: s_i = (±(k1 + b·k2) + e·a_i·x_i) mod n. Lotus: the signer at sorted index 0 of a tweaked
+ * context also adds e·t (the lotus-lib convention, so partials interoperate with xpi-ts signers).
+ * Consumes the secret nonce and checks its own partial signature before returning it.
+ *
+ * @throws NonceReuseError if the nonce was used; InvalidInputError if the key is not a member.
+ */
+export function sign(
+  secNonce: SecretNonce,
+  secretKey: Uint8Array,
+  ctx: KeyAggContext,
+  aggNonce: Uint8Array,
+  msg: Uint8Array,
+): Uint8Array {
+  const x = secretKeyScalar(secretKey);
+  const publicKey = compress(G.multiply(x));
+  if (compareBytes(publicKey, secNonce.publicKey) !== 0) {
+    throw new InvalidInputError('secret nonce belongs to a different key');
+  }
+  const index = ctx.indexOf(publicKey);
+  if (index < 0) throw new InvalidInputError('signing key is not a member of this key set');
+  const { b, negate, e } = sessionValues(ctx, aggNonce, msg);
+  const [k1, k2] = secNonce.consume();
+  const k = negate ? mod(-(k1 + b * k2)) : mod(k1 + b * k2);
+  let s = mod(k + e * (ctx.coefficients[index] as bigint) * x);
+  if (index === 0 && ctx.tweak !== 0n) s = mod(s + e * ctx.tweak);
+  const psig = intTo32(s);
+  const pubNonce = concatBytes(compress(G.multiply(k1)), compress(G.multiply(k2)));
+  if (!partialSigVerify(psig, pubNonce, index, ctx, aggNonce, msg)) {
+    throw new CryptoError('own partial signature failed verification');
+  }
+  return psig;
+}
+
+/**
+ * PartialSigVerify: s_i·G == ±(R1_i + b·R2_i) + e·a_i·P_i (minus e·t for sorted index 0 when
+ * tweaked). Petal rejects s_i ≥ n, which the reference silently reduces.
+ */
+export function partialSigVerify(
+  partialSig: Uint8Array,
+  pubNonce: Uint8Array,
+  signerIndex: number,
+  ctx: KeyAggContext,
+  aggNonce: Uint8Array,
+  msg: Uint8Array,
+): boolean {
+  if (partialSig.length !== 32) return false;
+  const point = ctx.points[signerIndex];
+  if (!point) return false;
+  let s = bytesToInt(partialSig);
+  if (s >= N) return false;
+  let nonce: [Pt, Pt];
+  try {
+    nonce = parsePubNonce(pubNonce, signerIndex);
+  } catch {
+    return false;
+  }
+  const { b, negate, e } = sessionValues(ctx, aggNonce, msg);
+  if (signerIndex === 0 && ctx.tweak !== 0n) s = mod(s - e * ctx.tweak);
+  let Re = nonce[0].add(nonce[1].multiplyUnsafe(b));
+  if (negate) Re = Re.negate();
+  const expected = Re.add(point.multiplyUnsafe(mod(e * (ctx.coefficients[signerIndex] as bigint))));
+  return G.multiplyUnsafe(s).equals(expected);
+}
+
+/**
+ * PartialSigAgg: s = Σ s_i mod n; the signature is R.x ‖ s, a plain Lotus Schnorr signature for
+ * the signing key. With `pubNonces`, every partial is verified first and the first bad one is
+ * named (InvalidContributionError), so the P2P layer can blame the right member.
+ */
+export function partialSigAgg(
+  partialSigs: Uint8Array[],
+  ctx: KeyAggContext,
+  aggNonce: Uint8Array,
+  msg: Uint8Array,
+  pubNonces?: Uint8Array[],
+): Uint8Array {
+  if (partialSigs.length !== ctx.pubkeys.length) {
+    throw new InvalidInputError(
+      `expected ${ctx.pubkeys.length} partial signatures, got ${partialSigs.length}`,
+    );
+  }
+  let s = 0n;
+  partialSigs.forEach((psig, i) => {
+    const value = psig.length === 32 ? bytesToInt(psig) : N;
+    if (value >= N) throw new InvalidContributionError(i, 'psig', 'not a 32-byte scalar below n');
+    const nonce = pubNonces?.[i];
+    if (pubNonces && (!nonce || !partialSigVerify(psig, nonce, i, ctx, aggNonce, msg))) {
+      throw new InvalidContributionError(i, 'psig', 'does not verify');
+    }
+    s = mod(s + value);
+  });
+  const { R } = sessionValues(ctx, aggNonce, msg);
+  return concatBytes(intTo32(R.toAffine().x), intTo32(s));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+function u64be(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
+function u32be(n: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, n);
+  return out;
+}
