@@ -6,11 +6,11 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Point } from './curve.ts';
 import {
   G,
   N,
   P,
-  Point,
   bytesToInt,
   compress,
   hasSquareY,
