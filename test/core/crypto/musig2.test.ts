@@ -204,7 +204,8 @@ describe('MuSig2 sessions (Lotus)', () => {
     const aggNonce = nonceAgg(pubNonces);
     const psigs = s.partial_sigs_sorted.map(h);
     const tampered = psigs.map((p) => p.slice());
-    tampered[2]![31] ^= 1;
+    const victim = tampered[2] as Uint8Array;
+    victim[31] = (victim[31] as number) ^ 1;
     expect(() => partialSigAgg(tampered, ctx, aggNonce, h(s.msg), pubNonces)).toThrow(
       expect.objectContaining({
         name: 'InvalidContributionError',
