@@ -28,6 +28,10 @@ import { tapTweakHash } from './taproot.ts';
 
 type Pt = InstanceType<typeof Point>;
 
+const MSM_THRESHOLD = 48;
+/** Window for member-point tables: ~5× faster multiplies, reused by every session of a vault. */
+const MEMBER_TABLE_WINDOW = 6;
+
 /** Sorts 33-byte keys bytewise (BIP327 KeySort; Lotus always sorts). */
 export function keySort(pubkeys: Uint8Array[]): Uint8Array[] {
   return [...pubkeys].sort(compareBytes);
@@ -59,7 +63,9 @@ export class KeyAggContext {
     Q: Pt,
     tweak = 0n,
     merkleRoot?: Uint8Array,
+    tables = new Map<number, Pt>(),
   ) {
+    this.#tables = tables;
     this.pubkeys = pubkeys;
     this.points = points;
     this.coefficients = coefficients;
@@ -70,6 +76,35 @@ export class KeyAggContext {
     this.signingPoint = tweak === 0n ? Q : Q.add(G.multiply(tweak));
     this.signingPublicKey = compress(this.signingPoint);
     pubkeys.forEach((pk, i) => this.#index.set(bytesToHex(pk), i));
+  }
+
+  readonly #tables: Map<number, Pt>;
+  readonly #tweaked = new Map<string, KeyAggContext>();
+
+  /** Member point `i` with a precomputed multiplication table (built on first use, then kept). */
+  memberPoint(i: number): Pt | undefined {
+    let table = this.#tables.get(i);
+    if (!table) {
+      const point = this.points[i];
+      if (!point) return undefined;
+      table = point.precompute(MEMBER_TABLE_WINDOW, false);
+      this.#tables.set(i, table);
+    }
+    return table;
+  }
+
+  /** @internal The tweaked variant for a merkle root, built once (see applyTaprootTweak). */
+  tweaked(
+    merkleRoot: Uint8Array | undefined,
+    build: (tables: Map<number, Pt>) => KeyAggContext,
+  ): KeyAggContext {
+    const key = merkleRoot ? bytesToHex(merkleRoot) : '';
+    let ctx = this.#tweaked.get(key);
+    if (!ctx) {
+      ctx = build(this.#tables);
+      this.#tweaked.set(key, ctx);
+    }
+    return ctx;
   }
 
   /** Sorted position of a member key, or -1. */
@@ -91,9 +126,33 @@ export class KeyAggContext {
  */
 export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
   if (pubkeys.length === 0) throw new InvalidInputError('KeyAgg needs at least one key');
+  // A vault signs many times with one key set: reuse its context (and its point tables).
+  const cacheKey = pubkeys.every((pk) => pk instanceof Uint8Array && pk.length === 33)
+    ? keySort(pubkeys).map(bytesToHex).join('')
+    : undefined;
+  const cached = cacheKey ? contextCache.get(cacheKey) : undefined;
+  if (cached) {
+    contextCache.delete(cacheKey as string);
+    contextCache.set(cacheKey as string, cached);
+    return cached;
+  }
+  const ctx = computeKeyAgg(pubkeys);
+  if (cacheKey) {
+    if (contextCache.size >= CONTEXT_CACHE_SIZE)
+      contextCache.delete(contextCache.keys().next().value as string);
+    contextCache.set(cacheKey, ctx);
+  }
+  return ctx;
+}
+
+const CONTEXT_CACHE_SIZE = 64;
+const contextCache = new Map<string, KeyAggContext>();
+
+function computeKeyAgg(pubkeys: Uint8Array[]): KeyAggContext {
+  const parsed = new Map<string, Pt>();
   pubkeys.forEach((pk, i) => {
     try {
-      parseCompressedPoint(pk);
+      parsed.set(bytesToHex(pk), parseCompressedPoint(pk));
     } catch (err) {
       throw new InvalidContributionError(i, 'pubkey', (err as Error).message);
     }
@@ -106,9 +165,16 @@ export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
   }
   const L = taggedHash('KeyAgg list', ...sorted);
   const coefficients = sorted.map((pk) => mod(bytesToInt(taggedHash('KeyAgg coefficient', L, pk))));
-  const points = sorted.map((pk) => parseCompressedPoint(pk));
-  // One multi-scalar multiplication instead of n separate ones (KeyAgg of 100 keys is hot).
-  const Q = pippenger(Point, points, coefficients);
+  const points = sorted.map((pk) => parsed.get(bytesToHex(pk)) as Pt);
+  // Large sets: one multi-scalar multiplication. Small sets: Pippenger's setup costs more than
+  // it saves, so sum the products directly.
+  const Q =
+    points.length >= MSM_THRESHOLD
+      ? pippenger(Point, points, coefficients)
+      : points.reduce(
+          (acc, pt, i) => acc.add(pt.multiplyUnsafe(coefficients[i] as bigint)),
+          Point.ZERO,
+        );
   if (Q.is0()) throw new CryptoError('aggregate key is the point at infinity');
   return new KeyAggContext(sorted, points, coefficients, Q);
 }
@@ -119,16 +185,19 @@ export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
  */
 export function applyTaprootTweak(ctx: KeyAggContext, merkleRoot?: Uint8Array): KeyAggContext {
   if (ctx.tweak !== 0n) throw new InvalidInputError('context is already tweaked');
-  const t = bytesToInt(tapTweakHash(ctx.aggregatePublicKey, merkleRoot));
-  if (t >= N) throw new CryptoError('Taproot tweak is out of range');
-  return new KeyAggContext(
-    [...ctx.pubkeys],
-    [...ctx.points],
-    [...ctx.coefficients],
-    ctx.aggregatePoint,
-    t,
-    merkleRoot ?? new Uint8Array(32),
-  );
+  return ctx.tweaked(merkleRoot, (tables) => {
+    const t = bytesToInt(tapTweakHash(ctx.aggregatePublicKey, merkleRoot));
+    if (t >= N) throw new CryptoError('Taproot tweak is out of range');
+    return new KeyAggContext(
+      [...ctx.pubkeys],
+      [...ctx.points],
+      [...ctx.coefficients],
+      ctx.aggregatePoint,
+      t,
+      merkleRoot ?? new Uint8Array(32),
+      tables,
+    );
+  });
 }
 
 /**
@@ -140,6 +209,8 @@ export class SecretNonce {
   #k1: bigint;
   #k2: bigint;
   readonly publicKey: Uint8Array;
+  /** The matching 66-byte public nonce (public data). */
+  readonly pubNonce: Uint8Array;
   #used = false;
 
   /** @internal Created by nonceGen only. */
@@ -147,6 +218,7 @@ export class SecretNonce {
     this.#k1 = k1;
     this.#k2 = k2;
     this.publicKey = publicKey;
+    this.pubNonce = concatBytes(compress(G.multiply(k1)), compress(G.multiply(k2)));
   }
 
   get used(): boolean {
@@ -231,8 +303,8 @@ export function nonceGenWithRand(
     ),
   ) as [bigint, bigint];
   if (k[0] === 0n || k[1] === 0n) throw new CryptoError('nonce is zero (negligible probability)');
-  const pubNonce = concatBytes(compress(G.multiply(k[0])), compress(G.multiply(k[1])));
-  return { secNonce: new SecretNonce(k[0], k[1], publicKey), pubNonce };
+  const secNonce = new SecretNonce(k[0], k[1], publicKey);
+  return { secNonce, pubNonce: secNonce.pubNonce };
 }
 
 /** @internal A SecretNonce from known scalars: only for replaying published vectors. */
@@ -353,8 +425,7 @@ export function sign(
   let s = mod(k + e * (ctx.coefficients[index] as bigint) * x);
   if (index === 0 && ctx.tweak !== 0n) s = mod(s + e * ctx.tweak);
   const psig = intTo32(s);
-  const pubNonce = concatBytes(compress(G.multiply(k1)), compress(G.multiply(k2)));
-  if (!partialSigVerify(psig, pubNonce, index, ctx, aggNonce, msg)) {
+  if (!partialSigVerify(psig, secNonce.pubNonce, index, ctx, aggNonce, msg)) {
     throw new CryptoError('own partial signature failed verification');
   }
   return psig;
@@ -373,7 +444,7 @@ export function partialSigVerify(
   msg: Uint8Array,
 ): boolean {
   if (partialSig.length !== 32) return false;
-  const point = ctx.points[signerIndex];
+  const point = ctx.memberPoint(signerIndex);
   if (!point) return false;
   let s = bytesToInt(partialSig);
   if (s >= N) return false;
