@@ -14,12 +14,8 @@ import {
 } from '../../../src/core/chain/coin-selection.ts';
 import { estimateSize } from '../../../src/core/chain/fees.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
-import {
-  PolicyError,
-  assertStandard,
-  dustThreshold,
-  minRelayFee,
-} from '../../../src/core/chain/policy.ts';
+import type { PolicyError } from '../../../src/core/chain/policy.ts';
+import { assertStandard, dustThreshold, minRelayFee } from '../../../src/core/chain/policy.ts';
 import { parseScript } from '../../../src/core/chain/script.ts';
 import { sighashForkId, sighashLotus } from '../../../src/core/chain/sighash.ts';
 import { buildUnsignedTx, signTransaction } from '../../../src/core/chain/signer.ts';
