@@ -1,0 +1,576 @@
+/**
+ * The wallet's local verifier: a Lotus script interpreter for everything Petal creates or spends.
+ * It always applies the strict rules lotusd enforces for standard transactions (MINIMALDATA,
+ * push-only scriptSigs, strict DER and low S, NULLFAIL, CLEANSTACK, FORKID-or-LOTUS hash types).
+ * The wallet never broadcasts a transaction this rejects.
+ *
+ * In scope: push opcodes, flow control, stack ops, EQUAL/VERIFY, small-number arithmetic, hashes,
+ * CODESEPARATOR, CHECKSIG(VERIFY), CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, P2PKH, Taproot key
+ * path and Taproot script path. Out of scope (ScriptError 'UNSUPPORTED'): P2SH, multisig, data
+ * signatures and the byte-string opcodes, which Petal never creates.
+ */
+import { ripemd160 } from '@noble/hashes/legacy.js';
+import { ecdsaVerify } from '../crypto/ecdsa.ts';
+import { hash160, sha256, sha256d } from '../crypto/hash.ts';
+import { schnorrVerify } from '../crypto/schnorr.ts';
+import { tapLeafHash, verifyTaprootCommitment } from '../crypto/taproot.ts';
+import { ScriptError } from './errors.ts';
+import { OP } from './opcodes.ts';
+import { type ScriptChunk, parseScript } from './script.ts';
+import {
+  type ExecutionData,
+  NO_REPLAY_PROTECTION,
+  type ReplayProtection,
+  sighashForkId,
+  sighashLotus,
+} from './sighash.ts';
+import { classifyScript } from './templates.ts';
+import type { SpentOutput, Transaction } from './transaction.ts';
+
+const MAX_SCRIPT_ELEMENT = 520;
+const MAX_STACK = 1000;
+/** Lotus counts non-push opcodes, executed or not, up to 400 per script (Bitcoin: 201). */
+const MAX_OPS = 400;
+/** Lotus script numbers are up to 8 bytes (64-bit); results must stay in that range. */
+const MAX_NUM_SIZE = 8;
+const MAX_NUM = (1n << 63n) - 1n;
+/**
+ * Opcodes Lotus disables: they fail wherever they appear, even in an unexecuted branch
+ * (derived from lotusd's script_tests.json DISABLED_OPCODE rows).
+ */
+const DISABLED = new Set<number>([
+  OP.OP_RESERVED,
+  OP.OP_RESERVED1,
+  OP.OP_RESERVED2,
+  OP.OP_VERIF,
+  OP.OP_VERNOTIF,
+  OP.OP_SHA1,
+  OP.OP_IFDUP,
+  OP.OP_NUMEQUAL,
+  OP.OP_NUMEQUALVERIFY,
+  OP.OP_NUMNOTEQUAL,
+  OP.OP_INVERT,
+  OP.OP_2MUL,
+  OP.OP_2DIV,
+  OP.OP_MUL,
+]);
+const LOCKTIME_THRESHOLD = 500_000_000;
+const SEQUENCE_DISABLE = 1 << 31;
+const SEQUENCE_TYPE_FLAG = 1 << 22;
+const SEQUENCE_MASK = 0x0000ffff;
+
+type Stack = Uint8Array[];
+
+/** Policy rules lotusd applies to standard transactions; the wallet always enables all three. */
+export interface PolicyFlags {
+  minimalIf: boolean;
+  discourageUpgradableNops: boolean;
+  cleanStack: boolean;
+}
+
+export const STANDARD_POLICY: PolicyFlags = {
+  minimalIf: true,
+  discourageUpgradableNops: true,
+  cleanStack: true,
+};
+
+interface Context {
+  flags: PolicyFlags;
+  tx: Transaction;
+  index: number;
+  spent: SpentOutput[];
+  replay: ReplayProtection;
+  /** The hash committed to as "executed script" (H2(scriptPubKey), or the tapleaf hash). */
+  executedScriptHash: Uint8Array;
+}
+
+export type VerifyResult =
+  { ok: true } | { ok: false; inputIndex: number; reason: string; message: string };
+
+/** Verifies every input of a transaction against the outputs it spends. Never throws. */
+export function verifyTransaction(
+  tx: Transaction,
+  spent: SpentOutput[],
+  options: { replay?: ReplayProtection; flags?: PolicyFlags } = {},
+): VerifyResult {
+  if (spent.length !== tx.inputs.length) {
+    return {
+      ok: false,
+      inputIndex: -1,
+      reason: 'MISSING_SPENT_OUTPUTS',
+      message: 'One spent output per input is required',
+    };
+  }
+  for (let index = 0; index < tx.inputs.length; index++) {
+    try {
+      verifyInput(
+        tx,
+        index,
+        spent,
+        options.replay ?? NO_REPLAY_PROTECTION,
+        options.flags ?? STANDARD_POLICY,
+      );
+    } catch (err) {
+      const reason = err instanceof ScriptError ? err.reason : 'UNKNOWN_ERROR';
+      return { ok: false, inputIndex: index, reason, message: (err as Error).message };
+    }
+  }
+  return { ok: true };
+}
+
+/** Verifies one input; throws ScriptError with a reason code on failure. */
+export function verifyInput(
+  tx: Transaction,
+  index: number,
+  spent: SpentOutput[],
+  replay: ReplayProtection,
+  flags: PolicyFlags = STANDARD_POLICY,
+): void {
+  const input = tx.inputs[index];
+  const out = spent[index];
+  if (!input || !out) throw new ScriptError('MISSING_SPENT_OUTPUTS');
+  const scriptSig = parseScript(input.scriptSig);
+  if (!scriptSig.every((c) => c.opcode <= OP.OP_16))
+    throw new ScriptError('SIG_PUSHONLY', 'scriptSig must be push-only');
+  const stack: Stack = [];
+  const ctx: Context = { flags, tx, index, spent, replay, executedScriptHash: sha256d(out.script) };
+  evaluate(scriptSig, stack, ctx, input.scriptSig);
+
+  const kind = classifyScript(out.script);
+  if (kind.type === 'taproot')
+    return verifyTaproot(stack, kind.payload as Uint8Array, kind.state, ctx);
+  if (out.script[0] === OP.OP_SCRIPTTYPE) throw new ScriptError('SCRIPTTYPE_MALFORMED_SCRIPT');
+  if (kind.type === 'p2sh')
+    throw new ScriptError('UNSUPPORTED', 'P2SH spends are outside the wallet verifier');
+  evaluate(parseScript(out.script), stack, ctx, out.script);
+  finish(stack, ctx.flags.cleanStack);
+}
+
+function verifyTaproot(
+  stack: Stack,
+  commitment: Uint8Array,
+  state: Uint8Array | undefined,
+  ctx: Context,
+): void {
+  if (stack.length >= 2 && stack.at(-1)?.[0] === 0x50)
+    throw new ScriptError('TAPROOT_ANNEX_NOT_SUPPORTED');
+  if (stack.length === 1) {
+    const sig = stack[0] as Uint8Array;
+    if (sig.length !== 65) throw new ScriptError('TAPROOT_KEY_SPEND_MUST_USE_SCHNORR_SIG');
+    const hashType = sig[64] as number;
+    if ((hashType & 0x60) !== 0x60)
+      throw new ScriptError('TAPROOT_KEY_SPEND_MUST_USE_LOTUS_SIGHASH');
+    checkHashType(hashType);
+    const digest = sighashLotus(ctx.tx, ctx.index, ctx.spent, hashType, undefined, ctx.replay);
+    if (!schnorrVerify(sig.subarray(0, 64), digest, commitment))
+      throw new ScriptError('TAPROOT_VERIFY_SIGNATURE_FAILED');
+    return;
+  }
+  if (stack.length < 2) throw new ScriptError('INVALID_STACK_OPERATION', 'Empty Taproot spend');
+  const control = stack.pop() as Uint8Array;
+  const script = stack.pop() as Uint8Array;
+  if ((control[0] ?? 0) & 0xfe) {
+    if (((control[0] as number) & 0xfe) !== 0xc0)
+      throw new ScriptError('TAPROOT_LEAF_VERSION_NOT_SUPPORTED');
+  }
+  if (!verifyTaprootCommitment(commitment, control, script))
+    throw new ScriptError('TAPROOT_VERIFY_COMMITMENT_FAILED');
+  if (state) stack.push(state);
+  ctx.executedScriptHash = tapLeafHash(script, (control[0] as number) & 0xfe);
+  evaluate(parseScript(script), stack, ctx, script);
+  // CLEANSTACK is a consensus rule inside tapscript.
+  finish(stack, true);
+}
+
+function finish(stack: Stack, cleanStack: boolean): void {
+  if (stack.length === 0 || !castToBool(stack.at(-1) as Uint8Array))
+    throw new ScriptError('EVAL_FALSE', 'Script evaluated to false');
+  if (cleanStack && stack.length !== 1)
+    throw new ScriptError('CLEANSTACK', 'Stack must hold exactly one element');
+}
+
+export function castToBool(v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] !== 0) return !(i === v.length - 1 && v[i] === 0x80);
+  }
+  return false;
+}
+
+function decodeNum(v: Uint8Array, maxLength = MAX_NUM_SIZE): bigint {
+  if (v.length > maxLength) throw new ScriptError('INVALID_NUMBER_RANGE', 'Script number overflow');
+  if (
+    v.length > 0 &&
+    ((v.at(-1) as number) & 0x7f) === 0 &&
+    (v.length === 1 || ((v.at(-2) as number) & 0x80) === 0)
+  ) {
+    throw new ScriptError('MINIMALDATA', 'Non-minimal script number');
+  }
+  let result = 0n;
+  for (let i = 0; i < v.length; i++) result |= BigInt(v[i] as number) << BigInt(8 * i);
+  if (v.length > 0 && ((v.at(-1) as number) & 0x80) !== 0) {
+    return -(result & ~(0x80n << BigInt(8 * (v.length - 1))));
+  }
+  return result;
+}
+
+function encodeNum(n: bigint): Uint8Array {
+  if (n > MAX_NUM || n < -MAX_NUM)
+    throw new ScriptError('INVALID_NUMBER_RANGE', 'Script number overflow');
+  if (n === 0n) return new Uint8Array(0);
+  const neg = n < 0n;
+  let abs = neg ? -n : n;
+  const out: number[] = [];
+  while (abs > 0n) {
+    out.push(Number(abs & 0xffn));
+    abs >>= 8n;
+  }
+  if (((out.at(-1) as number) & 0x80) !== 0) out.push(neg ? 0x80 : 0);
+  else if (neg) out[out.length - 1] = (out.at(-1) as number) | 0x80;
+  return Uint8Array.from(out);
+}
+
+function checkMinimalPush(chunk: ScriptChunk): void {
+  const data = chunk.data as Uint8Array;
+  const op = chunk.opcode;
+  if (data.length === 0) {
+    if (op !== OP.OP_0) throw new ScriptError('MINIMALDATA');
+  } else if (data.length === 1 && (data[0] as number) >= 1 && (data[0] as number) <= 16) {
+    throw new ScriptError('MINIMALDATA');
+  } else if (data.length === 1 && data[0] === 0x81) {
+    throw new ScriptError('MINIMALDATA');
+  } else if (data.length <= 75) {
+    if (op !== data.length) throw new ScriptError('MINIMALDATA');
+  } else if (data.length <= 255) {
+    if (op !== OP.OP_PUSHDATA1) throw new ScriptError('MINIMALDATA');
+  } else if (data.length <= 65535 && op !== OP.OP_PUSHDATA2) {
+    throw new ScriptError('MINIMALDATA');
+  }
+}
+
+function checkHashType(hashType: number): void {
+  const algorithm = hashType & 0x60;
+  if (algorithm !== 0x40 && algorithm !== 0x60)
+    throw new ScriptError('MUST_USE_FORKID', 'Signature must use FORKID or LOTUS');
+  const base = hashType & 0x1f;
+  if (base < 1 || base > 3) throw new ScriptError('SIG_HASHTYPE', 'Undefined sighash base type');
+}
+
+/** CHECKSIG: 64-byte (+type) signatures are Schnorr, anything else strict-DER low-S ECDSA. */
+function checkSig(
+  sig: Uint8Array,
+  pubKey: Uint8Array,
+  ctx: Context,
+  scriptCode: Uint8Array,
+  codeSepPos: number,
+): boolean {
+  if (sig.length === 0) return false;
+  if (pubKey.length !== 33 && pubKey.length !== 65) throw new ScriptError('PUBKEYTYPE');
+  if (pubKey.length === 33 && pubKey[0] !== 2 && pubKey[0] !== 3)
+    throw new ScriptError('PUBKEYTYPE');
+  if (pubKey.length === 65 && pubKey[0] !== 4) throw new ScriptError('PUBKEYTYPE');
+  const hashType = sig.at(-1) as number;
+  checkHashType(hashType);
+  const body = sig.subarray(0, -1);
+  const execution: ExecutionData = {
+    codeSeparatorPos: codeSepPos,
+    executedScriptHash: ctx.executedScriptHash,
+  };
+  const digest =
+    (hashType & 0x60) === 0x60
+      ? sighashLotus(ctx.tx, ctx.index, ctx.spent, hashType, execution, ctx.replay)
+      : sighashForkId(
+          ctx.tx,
+          ctx.index,
+          scriptCode,
+          (ctx.spent[ctx.index] as SpentOutput).value,
+          hashType,
+          ctx.replay,
+        );
+  const ok =
+    body.length === 64 ? schnorrVerify(body, digest, pubKey) : ecdsaVerify(body, digest, pubKey);
+  if (!ok)
+    throw new ScriptError('NULLFAIL', 'Signature is invalid (a failing signature must be empty)');
+  return true;
+}
+
+function evaluate(chunks: ScriptChunk[], stack: Stack, ctx: Context, script: Uint8Array): void {
+  const alt: Stack = [];
+  const exec: boolean[] = [];
+  let ops = 0;
+  let codeSepPos = 0xffffffff;
+  let scriptCodeStart = 0;
+  // Byte offset of each opcode, for FORKID's scriptCode after OP_CODESEPARATOR.
+  const offsets: number[] = [];
+  let position = 0;
+  for (const c of chunks) {
+    offsets.push(position);
+    position += c.data === undefined ? 1 : rawLength(c);
+  }
+  const pop = (): Uint8Array => {
+    const v = stack.pop();
+    if (!v) throw new ScriptError('INVALID_STACK_OPERATION');
+    return v;
+  };
+  const top = (depth = 1): Uint8Array => {
+    const v = stack[stack.length - depth];
+    if (!v) throw new ScriptError('INVALID_STACK_OPERATION');
+    return v;
+  };
+  const num = (v: Uint8Array) => decodeNum(v);
+  const bool = (b: boolean) => (b ? Uint8Array.of(1) : new Uint8Array(0));
+
+  chunks.forEach((chunk, index) => {
+    const executing = exec.every(Boolean);
+    const op = chunk.opcode;
+    if (op === OP.OP_SCRIPTTYPE)
+      throw new ScriptError('SCRIPTTYPE_MALFORMED_SCRIPT', 'OP_SCRIPTTYPE inside a script');
+    if (chunk.data !== undefined) {
+      if (chunk.data.length > MAX_SCRIPT_ELEMENT) throw new ScriptError('PUSH_SIZE');
+      if (executing) {
+        checkMinimalPush(chunk);
+        stack.push(chunk.data);
+      }
+      return;
+    }
+    if (op > OP.OP_16 && ++ops > MAX_OPS)
+      throw new ScriptError('OP_COUNT', 'More than 400 opcodes');
+    if (DISABLED.has(op) || op > OP.OP_REVERSEBYTES)
+      throw new ScriptError('DISABLED_OPCODE', `Opcode 0x${op.toString(16)} is disabled`);
+    if (!executing && !(op >= OP.OP_IF && op <= OP.OP_ENDIF)) return;
+    if (op >= OP.OP_1 && op <= OP.OP_16) {
+      stack.push(encodeNum(BigInt(op - OP.OP_1 + 1)));
+      return;
+    }
+    switch (op) {
+      case OP.OP_0:
+        stack.push(new Uint8Array(0));
+        break;
+      case OP.OP_1NEGATE:
+        stack.push(Uint8Array.of(0x81));
+        break;
+      case OP.OP_NOP:
+      case OP.OP_NOP1:
+      case OP.OP_NOP4:
+      case OP.OP_NOP5:
+      case OP.OP_NOP6:
+      case OP.OP_NOP7:
+      case OP.OP_NOP8:
+      case OP.OP_NOP9:
+      case OP.OP_NOP10:
+        if (op !== OP.OP_NOP && ctx.flags.discourageUpgradableNops)
+          throw new ScriptError('DISCOURAGE_UPGRADABLE_NOPS');
+        break;
+      case OP.OP_IF:
+      case OP.OP_NOTIF: {
+        let value = false;
+        if (executing) {
+          const v = pop();
+          if (ctx.flags.minimalIf && (v.length > 1 || (v.length === 1 && v[0] !== 1)))
+            throw new ScriptError('MINIMALIF');
+          value = castToBool(v) === (op === OP.OP_IF);
+        }
+        exec.push(value);
+        break;
+      }
+      case OP.OP_ELSE:
+        if (exec.length === 0) throw new ScriptError('UNBALANCED_CONDITIONAL');
+        exec[exec.length - 1] = !exec.at(-1);
+        break;
+      case OP.OP_ENDIF:
+        if (exec.length === 0) throw new ScriptError('UNBALANCED_CONDITIONAL');
+        exec.pop();
+        break;
+      case OP.OP_VERIFY:
+        if (!castToBool(pop())) throw new ScriptError('VERIFY');
+        break;
+      case OP.OP_RETURN:
+        throw new ScriptError('OP_RETURN');
+      case OP.OP_TOALTSTACK:
+        alt.push(pop());
+        break;
+      case OP.OP_FROMALTSTACK: {
+        const v = alt.pop();
+        if (!v) throw new ScriptError('INVALID_ALTSTACK_OPERATION');
+        stack.push(v);
+        break;
+      }
+      case OP.OP_DROP:
+        pop();
+        break;
+      case OP.OP_2DROP:
+        pop();
+        pop();
+        break;
+      case OP.OP_DUP:
+        stack.push(top());
+        break;
+      case OP.OP_2DUP: {
+        const [a, b] = [top(2), top(1)];
+        stack.push(a, b);
+        break;
+      }
+      case OP.OP_NIP: {
+        const b = pop();
+        pop();
+        stack.push(b);
+        break;
+      }
+      case OP.OP_OVER:
+        stack.push(top(2));
+        break;
+      case OP.OP_SWAP: {
+        const b = pop();
+        const a = pop();
+        stack.push(b, a);
+        break;
+      }
+      case OP.OP_DEPTH:
+        stack.push(encodeNum(BigInt(stack.length)));
+        break;
+      case OP.OP_SIZE:
+        stack.push(encodeNum(BigInt(top().length)));
+        break;
+      case OP.OP_EQUAL:
+      case OP.OP_EQUALVERIFY: {
+        const b = pop();
+        const a = pop();
+        const equal = a.length === b.length && a.every((v, i) => v === b[i]);
+        if (op === OP.OP_EQUALVERIFY) {
+          if (!equal) throw new ScriptError('EQUALVERIFY');
+        } else stack.push(bool(equal));
+        break;
+      }
+      case OP.OP_1ADD:
+        stack.push(encodeNum(num(pop()) + 1n));
+        break;
+      case OP.OP_1SUB:
+        stack.push(encodeNum(num(pop()) - 1n));
+        break;
+      case OP.OP_NEGATE:
+        stack.push(encodeNum(-num(pop())));
+        break;
+      case OP.OP_ABS: {
+        const n = num(pop());
+        stack.push(encodeNum(n < 0n ? -n : n));
+        break;
+      }
+      case OP.OP_NOT:
+        stack.push(bool(num(pop()) === 0n));
+        break;
+      case OP.OP_0NOTEQUAL:
+        stack.push(bool(num(pop()) !== 0n));
+        break;
+      case OP.OP_ADD:
+      case OP.OP_SUB:
+      case OP.OP_BOOLAND:
+      case OP.OP_BOOLOR:
+      case OP.OP_LESSTHAN:
+      case OP.OP_GREATERTHAN:
+      case OP.OP_LESSTHANOREQUAL:
+      case OP.OP_GREATERTHANOREQUAL:
+      case OP.OP_MIN:
+      case OP.OP_MAX: {
+        const b = num(pop());
+        const a = num(pop());
+        const results: Record<number, bigint | boolean> = {
+          [OP.OP_ADD]: a + b,
+          [OP.OP_SUB]: a - b,
+          [OP.OP_BOOLAND]: a !== 0n && b !== 0n,
+          [OP.OP_BOOLOR]: a !== 0n || b !== 0n,
+          [OP.OP_LESSTHAN]: a < b,
+          [OP.OP_GREATERTHAN]: a > b,
+          [OP.OP_LESSTHANOREQUAL]: a <= b,
+          [OP.OP_GREATERTHANOREQUAL]: a >= b,
+          [OP.OP_MIN]: a < b ? a : b,
+          [OP.OP_MAX]: a > b ? a : b,
+        };
+        const r = results[op] as bigint | boolean;
+        stack.push(typeof r === 'boolean' ? bool(r) : encodeNum(r));
+        break;
+      }
+      case OP.OP_WITHIN: {
+        const max = num(pop());
+        const min = num(pop());
+        const x = num(pop());
+        stack.push(bool(min <= x && x < max));
+        break;
+      }
+      case OP.OP_RIPEMD160:
+        stack.push(ripemd160(pop()));
+        break;
+      case OP.OP_SHA256:
+        stack.push(sha256(pop()));
+        break;
+      case OP.OP_HASH160:
+        stack.push(hash160(pop()));
+        break;
+      case OP.OP_HASH256:
+        stack.push(sha256d(pop()));
+        break;
+      case OP.OP_CODESEPARATOR:
+        codeSepPos = index;
+        scriptCodeStart = (offsets[index] as number) + 1;
+        break;
+      case OP.OP_CHECKSIG:
+      case OP.OP_CHECKSIGVERIFY: {
+        const pubKey = pop();
+        const sig = pop();
+        const ok = checkSig(sig, pubKey, ctx, script.subarray(scriptCodeStart), codeSepPos);
+        if (op === OP.OP_CHECKSIGVERIFY) {
+          if (!ok) throw new ScriptError('CHECKSIGVERIFY');
+        } else stack.push(bool(ok));
+        break;
+      }
+      case OP.OP_CHECKLOCKTIMEVERIFY:
+        checkLockTime(decodeNum(top(), 5), ctx);
+        break;
+      case OP.OP_CHECKSEQUENCEVERIFY:
+        checkSequence(decodeNum(top(), 5), ctx);
+        break;
+      default:
+        throw new ScriptError(
+          'UNSUPPORTED',
+          `Opcode 0x${op.toString(16)} is not supported by the wallet verifier`,
+        );
+    }
+    if (stack.length + alt.length > MAX_STACK) throw new ScriptError('STACK_SIZE');
+  });
+  if (exec.length > 0) throw new ScriptError('UNBALANCED_CONDITIONAL');
+}
+
+function rawLength(c: ScriptChunk): number {
+  const n = (c.data as Uint8Array).length;
+  if (c.opcode < OP.OP_PUSHDATA1) return 1 + n;
+  return 1 + (c.opcode === OP.OP_PUSHDATA1 ? 1 : c.opcode === OP.OP_PUSHDATA2 ? 2 : 4) + n;
+}
+
+/** BIP65 with lotusd's rules. */
+function checkLockTime(lockTime: bigint, ctx: Context): void {
+  if (lockTime < 0n) throw new ScriptError('NEGATIVE_LOCKTIME');
+  const txLock = BigInt(ctx.tx.locktime);
+  const threshold = BigInt(LOCKTIME_THRESHOLD);
+  if (txLock < threshold !== lockTime < threshold)
+    throw new ScriptError('UNSATISFIED_LOCKTIME', 'Locktime types differ');
+  if (lockTime > txLock) throw new ScriptError('UNSATISFIED_LOCKTIME', 'Locktime not reached');
+  if ((ctx.tx.inputs[ctx.index] as { sequence: number }).sequence === 0xffffffff) {
+    throw new ScriptError('UNSATISFIED_LOCKTIME', 'Input is final, so locktime is not enforced');
+  }
+}
+
+/** BIP112 with lotusd's rules. */
+function checkSequence(sequence: bigint, ctx: Context): void {
+  if (sequence < 0n) throw new ScriptError('NEGATIVE_LOCKTIME');
+  const seq = Number(sequence & 0xffffffffn);
+  if (seq & SEQUENCE_DISABLE) return;
+  if (ctx.tx.version < 2)
+    throw new ScriptError('UNSATISFIED_LOCKTIME', 'CSV needs transaction version 2');
+  const txSeq = (ctx.tx.inputs[ctx.index] as { sequence: number }).sequence;
+  if (txSeq & SEQUENCE_DISABLE)
+    throw new ScriptError('UNSATISFIED_LOCKTIME', 'Input sequence disables relative locktime');
+  const mask = SEQUENCE_TYPE_FLAG | SEQUENCE_MASK;
+  const a = txSeq & mask;
+  const b = seq & mask;
+  if (a < SEQUENCE_TYPE_FLAG !== b < SEQUENCE_TYPE_FLAG)
+    throw new ScriptError('UNSATISFIED_LOCKTIME', 'Relative locktime types differ');
+  if (b > a) throw new ScriptError('UNSATISFIED_LOCKTIME', 'Relative locktime not reached');
+}
