@@ -25,7 +25,8 @@ import {
   sighashLotus,
 } from './sighash.ts';
 import { classifyScript } from './templates.ts';
-import type { SpentOutput, Transaction } from './transaction.ts';
+import { MAX_MONEY, type SpentOutput, type Transaction, serializeTx } from './transaction.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 const MAX_SCRIPT_ELEMENT = 520;
 const MAX_STACK = 1000;
@@ -55,6 +56,7 @@ const DISABLED = new Set<number>([
   OP.OP_MUL,
 ]);
 const LOCKTIME_THRESHOLD = 500_000_000;
+const MAX_TX_SIZE = 1_000_000;
 const SEQUENCE_DISABLE = 1 << 31;
 const SEQUENCE_TYPE_FLAG = 1 << 22;
 const SEQUENCE_MASK = 0x0000ffff;
@@ -101,6 +103,16 @@ export function verifyTransaction(
       message: 'One spent output per input is required',
     };
   }
+  try {
+    checkTransaction(tx);
+  } catch (err) {
+    return {
+      ok: false,
+      inputIndex: -1,
+      reason: (err as ScriptError).reason,
+      message: (err as Error).message,
+    };
+  }
   for (let index = 0; index < tx.inputs.length; index++) {
     try {
       verifyInput(
@@ -116,6 +128,38 @@ export function verifyTransaction(
     }
   }
   return { ok: true };
+}
+
+/**
+ * lotusd's CheckTransaction rules for a non-coinbase transaction: inputs and outputs present,
+ * every value and the total in the money range, no input spent twice, no null prevout, and at
+ * most 1,000,000 bytes.
+ */
+export function checkTransaction(tx: Transaction): void {
+  if (tx.inputs.length === 0)
+    throw new ScriptError('bad-txns-vin-empty', 'Transaction has no inputs');
+  if (tx.outputs.length === 0)
+    throw new ScriptError('bad-txns-vout-empty', 'Transaction has no outputs');
+  if (serializeTx(tx).length > MAX_TX_SIZE)
+    throw new ScriptError('bad-txns-oversize', 'Transaction over 1,000,000 bytes');
+  let total = 0n;
+  for (const out of tx.outputs) {
+    if (out.value < 0n || out.value > MAX_MONEY)
+      throw new ScriptError('bad-txns-vout-toolarge', 'Output value out of range');
+    total += out.value;
+    if (total > MAX_MONEY)
+      throw new ScriptError('bad-txns-txouttotal-toolarge', 'Output total out of range');
+  }
+  const seen = new Set<string>();
+  for (const input of tx.inputs) {
+    const key = `${bytesToHex(input.prevout.txid)}:${input.prevout.vout}`;
+    if (seen.has(key))
+      throw new ScriptError('bad-txns-inputs-duplicate', 'An input is spent twice');
+    seen.add(key);
+    if (input.prevout.vout === 0xffffffff && input.prevout.txid.every((b) => b === 0)) {
+      throw new ScriptError('bad-txns-prevout-null', 'Null prevout in a non-coinbase transaction');
+    }
+  }
 }
 
 /** Verifies one input; throws ScriptError with a reason code on failure. */

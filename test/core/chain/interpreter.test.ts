@@ -32,7 +32,12 @@ import {
 import { sighashLotus } from '../../../src/core/chain/sighash.ts';
 import { buildUnsignedTx, signTransaction } from '../../../src/core/chain/signer.ts';
 import { classifyScript, p2pkhScript, taprootScript } from '../../../src/core/chain/templates.ts';
-import { type Transaction, parseTx, txidBytes } from '../../../src/core/chain/transaction.ts';
+import {
+  type Transaction,
+  parseTx,
+  txidBytes,
+  txidFromHex,
+} from '../../../src/core/chain/transaction.ts';
 import { loadVectors } from '../../fixtures/vectors.ts';
 
 const replay = { active: false };
@@ -355,3 +360,97 @@ describe("lotusd script_tests.json (signature-free rows in the verifier's scope)
     expect(disagreements).toEqual([]);
   });
 });
+
+// tx_valid.json / tx_invalid.json: rows run are those whose spent scripts and scriptSigs use only
+// in-scope opcodes and no signature opcodes. Their signatures are BCH-era legacy digests without
+// FORKID, which Lotus consensus refuses (MUST_USE_FORKID), so signature rows are not comparable;
+// P2SH spends and coinbase transactions are out of the verifier's scope. Rows are checked with
+// their own (empty) flags.
+describe('lotusd tx_valid.json / tx_invalid.json (signature-free rows in scope)', () => {
+  const NO_POLICY: PolicyFlags = {
+    minimalIf: false,
+    discourageUpgradableNops: false,
+    cleanStack: false,
+  };
+  const SIG_OPS = new Set<number>([
+    OP.OP_CHECKSIG,
+    OP.OP_CHECKSIGVERIFY,
+    OP.OP_CHECKMULTISIG,
+    OP.OP_CHECKMULTISIGVERIFY,
+    OP.OP_CHECKDATASIG,
+    OP.OP_CHECKDATASIGVERIFY,
+  ]);
+  const comparable = (script: Uint8Array) => {
+    try {
+      return parseScript(script).every(
+        (c) =>
+          !SIG_OPS.has(c.opcode) &&
+          (SUPPORTED.has(c.opcode) ||
+            c.opcode === OP.OP_CHECKLOCKTIMEVERIFY ||
+            c.opcode === OP.OP_CHECKSEQUENCEVERIFY),
+      );
+    } catch {
+      return true; // an unparsable script is simply invalid
+    }
+  };
+
+  for (const [file, expectValid] of [
+    ['tx_valid', true],
+    ['tx_invalid', false],
+  ] as const) {
+    const rows = loadVectors<unknown[]>(`lotusd/${file}.json`).filter(
+      (r): r is [[string, number, string, number?][], string, string] =>
+        Array.isArray(r) && r.length === 3,
+    );
+    const selected = rows.filter(([prevs, raw]) => {
+      let tx: Transaction;
+      try {
+        tx = parseTx(hexToBytes(raw));
+      } catch {
+        return !expectValid;
+      }
+      // Coinbase rows (a null prevout) are out of scope: the wallet never builds one.
+      if (
+        tx.inputs.some((i) => i.prevout.vout === 0xffffffff && i.prevout.txid.every((b) => b === 0))
+      )
+        return false;
+      try {
+        return (
+          prevs.every(
+            ([, , asm]) =>
+              comparable(parseAsm(asm)) && classifyScript(parseAsm(asm)).type !== 'p2sh',
+          ) && tx.inputs.every((i) => comparable(i.scriptSig))
+        );
+      } catch {
+        return false;
+      }
+    });
+
+    it(`${file}: all ${selected.length} selected rows get lotusd's verdict`, () => {
+      expect(selected.length).toBeGreaterThan(expectValid ? 3 : 30);
+      for (const [prevs, raw] of selected) {
+        let ok: boolean;
+        try {
+          const tx = parseTx(hexToBytes(raw));
+          const spent = tx.inputs.map((input) => {
+            const prev = prevs.find(
+              ([id, vout]) =>
+                bytesToHexSafe(txidFromHex(id)) === bytesToHexSafe(input.prevout.txid) &&
+                vout >>> 0 === input.prevout.vout,
+            );
+            if (!prev) throw new Error('missing prevout');
+            return { value: BigInt(prev[3] ?? 0), script: parseAsm(prev[2]) };
+          });
+          ok = verifyTransaction(tx, spent, { flags: NO_POLICY }).ok;
+        } catch {
+          ok = false;
+        }
+        expect(ok, raw.slice(0, 60)).toBe(expectValid);
+      }
+    });
+  }
+});
+
+function bytesToHexSafe(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
