@@ -75,13 +75,16 @@ const legacyRows = loadVectors<unknown[]>('lotusd/sighash.json').filter(
   (r): r is LegacyRow => Array.isArray(r) && r.length === 7,
 );
 
-// Which rows run: the 227 FORKID rows, plain and replay-protected. Not run: rows with legacy
-// algorithm bits (Lotus consensus refuses them: MUST_USE_FORKID; the wallet never makes one) and,
-// for now, the 513 LOTUS rows of this file: their harness (sighash_tests.cpp) feeds the LOTUS
-// digest differently from sighash_lotus.json, whose 28 rows all pass above; matching it is open.
-describe('sighash.json (FORKID rows, plain and replay-protected)', () => {
+// Which rows run: all 740 FORKID and LOTUS rows, plain and replay-protected. Not run: rows with
+// legacy algorithm bits (Lotus consensus refuses them: MUST_USE_FORKID; the wallet never makes
+// one). lotusd's harness (sighash_tests.cpp) gives LOTUS rows default-constructed spent outputs:
+// the null amount (−1 sats) with the script code on the signed input and empty scripts elsewhere,
+// and ScriptExecutionData(scriptCode) as execution data.
+describe('sighash.json (FORKID and LOTUS rows, plain and replay-protected)', () => {
   const reversed = (h: Uint8Array) => bytesToHex(h.slice().reverse());
-  const applicable = legacyRows.filter(([, , , ht]) => (ht & 0x60) === 0x40);
+  const applicable = legacyRows.filter(
+    ([, , , ht]) => (ht & 0x60) === 0x40 || (ht & 0x60) === 0x60,
+  );
 
   it(`matches all ${applicable.length} applicable rows both ways`, () => {
     let checked = 0;
@@ -95,7 +98,7 @@ describe('sighash.json (FORKID rows, plain and replay-protected)', () => {
         let digest: Uint8Array;
         if ((hashType & 0x60) === 0x60) {
           const spent = tx.inputs.map((_, i) => ({
-            value: 0n,
+            value: -1n,
             script: i === inputIndex ? scriptCode : new Uint8Array(0),
           }));
           const execution = {
