@@ -1,0 +1,142 @@
+/**
+ * Every protocol message travels in a signed envelope (protocol /petal/musig2/1.0.0):
+ *
+ *   u8 version (1) ‖ u8 type ‖ 32 vault id ‖ 32 session id ‖ u16 signer index ‖ u32 sequence ‖
+ *   32 transcript hash ‖ u64 sent-at (ms) ‖ u32 payload length ‖ payload (≤ 64 KiB) ‖ 64 signature
+ *
+ * The signature is Lotus Schnorr by the member's vault key over TaggedHash("Petal/msg/v1", all
+ * preceding bytes), so a message cannot be replayed into another vault, session or round, cannot
+ * claim another signer's index, and commits to the transcript its sender had seen.
+ */
+import { concatBytes } from '@noble/hashes/utils.js';
+import { taggedHash } from '../crypto/hash.ts';
+import { schnorrSign, schnorrVerify } from '../crypto/schnorr.ts';
+
+export const PROTOCOL_ID = '/petal/musig2/1.0.0';
+export const ENVELOPE_VERSION = 1;
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+const HEADER_BYTES = 1 + 1 + 32 + 32 + 2 + 4 + 32 + 8 + 4;
+const SIGNATURE_BYTES = 64;
+
+export const MessageType = {
+  proposal: 1,
+  approval: 2,
+  revoke: 3,
+  nonces: 4,
+  nonceEcho: 5,
+  partialSigs: 6,
+  abort: 7,
+  blame: 8,
+  broadcast: 9,
+  ack: 10,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+const KNOWN_TYPES = new Set<number>(Object.values(MessageType));
+
+export interface Envelope {
+  type: MessageType;
+  vaultId: Uint8Array;
+  sessionId: Uint8Array;
+  signerIndex: number;
+  sequence: number;
+  transcriptHash: Uint8Array;
+  sentAt: number;
+  payload: Uint8Array;
+}
+
+export interface SignedEnvelope extends Envelope {
+  signature: Uint8Array;
+  /** The exact bytes the signature covers (kept so relays can forward without re-encoding). */
+  signedBytes: Uint8Array;
+}
+
+export class MessageDecodeError extends Error {
+  override name = 'MessageDecodeError';
+  readonly reason: string;
+  constructor(reason: string, message = reason) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+function assertLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length)
+    throw new MessageDecodeError('bad-field', `${what} must be ${length} bytes`);
+}
+
+function encodeUnsigned(e: Envelope): Uint8Array {
+  assertLength(e.vaultId, 32, 'vault id');
+  assertLength(e.sessionId, 32, 'session id');
+  assertLength(e.transcriptHash, 32, 'transcript hash');
+  if (!KNOWN_TYPES.has(e.type)) throw new MessageDecodeError('unknown-type');
+  if (!Number.isInteger(e.signerIndex) || e.signerIndex < 0 || e.signerIndex > 0xffff)
+    throw new MessageDecodeError('bad-field', 'signer index');
+  if (!Number.isInteger(e.sequence) || e.sequence < 0 || e.sequence > 0xffffffff)
+    throw new MessageDecodeError('bad-field', 'sequence');
+  if (e.payload.length > MAX_PAYLOAD_BYTES)
+    throw new MessageDecodeError('too-large', 'payload over 64 KiB');
+  const head = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(head.buffer);
+  head[0] = ENVELOPE_VERSION;
+  head[1] = e.type;
+  head.set(e.vaultId, 2);
+  head.set(e.sessionId, 34);
+  view.setUint16(66, e.signerIndex);
+  view.setUint32(68, e.sequence);
+  head.set(e.transcriptHash, 72);
+  view.setBigUint64(104, BigInt(Math.floor(e.sentAt)));
+  view.setUint32(112, e.payload.length);
+  return concatBytes(head, e.payload);
+}
+
+function digest(signedBytes: Uint8Array): Uint8Array {
+  return taggedHash('Petal/msg/v1', signedBytes);
+}
+
+/** Encodes and signs an envelope with the member's vault secret key. */
+export function sealEnvelope(e: Envelope, memberSecret: Uint8Array): Uint8Array {
+  const signedBytes = encodeUnsigned(e);
+  return concatBytes(signedBytes, schnorrSign(digest(signedBytes), memberSecret));
+}
+
+/**
+ * Strict decoding: exact lengths, known version and type, bounded payload, no trailing bytes.
+ * Does not check the signature (the sender's key depends on the vault): see `verifyEnvelope`.
+ * @throws MessageDecodeError, never anything else.
+ */
+export function openEnvelope(bytes: Uint8Array): SignedEnvelope {
+  if (!(bytes instanceof Uint8Array)) throw new MessageDecodeError('not-bytes');
+  if (bytes.length < HEADER_BYTES + SIGNATURE_BYTES) throw new MessageDecodeError('truncated');
+  if (bytes.length > HEADER_BYTES + MAX_PAYLOAD_BYTES + SIGNATURE_BYTES)
+    throw new MessageDecodeError('too-large');
+  if (bytes[0] !== ENVELOPE_VERSION)
+    throw new MessageDecodeError('bad-version', `Unknown envelope version ${bytes[0]}`);
+  const type = bytes[1] as number;
+  if (!KNOWN_TYPES.has(type))
+    throw new MessageDecodeError('unknown-type', `Unknown message type ${type}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const payloadLength = view.getUint32(112);
+  if (payloadLength > MAX_PAYLOAD_BYTES) throw new MessageDecodeError('too-large');
+  if (bytes.length !== HEADER_BYTES + payloadLength + SIGNATURE_BYTES)
+    throw new MessageDecodeError('bad-length');
+  const sentAt = Number(view.getBigUint64(104));
+  if (!Number.isSafeInteger(sentAt)) throw new MessageDecodeError('bad-field', 'timestamp');
+  const signedBytes = bytes.slice(0, HEADER_BYTES + payloadLength);
+  return {
+    type: type as MessageType,
+    vaultId: bytes.slice(2, 34),
+    sessionId: bytes.slice(34, 66),
+    signerIndex: view.getUint16(66),
+    sequence: view.getUint32(68),
+    transcriptHash: bytes.slice(72, 104),
+    sentAt,
+    payload: bytes.slice(HEADER_BYTES, HEADER_BYTES + payloadLength),
+    signature: bytes.slice(HEADER_BYTES + payloadLength),
+    signedBytes,
+  };
+}
+
+/** True if the member key signed exactly these bytes. */
+export function verifyEnvelope(envelope: SignedEnvelope, memberKey: Uint8Array): boolean {
+  return schnorrVerify(envelope.signature, digest(envelope.signedBytes), memberKey);
+}
