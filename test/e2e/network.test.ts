@@ -9,16 +9,7 @@ import {
   launchExtension,
   stopServiceWorkers,
 } from './harness.ts';
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
+import { until } from '../support/until.ts';
 
 // Two browsers with the built extension find each other through a local relay and connect
 // directly over WebRTC, with the node living in each offscreen document.

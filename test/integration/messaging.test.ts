@@ -6,22 +6,10 @@ import {
 } from '../../src/network/libp2p-messaging.ts';
 import { createPeerNode, type PeerNode } from '../../src/network/peer-node.ts';
 import { type RunningRelay, startRelay } from '../../src/relay/start.ts';
+import { until } from '../support/until.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const read = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await new Promise((done) => setTimeout(done, 25));
-  }
-}
 
 describe('Libp2pMessaging over a relay and real nodes', () => {
   let relay: RunningRelay;

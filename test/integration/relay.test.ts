@@ -12,21 +12,9 @@ import {
 import { decodeRecord, encodeRecord, recordKey } from '../../src/network/dht-records.ts';
 import { type RunningRelay, startRelay } from '../../src/relay/start.ts';
 import { multiaddr } from '@multiformats/multiaddr';
+import { until } from '../support/until.ts';
 
 const encoder = new TextEncoder();
-
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await new Promise((done) => setTimeout(done, 25));
-  }
-}
 
 describe('relay with real libp2p peers on loopback', () => {
   let relay: RunningRelay;

@@ -16,7 +16,7 @@ import { schnorrVerify } from '../crypto/schnorr.ts';
 import { tapLeafHash, verifyTaprootCommitment } from '../crypto/taproot.ts';
 import { ScriptError } from './errors.ts';
 import { OP } from './opcodes.ts';
-import { type ScriptChunk, parseScript } from './script.ts';
+import { type ScriptChunk, encodeScriptNum, parseScript } from './script.ts';
 import {
   type ExecutionData,
   NO_REPLAY_PROTECTION,
@@ -39,7 +39,7 @@ const MAX_NUM = (1n << 63n) - 1n;
  * Opcodes Lotus disables: they fail wherever they appear, even in an unexecuted branch
  * (derived from lotusd's script_tests.json DISABLED_OPCODE rows).
  */
-const DISABLED = new Set<number>([
+export const DISABLED_OPCODES: ReadonlySet<number> = new Set<number>([
   OP.OP_RESERVED,
   OP.OP_RESERVED1,
   OP.OP_RESERVED2,
@@ -260,17 +260,7 @@ function decodeNum(v: Uint8Array, maxLength = MAX_NUM_SIZE): bigint {
 function encodeNum(n: bigint): Uint8Array {
   if (n > MAX_NUM || n < -MAX_NUM)
     throw new ScriptError('INVALID_NUMBER_RANGE', 'Script number overflow');
-  if (n === 0n) return new Uint8Array(0);
-  const neg = n < 0n;
-  let abs = neg ? -n : n;
-  const out: number[] = [];
-  while (abs > 0n) {
-    out.push(Number(abs & 0xffn));
-    abs >>= 8n;
-  }
-  if (((out.at(-1) as number) & 0x80) !== 0) out.push(neg ? 0x80 : 0);
-  else if (neg) out[out.length - 1] = (out.at(-1) as number) | 0x80;
-  return Uint8Array.from(out);
+  return encodeScriptNum(n);
 }
 
 function checkMinimalPush(chunk: ScriptChunk): void {
@@ -378,7 +368,7 @@ function evaluate(chunks: ScriptChunk[], stack: Stack, ctx: Context, script: Uin
     }
     if (op > OP.OP_16 && ++ops > MAX_OPS)
       throw new ScriptError('OP_COUNT', 'More than 400 opcodes');
-    if (DISABLED.has(op) || op > OP.OP_REVERSEBYTES)
+    if (DISABLED_OPCODES.has(op) || op > OP.OP_REVERSEBYTES)
       throw new ScriptError('DISABLED_OPCODE', `Opcode 0x${op.toString(16)} is disabled`);
     if (!executing && !(op >= OP.OP_IF && op <= OP.OP_ENDIF)) return;
     if (op >= OP.OP_1 && op <= OP.OP_16) {

@@ -19,7 +19,11 @@ import {
   schnorrSign,
   tweakPublicKey,
 } from '../../../src/core/crypto/index.ts';
-import { type PolicyFlags, verifyTransaction } from '../../../src/core/chain/interpreter.ts';
+import {
+  DISABLED_OPCODES,
+  type PolicyFlags,
+  verifyTransaction,
+} from '../../../src/core/chain/interpreter.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { OP } from '../../../src/core/chain/opcodes.ts';
 import {
@@ -248,20 +252,7 @@ const SUPPORTED = new Set<number>([
   OP.OP_HASH160,
   OP.OP_HASH256,
   // Disabled on Lotus: in scope, since the verifier must refuse them wherever they appear.
-  OP.OP_RESERVED,
-  OP.OP_RESERVED1,
-  OP.OP_RESERVED2,
-  OP.OP_VERIF,
-  OP.OP_VERNOTIF,
-  OP.OP_SHA1,
-  OP.OP_IFDUP,
-  OP.OP_NUMEQUAL,
-  OP.OP_NUMEQUALVERIFY,
-  OP.OP_NUMNOTEQUAL,
-  OP.OP_INVERT,
-  OP.OP_2MUL,
-  OP.OP_2DIV,
-  OP.OP_MUL,
+  ...DISABLED_OPCODES,
 ]);
 
 function inScope(script: Uint8Array): boolean {
