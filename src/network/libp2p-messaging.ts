@@ -5,6 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
 import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
 import type { PeerNode } from './peer-node.ts';
+import type { Transport } from '../core/p2p/transport.ts';
 
 /** Stream protocol for acknowledged point-to-point protocol messages. */
 export const DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
@@ -31,7 +32,7 @@ export class DirectSendError extends Error {
  * Petal's three ways to move protocol bytes over libp2p: GossipSub topics (instant notice),
  * acknowledged direct streams (rounds), and DHT records (late-comers).
  */
-export class Libp2pMessaging {
+export class Libp2pMessaging implements Transport {
   readonly #node: PeerNode;
   readonly #topicHandlers = new Map<string, Set<MessageHandler>>();
   #directHandler: MessageHandler | undefined;
