@@ -24,6 +24,7 @@ import {
   NonceReuseError,
 } from './errors.ts';
 import { sha256, taggedHash } from './hash.ts';
+import { schnorrVerify } from './schnorr.ts';
 import { tapTweakHash } from './taproot.ts';
 
 type Pt = InstanceType<typeof Point>;
@@ -483,14 +484,21 @@ export function partialSigAgg(
   partialSigs.forEach((psig, i) => {
     const value = psig.length === 32 ? bytesToInt(psig) : N;
     if (value >= N) throw new InvalidContributionError(i, 'psig', 'not a 32-byte scalar below n');
-    const nonce = pubNonces?.[i];
-    if (pubNonces && (!nonce || !partialSigVerify(psig, nonce, i, ctx, aggNonce, msg))) {
-      throw new InvalidContributionError(i, 'psig', 'does not verify');
-    }
     s = mod(s + value);
   });
   const { R } = sessionValues(ctx, aggNonce, msg);
-  return concatBytes(intTo32(R.toAffine().x), intTo32(s));
+  const sig = concatBytes(intTo32(R.toAffine().x), intTo32(s));
+  if (!pubNonces) return sig;
+  // One check of the final signature covers every partial; only when it fails is each partial
+  // verified, to name the member who sent a bad one.
+  if (schnorrVerify(sig, msg, ctx.signingPublicKey)) return sig;
+  partialSigs.forEach((psig, i) => {
+    const nonce = pubNonces[i];
+    if (!nonce || !partialSigVerify(psig, nonce, i, ctx, aggNonce, msg)) {
+      throw new InvalidContributionError(i, 'psig', 'does not verify');
+    }
+  });
+  throw new CryptoError('aggregate signature is invalid although every partial verifies');
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
