@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
 import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
-import type { PeerNode } from './peer-node.ts';
+import { type PeerNode, dialWithRetry } from './peer-node.ts';
 import type { Transport } from '../core/p2p/transport.ts';
 
 /** Stream protocol for acknowledged point-to-point protocol messages. */
@@ -156,7 +156,7 @@ export class Libp2pMessaging implements Transport {
     let lastError: unknown;
     for (const route of routes) {
       try {
-        return await this.#node.dial(multiaddr(route), { signal });
+        return await dialWithRetry(this.#node, multiaddr(route), signal);
       } catch (err) {
         lastError = err;
       }

@@ -1,7 +1,7 @@
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
-import type { PrivateKey } from '@libp2p/interface';
+import type { Connection, PrivateKey } from '@libp2p/interface';
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
 import { noise } from '@libp2p/noise';
 import { ping } from '@libp2p/ping';
@@ -9,7 +9,7 @@ import { webRTC } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr } from '@multiformats/multiaddr';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { Redialer } from './redialer.ts';
 import { DHT_PROTOCOL, RECORD_NAMESPACE, selectRecord, validateRecord } from './dht-records.ts';
@@ -20,13 +20,19 @@ export interface PeerNodeOptions {
   privateKey?: PrivateKey;
   /** Browsers keep this modest; session peers are protected by tags, not by a high limit. */
   maxConnections?: number;
+  /**
+   * STUN URLs, normally served by the relays themselves (`stun:` from `petal-relay`): they give
+   * a peer a server-reflexive address behind NAT, or on a loopback-only machine where WebRTC
+   * gathers no host candidates at all.
+   */
+  iceServers?: string[];
 }
 
 /**
  * A Petal member's node (extension offscreen document, Firefox background page, headless
  * cosigner): dials relays over WebSockets, reserves a circuit slot so others can reach it, and
- * accepts direct WebRTC connections negotiated through that circuit. No STUN servers: the
- * addresses Petal needs are host candidates, and public STUN would leak who talks to whom.
+ * accepts direct WebRTC connections negotiated through that circuit. STUN comes only from the
+ * caller's own relays: a public STUN server would learn who talks to whom.
  */
 export async function createPeerNode(options: PeerNodeOptions) {
   const node = await createLibp2p({
@@ -34,7 +40,9 @@ export async function createPeerNode(options: PeerNodeOptions) {
     addresses: { listen: ['/p2p-circuit', '/webrtc'] },
     transports: [
       webSockets(),
-      webRTC({ rtcConfiguration: { iceServers: [] } }),
+      webRTC({
+        rtcConfiguration: { iceServers: (options.iceServers ?? []).map((urls) => ({ urls })) },
+      }),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
@@ -79,6 +87,30 @@ export async function createPeerNode(options: PeerNodeOptions) {
 export type PeerNode = Awaited<ReturnType<typeof createPeerNode>>;
 
 /** Resolves once the node has a circuit reservation and a `/webrtc` address others can dial. */
+const DIAL_ATTEMPTS = 3;
+
+/**
+ * Dials `addr`, trying again when an attempt fails: a WebRTC negotiation through a relay can lose
+ * a race (both sides dialling at once, a candidate arriving after its peer connection closed) or
+ * stall past libp2p's per-dial timeout on a loaded machine, and the next attempt usually succeeds.
+ * `signal` bounds the whole thing.
+ */
+export async function dialWithRetry(
+  node: PeerNode,
+  addr: Multiaddr,
+  signal?: AbortSignal,
+): Promise<Connection> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < DIAL_ATTEMPTS && !signal?.aborted; attempt++) {
+    try {
+      return await node.dial(addr, signal ? { signal } : {});
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError ?? signal?.reason;
+}
+
 export async function waitForWebRtcAddress(node: PeerNode, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -9,8 +9,9 @@
  *   --announce MULTIADDR    address to advertise instead (repeatable)
  *   --max-reservations N    circuit relay slots (default 256)
  *   --health-port N         HTTP GET /health (default: port + 1; -1 disables)
+ *   --stun-port N           UDP STUN responder for WebRTC (default: the WebSocket port; -1 disables)
  *
- * Prints one JSON line {peerId, multiaddrs, health} once listening; stops cleanly on SIGINT/SIGTERM.
+ * Prints one JSON line {peerId, multiaddrs, health, stun} once listening; stops cleanly on SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     announce: { type: 'string', multiple: true },
     'max-reservations': { type: 'string', default: '256' },
     'health-port': { type: 'string' },
+    'stun-port': { type: 'string' },
   },
 });
 
@@ -44,6 +46,7 @@ const healthPort = intOption(
   values['health-port'] ?? String(port === 0 ? 0 : port + 1),
   -1,
 );
+const stunPort = intOption('stun-port', values['stun-port'] ?? String(port), -1);
 if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
   console.error('--tls-cert and --tls-key go together');
   process.exit(2);
@@ -89,8 +92,14 @@ relay = await startRelay({
   ...(tls ? { tls } : {}),
   ...(values.announce ? { announce: values.announce } : {}),
   ...(healthPort >= 0 ? { healthPort } : {}),
+  ...(stunPort >= 0 ? { stunPort } : {}),
 });
 console.log(
-  JSON.stringify({ peerId: relay.peerId, multiaddrs: relay.multiaddrs, health: relay.healthUrl }),
+  JSON.stringify({
+    peerId: relay.peerId,
+    multiaddrs: relay.multiaddrs,
+    health: relay.healthUrl,
+    stun: relay.stunUrl,
+  }),
 );
 if (stopRequested) shutdown();

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { startHealthServer } from './health.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { type RelayNode, type RelayOptions, createRelayNode } from './relay-node.ts';
+import { type StunServer, startStunServer } from './stun-server.ts';
 import { followPeerTopics } from './topic-follower.ts';
 
 export interface StartRelayOptions extends Omit<RelayOptions, 'privateKey'> {
@@ -9,6 +10,8 @@ export interface StartRelayOptions extends Omit<RelayOptions, 'privateKey'> {
   keyFile?: string;
   /** Port for the `/health` endpoint; omitted → no health server. 0 → any free port. */
   healthPort?: number;
+  /** UDP port for the STUN responder; omitted → none. 0 → any free port. */
+  stunPort?: number;
 }
 
 export interface RunningRelay {
@@ -16,6 +19,8 @@ export interface RunningRelay {
   peerId: string;
   multiaddrs: string[];
   healthUrl?: string;
+  /** `stun:host:port` when the relay serves STUN. */
+  stunUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -29,13 +34,17 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
   if (options.healthPort !== undefined) {
     health = await startHealthServer(node, options.host, options.healthPort);
   }
+  let stun: StunServer | undefined;
+  if (options.stunPort !== undefined) stun = await startStunServer(options.host, options.stunPort);
   return {
     node,
     peerId: node.peerId.toString(),
     multiaddrs: node.getMultiaddrs().map((ma) => ma.toString()),
     ...(health ? { healthUrl: health.url } : {}),
+    ...(stun ? { stunUrl: stun.url } : {}),
     async stop() {
       unfollow();
+      await stun?.close();
       await new Promise<void>((done) => (health ? health.server.close(() => done()) : done()));
       await node.stop();
     },

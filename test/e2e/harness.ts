@@ -25,6 +25,8 @@ export function chromiumArgs(extensionDir: string): string[] {
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
+    // WebRTC skips loopback interfaces; on a machine with no other one, peers could not meet.
+    '--allow-loopback-in-peer-connection',
     `--disable-extensions-except=${extensionDir}`,
     `--load-extension=${extensionDir}`,
   ];

@@ -5,7 +5,8 @@ import {
   MAX_MESSAGE_BYTES,
 } from '../../src/network/libp2p-messaging.ts';
 import { createPeerNode, type PeerNode } from '../../src/network/peer-node.ts';
-import { type RunningRelay, startRelay } from '../../src/relay/start.ts';
+import type { RunningRelay } from '../../src/relay/start.ts';
+import { memberOptions, startLocalRelay } from '../support/local-relay.ts';
 import { until } from '../support/until.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -17,8 +18,8 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
   let net: Libp2pMessaging[];
 
   beforeAll(async () => {
-    relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    nodes = await Promise.all([0, 1, 2].map(() => createPeerNode({ relays: relay.multiaddrs })));
+    relay = await startLocalRelay();
+    nodes = await Promise.all([0, 1, 2].map(() => createPeerNode(memberOptions(relay))));
     net = nodes.map((node) => new Libp2pMessaging(node));
     await Promise.all(net.map((m) => m.start()));
   });

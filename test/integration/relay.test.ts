@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PeerNode,
   createPeerNode,
+  dialWithRetry,
   waitForWebRtcAddress,
 } from '../../src/network/peer-node.ts';
 import { decodeRecord, encodeRecord, recordKey } from '../../src/network/dht-records.ts';
 import { type RunningRelay, startRelay } from '../../src/relay/start.ts';
+import { memberOptions, startLocalRelay } from '../support/local-relay.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 import { until } from '../support/until.ts';
 
@@ -22,10 +24,10 @@ describe('relay with real libp2p peers on loopback', () => {
   let bob: PeerNode;
 
   beforeAll(async () => {
-    relay = await startRelay({ host: '127.0.0.1', port: 0, healthPort: 0 });
+    relay = await startLocalRelay({ healthPort: 0 });
     [alice, bob] = await Promise.all([
-      createPeerNode({ relays: relay.multiaddrs }),
-      createPeerNode({ relays: relay.multiaddrs }),
+      createPeerNode(memberOptions(relay)),
+      createPeerNode(memberOptions(relay)),
     ]);
   });
 
@@ -104,7 +106,7 @@ describe('relay with real libp2p peers on loopback', () => {
   it('lets two peers upgrade from the relayed circuit to a direct WebRTC connection', async () => {
     const bobAddr = await waitForWebRtcAddress(bob);
     await waitForWebRtcAddress(alice);
-    const connection = await alice.dial(multiaddr(bobAddr));
+    const connection = await dialWithRetry(alice, multiaddr(bobAddr));
     expect(connection.remotePeer.equals(bob.peerId)).toBe(true);
     expect(connection.remoteAddr.toString()).toContain('/webrtc');
     expect(connection.limits).toBeUndefined();

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type PeerNode,
   createPeerNode,
+  dialWithRetry,
   waitForWebRtcAddress,
 } from '../../src/network/peer-node.ts';
 import { SessionPeerGuard } from '../../src/network/session-peers.ts';
-import { type RunningRelay, startRelay } from '../../src/relay/start.ts';
+import type { RunningRelay } from '../../src/relay/start.ts';
+import { memberOptions, startLocalRelay } from '../support/local-relay.ts';
 
 describe('session peer protection', () => {
   let relay: RunningRelay;
@@ -14,9 +16,9 @@ describe('session peer protection', () => {
   let others: PeerNode[];
 
   beforeAll(async () => {
-    relay = await startRelay({ host: '127.0.0.1', port: 0 });
-    alice = await createPeerNode({ relays: relay.multiaddrs });
-    others = await Promise.all([0, 1].map(() => createPeerNode({ relays: relay.multiaddrs })));
+    relay = await startLocalRelay();
+    alice = await createPeerNode(memberOptions(relay));
+    others = await Promise.all([0, 1].map(() => createPeerNode(memberOptions(relay))));
   });
 
   afterAll(async () => {
@@ -27,8 +29,8 @@ describe('session peer protection', () => {
   it('tags session members above everything else and redials them if the link drops', async () => {
     const guard = new SessionPeerGuard(alice);
     const [member, stranger] = others as [PeerNode, PeerNode];
-    await alice.dial(multiaddr(await waitForWebRtcAddress(member)));
-    await alice.dial(multiaddr(await waitForWebRtcAddress(stranger)));
+    await dialWithRetry(alice, multiaddr(await waitForWebRtcAddress(member)));
+    await dialWithRetry(alice, multiaddr(await waitForWebRtcAddress(stranger)));
     await guard.protect('s1', [member.peerId.toString(), alice.peerId.toString()]);
 
     const tags = (await alice.peerStore.get(member.peerId)).tags;
