@@ -2,13 +2,17 @@ import { extensionVersion } from '../ext/browser.ts';
 import { listen } from '../ext/messaging.ts';
 import { Router, UnauthorizedError } from '../core/rpc/index.ts';
 import { createOffscreenHost } from './offscreen-host.ts';
+import { walletHandlers } from './wallet-handlers.ts';
+import { createWalletHost } from './wallet-host.ts';
 
 /**
  * The service worker (Chromium) or persistent background page (Firefox): wires core logic to the
- * browser. Handlers stay thin; the rules live in src/core.
+ * browser. Handlers stay thin; the rules live in src/core. Listeners are registered at the top
+ * level, as MV3 requires for a worker that wakes on events.
  */
 const version = extensionVersion();
 const offscreen = createOffscreenHost();
+const walletHost = createWalletHost();
 
 const router = new Router('background', {
   lotus_ping: (params, caller) => ({
@@ -34,6 +38,7 @@ const router = new Router('background', {
     await offscreen.ensure();
     return offscreen.client.request('petal_networkStatus', {});
   },
+  ...walletHandlers(walletHost),
 });
 
 listen(router);

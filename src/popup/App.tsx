@@ -1,57 +1,86 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { PingResult, RpcClient } from '../core/rpc/index.ts';
+import type { RpcClient } from '../core/rpc/index.ts';
+import type { WalletView } from '../core/wallet/wallet-service.ts';
+import { RpcContext, useRoute, useWalletView } from './state.ts';
+import { About } from './screens/About.tsx';
+import { Activity } from './screens/Activity.tsx';
+import { ConnectionBadge, Home } from './screens/Home.tsx';
+import { CreateWallet, ImportWallet, RestoreBackup, Welcome } from './screens/Onboarding.tsx';
+import { Receive } from './screens/Receive.tsx';
+import { Send } from './screens/Send.tsx';
+import { Settings } from './screens/Settings.tsx';
+import { Damaged, Restore, Unlock } from './screens/Unlock.tsx';
+import { Screen } from './ui.tsx';
 
-type Check =
-  { state: 'pending' } | { state: 'ok'; result: PingResult } | { state: 'error'; message: string };
-
-/** The popup shell. For now it shows that each extension context is up and reachable. */
+/** The popup: the background pushes the wallet's state; the hash picks the screen. */
 export function App({ client }: { client: RpcClient }) {
-  const [background, setBackground] = useState<Check>({ state: 'pending' });
-  const [network, setNetwork] = useState<Check>({ state: 'pending' });
+  return (
+    <RpcContext.Provider value={client}>
+      <Shell />
+    </RpcContext.Provider>
+  );
+}
 
-  const refresh = useCallback(() => {
-    setBackground({ state: 'pending' });
-    setNetwork({ state: 'pending' });
-    client.request('lotus_ping').then(
-      (result) => setBackground({ state: 'ok', result }),
-      (err: Error) => setBackground({ state: 'error', message: err.message }),
-    );
-    client.request('petal_offscreenStatus', {}).then(
-      (result) => setNetwork({ state: 'ok', result }),
-      (err: Error) => setNetwork({ state: 'error', message: err.message }),
-    );
-  }, [client]);
-
-  useEffect(refresh, [refresh]);
-
+function Shell() {
+  const view = useWalletView();
+  const [route] = useRoute();
   return (
     <>
       <header>
         <h1>Petal</h1>
+        {view && view.settings.network !== 'mainnet' && (
+          <span class="badge net" id="network-name">
+            {view.settings.network}
+          </span>
+        )}
+        {view?.status === 'unlocked' && <ConnectionBadge view={view} />}
       </header>
-      <main>
-        <dl class="status">
-          <dt>Background</dt>
-          <dd id="background-status">
-            <CheckLabel check={background} />
-          </dd>
-          <dt>Network host</dt>
-          <dd id="network-status">
-            <CheckLabel check={network} />
-          </dd>
-          <dt>Version</dt>
-          <dd id="version">{background.state === 'ok' ? background.result.version : '—'}</dd>
-        </dl>
-        <button id="refresh" type="button" onClick={refresh}>
-          Check again
-        </button>
-      </main>
+      <main>{route === '/about' ? <About /> : <Body view={view} route={route} />}</main>
+      {view?.status === 'unlocked' && <Nav route={route} />}
     </>
   );
 }
 
-function CheckLabel({ check }: { check: Check }) {
-  if (check.state === 'pending') return <span>checking…</span>;
-  if (check.state === 'ok') return <span class="ok">running</span>;
-  return <span class="err">{check.message}</span>;
+function Body({ view, route }: { view: WalletView | undefined; route: string }) {
+  if (!view) return <p class="muted">Loading…</p>;
+  if (route === '/settings') return <Settings view={view} />;
+  switch (view.status) {
+    case 'uninitialized':
+      if (route === '/create') return <CreateWallet />;
+      if (route === '/import') return <ImportWallet replace={false} />;
+      if (route === '/restore-backup') return <RestoreBackup replace={false} />;
+      return <Welcome />;
+    case 'corrupted':
+    case 'locked':
+      if (route === '/import-replace') return <ImportWallet replace />;
+      if (route === '/restore-backup-replace') return <RestoreBackup replace />;
+      if (view.status === 'corrupted') return <Damaged problem={view.problem} />;
+      if (route === '/restore')
+        return (
+          <Screen title="Restore your wallet" back="/">
+            <p>Restoring replaces the wallet in this browser; your funds stay on chain.</p>
+            <Restore />
+          </Screen>
+        );
+      return <Unlock />;
+    case 'unlocked':
+      if (route === '/receive') return <Receive />;
+      if (route === '/send') return <Send view={view} />;
+      if (route === '/activity') return <Activity view={view} />;
+      return <Home view={view} />;
+  }
+}
+
+function Nav({ route }: { route: string }) {
+  const item = (href: string, label: string) => (
+    <a href={`#${href}`} aria-current={route === href ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <nav aria-label="Main">
+      {item('/', 'Home')}
+      {item('/activity', 'Activity')}
+      {item('/settings', 'Settings')}
+    </nav>
+  );
 }

@@ -1,6 +1,19 @@
 import * as v from 'valibot';
 import type { Target } from './envelope.ts';
 import { type NetworkMethodResults, networkMethodSpecs } from './network-methods.ts';
+import type { SendPreview, WalletSettings, WalletView } from '../wallet/wallet-service.ts';
+
+// Wallet params are checked here at the boundary; the wallet service checks its own rules again.
+// (Schemas live here rather than being imported from the wallet so the popup and content
+// bundles never pull in the wallet's code.)
+const Password = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
+const NewPassword = v.pipe(
+  v.string(),
+  v.minLength(8, 'Use at least 8 characters'),
+  v.maxLength(1024),
+);
+const Mnemonic = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
+const Empty = v.optional(v.strictObject({}));
 
 /**
  * The catalogue of methods one context can ask of another. Each entry names the context that
@@ -27,6 +40,89 @@ export const methodSpecs = {
     params: v.optional(v.strictObject({ echo: v.optional(v.pipe(v.string(), v.maxLength(1024))) })),
   },
   ...networkMethodSpecs,
+
+  // ——— wallet (extension pages only; the background refuses page callers) ———
+  /** The current `WalletView` (the popup also receives it pushed over its state port). */
+  petal_walletState: { target: 'background', params: Empty },
+  /** Creation step 1: a fresh phrase to show once, and which words to confirm. */
+  petal_walletNewMnemonic: {
+    target: 'background',
+    params: v.strictObject({ words: v.picklist([12, 24]) }),
+  },
+  /** Creation step 2: the confirmed words (in the order asked) and the new password. */
+  petal_walletCreate: {
+    target: 'background',
+    params: v.strictObject({
+      password: NewPassword,
+      words: v.pipe(v.array(v.pipe(v.string(), v.maxLength(32))), v.maxLength(24)),
+    }),
+  },
+  petal_walletImport: {
+    target: 'background',
+    params: v.strictObject({
+      password: NewPassword,
+      mnemonic: Mnemonic,
+      passphrase: v.optional(v.pipe(v.string(), v.maxLength(256))),
+      /** Restore over an existing wallet (forgotten password, damaged record). */
+      replace: v.optional(v.boolean()),
+    }),
+  },
+  petal_walletUnlock: { target: 'background', params: v.strictObject({ password: Password }) },
+  petal_walletLock: { target: 'background', params: Empty },
+  petal_walletChangePassword: {
+    target: 'background',
+    params: v.strictObject({ oldPassword: Password, newPassword: NewPassword }),
+  },
+  /** The recovery phrase, after the password; shown once on the settings screen. */
+  petal_walletRevealMnemonic: {
+    target: 'background',
+    params: v.strictObject({ password: Password }),
+  },
+  petal_walletExportBackup: {
+    target: 'background',
+    params: v.strictObject({ password: Password }),
+  },
+  petal_walletImportBackup: {
+    target: 'background',
+    params: v.strictObject({
+      backup: v.pipe(v.string(), v.maxLength(900_000)),
+      password: Password,
+      replace: v.optional(v.boolean()),
+    }),
+  },
+  /** Reads settings, or changes the given ones (network, Chronik URL, auto-lock minutes). */
+  petal_walletSettings: {
+    target: 'background',
+    params: v.optional(
+      v.strictObject({
+        network: v.optional(v.picklist(['mainnet', 'testnet', 'regtest'])),
+        chronikUrl: v.optional(v.pipe(v.string(), v.maxLength(512))),
+        autoLockMinutes: v.optional(
+          v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
+        ),
+      }),
+    ),
+  },
+  /** The receive address; `fresh` hands out a new one. */
+  petal_walletReceive: {
+    target: 'background',
+    params: v.optional(v.strictObject({ fresh: v.optional(v.boolean()) })),
+  },
+  /** Validates and prices a send (XPI amount as typed, or `max`); returns what to confirm. */
+  petal_walletPrepareSend: {
+    target: 'background',
+    params: v.strictObject({
+      to: v.pipe(v.string(), v.maxLength(128)),
+      amount: v.optional(v.pipe(v.string(), v.maxLength(32))),
+      max: v.optional(v.boolean()),
+    }),
+  },
+  /** Signs, verifies locally and broadcasts a prepared send. */
+  petal_walletConfirmSend: {
+    target: 'background',
+    params: v.strictObject({ id: v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/)) }),
+  },
+  petal_walletRefresh: { target: 'background', params: Empty },
 } as const satisfies Record<string, { target: Target; params: v.GenericSchema }>;
 
 export type MethodName = keyof typeof methodSpecs;
@@ -47,7 +143,25 @@ export interface MethodResults extends NetworkMethodResults {
   lotus_ping: PingResult;
   petal_offscreenPing: PingResult;
   petal_offscreenStatus: PingResult;
+  petal_walletState: WalletView;
+  petal_walletNewMnemonic: { mnemonic: string; confirm: number[] };
+  petal_walletCreate: WalletView;
+  petal_walletImport: WalletView;
+  petal_walletUnlock: WalletView;
+  petal_walletLock: WalletView;
+  petal_walletChangePassword: WalletView;
+  petal_walletRevealMnemonic: { mnemonic: string };
+  petal_walletExportBackup: { backup: string; filename: string };
+  petal_walletImportBackup: WalletView;
+  petal_walletSettings: WalletSettings;
+  petal_walletReceive: { address: string };
+  petal_walletPrepareSend: SendPreview;
+  petal_walletConfirmSend: { txid: string };
+  petal_walletRefresh: WalletView;
 }
+
+/** Name of the runtime port over which the background pushes `WalletView` snapshots. */
+export const WALLET_VIEW_PORT = 'petal/wallet-view';
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methodSpecs, name);

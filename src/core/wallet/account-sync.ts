@@ -1,0 +1,149 @@
+/**
+ * The account's chain state from the indexer: UTXOs, balance and activity with confirmations,
+ * plus gap-limit discovery after an import. Pure functions over `ChainIndexer` results; the
+ * wallet service decides when to call them.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { ChainIndexer, IndexedTx, IndexedUtxo } from '../chain/chronik.ts';
+import { type NetworkParams, type Utxo, encodeAddress, txidFromHex } from '../chain/index.ts';
+import { type AccountAddress, GAP_LIMIT, type HdAccount } from './account.ts';
+
+export interface Balance {
+  /** In blocks. */
+  confirmed: bigint;
+  /** In the mempool (incoming and change). */
+  pending: bigint;
+}
+
+export interface ActivityEntry {
+  txid: string;
+  kind: 'received' | 'sent' | 'self';
+  /** Net change to the wallet's balance (negative when sending; includes the fee). */
+  net: bigint;
+  /** Known when every input is this wallet's. */
+  fee?: bigint;
+  /** The first foreign output (sent) or our receiving address (received). */
+  counterparty?: string;
+  height?: number;
+  confirmations: number;
+  /** Epoch seconds: block time, or first seen while unconfirmed. */
+  time: number;
+}
+
+export interface AccountSnapshot {
+  tipHeight: number;
+  utxos: IndexedUtxo[];
+  txs: IndexedTx[];
+}
+
+/** Fetches UTXOs and recent history for every watched address. */
+export async function fetchSnapshot(
+  indexer: ChainIndexer,
+  addresses: AccountAddress[],
+  historyPageSize = 25,
+): Promise<AccountSnapshot> {
+  const tip = await indexer.tip();
+  const perAddress = await Promise.all(
+    addresses.map(async (a) => {
+      const [utxos, history] = await Promise.all([
+        indexer.utxos(a.script),
+        indexer.history(a.script, 0, historyPageSize),
+      ]);
+      return { utxos, txs: history.txs };
+    }),
+  );
+  const txs = new Map<string, IndexedTx>();
+  for (const { txs: list } of perAddress) for (const tx of list) txs.set(tx.txid, tx);
+  return {
+    tipHeight: tip.height,
+    utxos: perAddress.flatMap((p) => p.utxos),
+    txs: [...txs.values()],
+  };
+}
+
+/** Spendable coins in the chain module's shape. */
+export function toUtxos(utxos: IndexedUtxo[]): Utxo[] {
+  return utxos.map((u) => ({
+    outpoint: { txid: txidFromHex(u.txid), vout: u.vout },
+    value: u.value,
+    script: u.script,
+  }));
+}
+
+export function balanceOf(utxos: IndexedUtxo[]): Balance {
+  let confirmed = 0n;
+  let pending = 0n;
+  for (const u of utxos) {
+    if (u.blockHeight >= 0) confirmed += u.value;
+    else pending += u.value;
+  }
+  return { confirmed, pending };
+}
+
+/** Activity, newest first, from the wallet's point of view. */
+export function activityOf(
+  snapshot: AccountSnapshot,
+  owns: (scriptHex: string) => boolean,
+  network: NetworkParams,
+): ActivityEntry[] {
+  const entries = snapshot.txs.map((tx): ActivityEntry => {
+    const ownIn = tx.inputs.filter((i) => i.script && owns(bytesToHex(i.script)));
+    const ownOut = tx.outputs.filter((o) => owns(bytesToHex(o.script)));
+    const spent = ownIn.reduce((s, i) => s + i.value, 0n);
+    const received = ownOut.reduce((s, o) => s + o.value, 0n);
+    const net = received - spent;
+    const allOwnInputs = tx.inputs.length > 0 && ownIn.length === tx.inputs.length;
+    const fee = allOwnInputs
+      ? tx.inputs.reduce((s, i) => s + i.value, 0n) - tx.outputs.reduce((s, o) => s + o.value, 0n)
+      : undefined;
+    const foreign = tx.outputs.find((o) => !owns(bytesToHex(o.script)));
+    const kind = ownIn.length === 0 ? 'received' : foreign ? 'sent' : 'self';
+    const shown = kind === 'received' ? ownOut[0] : foreign;
+    let counterparty: string | undefined;
+    try {
+      counterparty = shown ? encodeAddress(shown.script, network) : undefined;
+    } catch {
+      counterparty = undefined;
+    }
+    const height = tx.block?.height;
+    return {
+      txid: tx.txid,
+      kind,
+      net,
+      fee,
+      counterparty,
+      height,
+      confirmations: height === undefined ? 0 : Math.max(0, snapshot.tipHeight - height + 1),
+      time: tx.block?.timestamp ?? tx.timeFirstSeen,
+    };
+  });
+  return entries.sort(
+    (a, b) =>
+      (a.height === undefined ? -1 : 0) - (b.height === undefined ? -1 : 0) ||
+      (b.height ?? 0) - (a.height ?? 0) ||
+      b.time - a.time,
+  );
+}
+
+/**
+ * After an import: walks each chain in batches until GAP_LIMIT consecutive addresses have no
+ * history, and moves the account past the last used address.
+ */
+export async function discoverUsed(indexer: ChainIndexer, account: HdAccount): Promise<void> {
+  for (const change of [0, 1] as const) {
+    let lastUsed = -1;
+    for (let start = 0; start - lastUsed <= GAP_LIMIT; start += GAP_LIMIT) {
+      const batch = Array.from({ length: GAP_LIMIT }, (_, i) =>
+        account.addressAt(change, start + i),
+      );
+      const used = await Promise.all(
+        batch.map(async (a) => (await indexer.history(a.script, 0, 1)).txs.length > 0),
+      );
+      used.forEach((u, i) => {
+        if (u) lastUsed = start + i;
+      });
+      if (lastUsed < start) break;
+    }
+    if (lastUsed >= 0) account.markUsed([account.addressAt(change, lastUsed).scriptHex]);
+  }
+}

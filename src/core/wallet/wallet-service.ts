@@ -1,0 +1,629 @@
+/**
+ * The wallet as the background runs it: keystore lifecycle, settings, the HD account, chain sync
+ * through a `ChainIndexer`, sends and backups. Every business rule of the single-signature wallet
+ * lives here or below; the background only adapts messages and platform APIs to these methods,
+ * and the popup only renders `WalletView` snapshots (JSON-safe: amounts are decimal sat strings).
+ */
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import * as v from 'valibot';
+import type { ChainIndexer, ConnectionState } from '../chain/chronik.ts';
+import { NETWORKS, type NetworkName, replayProtectionActive } from '../chain/index.ts';
+import { EMPTY_ACCOUNT, type AccountMeta, HdAccount } from './account.ts';
+import { type SendPlan, planSend, signSend } from './account-send.ts';
+import {
+  type AccountSnapshot,
+  type ActivityEntry,
+  activityOf,
+  balanceOf,
+  discoverUsed,
+  fetchSnapshot,
+  toUtxos,
+} from './account-sync.ts';
+import { parseXpi } from './amount.ts';
+import { type BackupContents, type Contact, exportBackup, importBackup } from './backup.ts';
+import { createMnemonic, normalizeMnemonic } from './keys.ts';
+import { KeystoreError, type KeystoreSecrets } from './keystore.ts';
+import {
+  DEFAULT_IDLE_MINUTES,
+  KeystoreService,
+  type LockStatus,
+  type RecordStore,
+  type SessionStore,
+  WalletLockedError,
+} from './keystore-service.ts';
+
+export const DEFAULT_CHRONIK_URLS: Record<NetworkName, string> = {
+  mainnet: 'https://chronik.lotusia.org',
+  testnet: 'https://testnet.lotusia.org/chronik',
+  // The embedded devnet's default port (`npm run devnet`).
+  regtest: 'http://127.0.0.1:7321',
+};
+
+export interface WalletSettings {
+  network: NetworkName;
+  /** Chronik base URL for the selected network. */
+  chronikUrl: string;
+  autoLockMinutes: number;
+}
+
+export const DEFAULT_SETTINGS: WalletSettings = {
+  network: 'mainnet',
+  chronikUrl: DEFAULT_CHRONIK_URLS.mainnet,
+  autoLockMinutes: DEFAULT_IDLE_MINUTES,
+};
+
+const ChronikUrl = v.pipe(
+  v.string(),
+  v.maxLength(512),
+  v.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'Enter an http(s) URL such as https://host/path'),
+);
+export const SettingsPatch = v.strictObject({
+  network: v.optional(v.picklist(['mainnet', 'testnet', 'regtest'])),
+  chronikUrl: v.optional(ChronikUrl),
+  autoLockMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440))),
+});
+export type SettingsPatch = v.InferOutput<typeof SettingsPatch>;
+
+const StoredSettings = v.object({
+  network: v.picklist(['mainnet', 'testnet', 'regtest']),
+  chronikUrl: ChronikUrl,
+  autoLockMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
+});
+const StoredMeta = v.object({
+  receiveIndex: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  changeIndex: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+export interface ActivityView {
+  txid: string;
+  kind: ActivityEntry['kind'];
+  net: string;
+  fee?: string;
+  counterparty?: string;
+  confirmations: number;
+  time: number;
+}
+
+export interface ChainView {
+  connection: ConnectionState['state'];
+  error?: string;
+  tipHeight?: number;
+  syncing: boolean;
+  lastSync?: number;
+}
+
+/** Everything the popup renders. Never contains a secret. */
+export interface WalletView {
+  status: LockStatus;
+  /** Why a damaged wallet cannot open, and what to do. */
+  problem?: string;
+  settings: WalletSettings;
+  lockAt?: number;
+  chain?: ChainView;
+  balance?: { confirmed: string; pending: string; total: string };
+  receiveAddress?: string;
+  activity?: ActivityView[];
+}
+
+export interface SendPreview {
+  id: string;
+  to: string;
+  amount: string;
+  fee: string;
+  total: string;
+  size: number;
+  outputs: { address: string; value: string; isChange: boolean }[];
+}
+
+export class WalletError extends KeystoreError {
+  override name = 'WalletError';
+}
+
+export interface WalletServiceDeps {
+  subtle: SubtleCrypto;
+  records: RecordStore;
+  session: SessionStore;
+  /** Makes an indexer client for a Chronik URL (the real one, or a test double). */
+  indexer: (url: string) => ChainIndexer;
+  now?: () => number;
+  /** PBKDF2 iterations for new records and backups (tests only lower it). */
+  iterations?: number;
+}
+
+const SETTINGS_KEY = 'settings';
+const CONTACTS_KEY = 'contacts';
+const VAULTS_KEY = 'vaults';
+const accountKey = (network: NetworkName) => `account:${network}`;
+const DRAFT_TTL_MS = 10 * 60_000;
+const CONFIRM_WORDS = 3;
+
+export class WalletService {
+  readonly keystore: KeystoreService;
+  readonly #deps: WalletServiceDeps;
+  readonly #now: () => number;
+  readonly #listeners = new Set<(view: WalletView) => void>();
+  #status: LockStatus = 'uninitialized';
+  #problem: string | undefined;
+  #settings: WalletSettings = DEFAULT_SETTINGS;
+  #pending: { mnemonic: string; confirm: number[]; expires: number } | undefined;
+  #session: ChainSession | undefined;
+  #drafts = new Map<string, { plan: SendPlan; expires: number }>();
+
+  constructor(deps: WalletServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.keystore = new KeystoreService({
+      subtle: deps.subtle,
+      records: deps.records,
+      session: deps.session,
+      now: deps.now,
+      iterations: deps.iterations,
+    });
+  }
+
+  /** Loads settings and, after a worker restart, reopens an unlocked session. */
+  async init(): Promise<void> {
+    const stored = v.safeParse(StoredSettings, await this.#deps.records.get(SETTINGS_KEY));
+    this.#settings = stored.success ? stored.output : DEFAULT_SETTINGS;
+    this.keystore.setIdleMinutes(this.#settings.autoLockMinutes);
+    if (await this.keystore.restore()) await this.#open();
+    await this.#refreshStatus();
+  }
+
+  onChange(listener: (view: WalletView) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get settings(): WalletSettings {
+    return this.#settings;
+  }
+
+  /** Epoch ms when the wallet locks itself (0 while locked). */
+  get lockAt(): number {
+    return this.keystore.deadline;
+  }
+
+  view(): WalletView {
+    const view: WalletView = { status: this.#status, settings: this.#settings };
+    if (this.#problem) view.problem = this.#problem;
+    const session = this.#session;
+    if (this.#status !== 'unlocked' || !session) return view;
+    view.lockAt = this.keystore.deadline;
+    const connection = session.indexer.connection;
+    view.chain = {
+      connection: connection.state,
+      error: connection.state === 'offline' ? connection.error : undefined,
+      tipHeight: session.snapshot?.tipHeight,
+      syncing: session.syncing,
+      lastSync: session.lastSync,
+    };
+    view.receiveAddress = session.account.receiveAddress.address;
+    if (session.snapshot) {
+      const balance = balanceOf(session.snapshot.utxos);
+      view.balance = {
+        confirmed: String(balance.confirmed),
+        pending: String(balance.pending),
+        total: String(balance.confirmed + balance.pending),
+      };
+      view.activity = activityOf(
+        session.snapshot,
+        (hex) => session.account.owns(hex),
+        session.account.network,
+      )
+        .slice(0, 50)
+        .map((a) => ({
+          txid: a.txid,
+          kind: a.kind,
+          net: String(a.net),
+          fee: a.fee === undefined ? undefined : String(a.fee),
+          counterparty: a.counterparty,
+          confirmations: a.confirmations,
+          time: a.time,
+        }));
+    }
+    return view;
+  }
+
+  // ——— keystore ———
+
+  /** Step 1 of creating a wallet: a new phrase, and which words the user must confirm. */
+  newMnemonic(words: 12 | 24): { mnemonic: string; confirm: number[] } {
+    const mnemonic = createMnemonic(words);
+    const picks = new Set<number>();
+    const random = randomBytes(32);
+    for (let i = 0; picks.size < CONFIRM_WORDS; i++) picks.add((random[i % 32] as number) % words);
+    const confirm = [...picks].sort((a, b) => a - b);
+    this.#pending = { mnemonic, confirm, expires: this.#now() + 30 * 60_000 };
+    return { mnemonic, confirm };
+  }
+
+  /** Step 2: the user typed back the words asked for; store the phrase under the password. */
+  async createFromPending(password: string, words: string[]): Promise<void> {
+    const pending = this.#pending;
+    if (!pending || pending.expires < this.#now())
+      throw new WalletError('The new recovery phrase has expired; start again');
+    const phrase = pending.mnemonic.split(' ');
+    const wrong = pending.confirm.filter(
+      (index, i) => (words[i] ?? '').trim().toLowerCase() !== phrase[index],
+    );
+    if (wrong.length > 0)
+      throw new WalletError(
+        `Word ${wrong.map((i) => `#${i + 1}`).join(', ')} does not match your recovery phrase`,
+      );
+    await this.#install(password, { mnemonic: pending.mnemonic, passphrase: '' }, false);
+    this.#pending = undefined;
+  }
+
+  /** Imports a phrase. `replace` restores over an existing (forgotten or damaged) wallet. */
+  async importMnemonic(
+    password: string,
+    mnemonic: string,
+    options: { passphrase?: string; replace?: boolean } = {},
+  ): Promise<void> {
+    const normalized = normalizeMnemonic(mnemonic);
+    await this.#install(
+      password,
+      { mnemonic: normalized, passphrase: options.passphrase ?? '' },
+      options.replace ?? false,
+      true,
+    );
+  }
+
+  async unlock(password: string): Promise<void> {
+    await this.keystore.unlock(password);
+    await this.#open();
+    await this.#refreshStatus();
+  }
+
+  async lock(): Promise<void> {
+    this.#close();
+    await this.keystore.lock();
+    await this.#refreshStatus();
+  }
+
+  /** Locks if the idle deadline passed (the alarm fired, or on any request). */
+  async lockIfExpired(): Promise<boolean> {
+    if (!(await this.keystore.lockIfExpired())) return false;
+    this.#close();
+    await this.#refreshStatus();
+    return true;
+  }
+
+  /** User activity: extends the auto-lock deadline. */
+  async touch(): Promise<number> {
+    if (await this.lockIfExpired()) return 0;
+    return this.keystore.touch();
+  }
+
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await this.keystore.changePassword(oldPassword, newPassword);
+    if (!this.#session) await this.#open();
+    await this.#refreshStatus();
+  }
+
+  /** The recovery phrase, after the password is checked again. */
+  async revealMnemonic(password: string): Promise<string> {
+    return (await this.keystore.verifyPassword(password)).mnemonic;
+  }
+
+  // ——— backups ———
+
+  async exportBackup(password: string): Promise<string> {
+    const secrets = await this.keystore.verifyPassword(password);
+    const accounts: Record<string, unknown> = {};
+    for (const name of Object.keys(NETWORKS) as NetworkName[]) {
+      const meta = await this.#deps.records.get(accountKey(name));
+      if (meta !== undefined) accounts[name] = meta;
+    }
+    const contents: BackupContents = {
+      secrets,
+      accounts,
+      vaults: asArray(await this.#deps.records.get(VAULTS_KEY)),
+      contacts: asArray(await this.#deps.records.get(CONTACTS_KEY)) as Contact[],
+      settings: this.#settings,
+      createdAt: this.#now(),
+    };
+    return exportBackup(this.#deps.subtle, password, contents, this.#deps.iterations);
+  }
+
+  /** Restores everything in a backup; its password becomes the wallet's password. */
+  async importBackup(text: string, password: string, replace = false): Promise<void> {
+    const contents = await importBackup(this.#deps.subtle, text, password);
+    const records = this.#deps.records;
+    const accounts = (contents.accounts ?? {}) as Record<string, unknown>;
+    for (const name of Object.keys(NETWORKS) as NetworkName[]) {
+      const meta = v.safeParse(StoredMeta, accounts[name]);
+      if (meta.success) await records.put(accountKey(name), meta.output);
+    }
+    await records.put(VAULTS_KEY, contents.vaults);
+    await records.put(CONTACTS_KEY, contents.contacts);
+    const settings = v.safeParse(StoredSettings, contents.settings);
+    if (settings.success) await this.#saveSettings(settings.output);
+    await this.#install(password, contents.secrets, replace, false, true);
+  }
+
+  // ——— settings ———
+
+  async updateSettings(patch: SettingsPatch): Promise<WalletSettings> {
+    const checked = v.parse(SettingsPatch, patch);
+    const next = { ...this.#settings, ...checked };
+    if (checked.network && checked.network !== this.#settings.network && !checked.chronikUrl)
+      next.chronikUrl = DEFAULT_CHRONIK_URLS[checked.network];
+    const reconnect =
+      next.network !== this.#settings.network || next.chronikUrl !== this.#settings.chronikUrl;
+    await this.#saveSettings(next);
+    if (reconnect && this.#session) {
+      this.#close();
+      await this.#open();
+    }
+    this.#emit();
+    return next;
+  }
+
+  // ——— receive and send ———
+
+  /** The current receive address; `fresh` hands out the next one even if this one is unpaid. */
+  async receiveAddress(fresh = false): Promise<string> {
+    const session = this.#requireSession();
+    const address = fresh ? session.account.advanceReceive() : session.account.receiveAddress;
+    await this.#saveMeta(session);
+    session.indexer.watch(
+      session.account.watched().map((a) => a.script),
+      session.onEvent,
+    );
+    this.#emit();
+    return address.address;
+  }
+
+  /** Validates and prices a send; nothing is signed until `confirmSend`. */
+  async prepareSend(request: { to: string; amount?: string; max?: boolean }): Promise<SendPreview> {
+    const session = this.#requireSession();
+    if (!session.snapshot) await this.refresh();
+    const snapshot = session.snapshot;
+    if (!snapshot) throw new WalletError('The wallet has not synced with the network yet');
+    const plan = planSend({
+      to: request.to,
+      amount: request.max ? undefined : parseXpi(request.amount ?? ''),
+      max: request.max,
+      utxos: toUtxos(snapshot.utxos),
+      changeScript: session.account.changeAddress.script,
+      network: session.account.network,
+    });
+    const id = bytesToHex(randomBytes(16));
+    this.#pruneDrafts();
+    this.#drafts.set(id, { plan, expires: this.#now() + DRAFT_TTL_MS });
+    return {
+      id,
+      to: plan.to,
+      amount: String(plan.amount),
+      fee: String(plan.fee),
+      total: String(plan.amount + plan.fee),
+      size: plan.size,
+      outputs: plan.outputs.map((o) => ({
+        address: o.address,
+        value: String(o.value),
+        isChange: o.isChange,
+      })),
+    };
+  }
+
+  /** Signs, verifies locally and broadcasts a prepared send. Returns the txid. */
+  async confirmSend(id: string): Promise<string> {
+    const session = this.#requireSession();
+    const draft = this.#drafts.get(id);
+    if (!draft || draft.expires < this.#now())
+      throw new WalletError('This send has expired; prepare it again');
+    this.#drafts.delete(id);
+    const tip = await session.indexer.tip();
+    const replay = { active: replayProtectionActive(session.account.network, tip.medianTime) };
+    const signed = signSend(draft.plan, (script) => session.account.keyFor(script), replay);
+    const txid = await session.indexer.broadcast(signed.raw);
+    if (draft.plan.change > 0n) session.account.markUsed([session.account.changeAddress.scriptHex]);
+    await this.#saveMeta(session);
+    await this.refresh();
+    return txid;
+  }
+
+  /** Re-reads the account's chain state now. */
+  async refresh(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    await session.sync();
+  }
+
+  // ——— internals ———
+
+  async #install(
+    password: string,
+    secrets: KeystoreSecrets,
+    replace: boolean,
+    discover = false,
+    keepMeta = false,
+  ): Promise<void> {
+    this.#close();
+    await this.keystore.create(password, secrets, replace || this.#status === 'corrupted');
+    if (!keepMeta) {
+      for (const name of Object.keys(NETWORKS) as NetworkName[])
+        await this.#deps.records.delete(accountKey(name));
+    }
+    await this.#open(discover);
+    await this.#refreshStatus();
+  }
+
+  async #open(discover = false): Promise<void> {
+    this.#close();
+    const network = NETWORKS[this.#settings.network];
+    const stored = v.safeParse(StoredMeta, await this.#deps.records.get(accountKey(network.name)));
+    const meta: AccountMeta = stored.success ? stored.output : EMPTY_ACCOUNT;
+    const account = HdAccount.fromSecrets(this.keystore.secrets(), network, meta);
+    const indexer = this.#deps.indexer(this.#settings.chronikUrl);
+    const session: ChainSession = new ChainSession(account, indexer, {
+      discover: discover || !stored.success,
+      saveMeta: (): Promise<void> => this.#saveMeta(session),
+      emit: () => this.#emit(),
+      now: this.#now,
+    });
+    this.#session = session;
+    session.start();
+  }
+
+  #close(): void {
+    this.#session?.stop();
+    this.#session = undefined;
+    this.#drafts.clear();
+  }
+
+  #requireSession(): ChainSession {
+    if (!this.#session || this.#status !== 'unlocked') throw new WalletLockedError();
+    return this.#session;
+  }
+
+  async #saveMeta(session: ChainSession): Promise<void> {
+    await this.#deps.records.put(accountKey(session.account.network.name), session.account.meta);
+  }
+
+  async #saveSettings(settings: WalletSettings): Promise<void> {
+    this.#settings = settings;
+    this.keystore.setIdleMinutes(settings.autoLockMinutes);
+    await this.#deps.records.put(SETTINGS_KEY, settings);
+  }
+
+  async #refreshStatus(): Promise<void> {
+    const { status, message } = await this.keystore.status();
+    this.#status = status;
+    this.#problem = message;
+    if (status !== 'unlocked') this.#close();
+    this.#emit();
+  }
+
+  #pruneDrafts(): void {
+    const now = this.#now();
+    for (const [id, draft] of this.#drafts) if (draft.expires < now) this.#drafts.delete(id);
+  }
+
+  #emit(): void {
+    if (this.#listeners.size === 0) return;
+    const view = this.view();
+    for (const listener of this.#listeners) listener(view);
+  }
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+interface SessionOptions {
+  /** Run gap-limit discovery before the first sync (after an import). */
+  discover: boolean;
+  saveMeta: () => Promise<void>;
+  emit: () => void;
+  now: () => number;
+}
+
+/**
+ * One unlocked account talking to one indexer: watches its scripts, re-syncs on every update
+ * (coalesced), and retries with backoff while the indexer is unreachable.
+ */
+class ChainSession {
+  readonly account: HdAccount;
+  readonly indexer: ChainIndexer;
+  snapshot: AccountSnapshot | undefined;
+  syncing = false;
+  lastSync: number | undefined;
+  readonly onEvent = () => this.schedule(100);
+  readonly #options: SessionOptions;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #failures = 0;
+  #stopped = false;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(account: HdAccount, indexer: ChainIndexer, options: SessionOptions) {
+    this.account = account;
+    this.indexer = indexer;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.indexer.onConnection(() => this.#options.emit());
+    this.#watch();
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#unsubscribe?.();
+    this.indexer.close();
+    this.account.wipe();
+  }
+
+  schedule(delay: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.sync().catch(() => {});
+    }, delay);
+  }
+
+  /** One sync; concurrent calls share it, and a call during a sync triggers one more. */
+  async sync(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = this.#syncLoop().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #syncLoop(): Promise<void> {
+    this.syncing = true;
+    this.#options.emit();
+    try {
+      do {
+        this.#again = false;
+        if (this.#options.discover) {
+          await discoverUsed(this.indexer, this.account);
+          this.#options.discover = false;
+          await this.#options.saveMeta();
+        }
+        let snapshot = await fetchSnapshot(this.indexer, this.account.watched());
+        // Payments to newly used addresses move the indices; watch and fetch the new ones.
+        if (this.account.markUsed(usedScripts(snapshot))) {
+          await this.#options.saveMeta();
+          this.#watch();
+          snapshot = await fetchSnapshot(this.indexer, this.account.watched());
+        }
+        if (this.#stopped) return;
+        this.snapshot = snapshot;
+        this.lastSync = this.#options.now();
+        this.#failures = 0;
+      } while (this.#again && !this.#stopped);
+    } catch (err) {
+      if (!this.#stopped) this.schedule(Math.min(60_000, 1000 * 2 ** this.#failures++));
+      throw err;
+    } finally {
+      this.syncing = false;
+      if (!this.#stopped) this.#options.emit();
+    }
+  }
+
+  #watch(): void {
+    this.indexer.watch(
+      this.account.watched().map((a) => a.script),
+      this.onEvent,
+    );
+  }
+}
+
+function usedScripts(snapshot: AccountSnapshot): string[] {
+  const out: string[] = [];
+  for (const tx of snapshot.txs) {
+    for (const o of tx.outputs) out.push(bytesToHex(o.script));
+  }
+  return out;
+}

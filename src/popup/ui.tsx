@@ -1,0 +1,63 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { formatXpi } from '../core/wallet/amount.ts';
+
+/** One screen: a heading (focused for screen readers on arrival), content, optional back link. */
+export function Screen(props: {
+  title: string;
+  back?: string;
+  children: ComponentChildren;
+  id?: string;
+}) {
+  return (
+    <section class="screen" id={props.id} aria-labelledby="screen-title">
+      <div class="screen-head">
+        {props.back !== undefined && (
+          <a class="back" href={`#${props.back}`} aria-label="Back">
+            ←
+          </a>
+        )}
+        <h2 id="screen-title">{props.title}</h2>
+      </div>
+      {props.children}
+    </section>
+  );
+}
+
+export function Field(props: { label: string; id: string; hint?: string; children: JSX.Element }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint && (
+        <small class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function ErrorText({ error, id }: { error: string | undefined; id?: string }) {
+  if (!error) return null;
+  return (
+    <p class="error" role="alert" id={id}>
+      {error}
+    </p>
+  );
+}
+
+/** Sats (decimal string) shown as XPI. */
+export function Xpi({ sats, signed }: { sats: string; signed?: boolean }) {
+  const value = BigInt(sats);
+  const text = formatXpi(value);
+  return (
+    <span class="xpi">
+      {signed && value > 0n ? '+' : ''}
+      {text} XPI
+    </span>
+  );
+}
+
+export function shortAddress(address: string): string {
+  return address.length > 24 ? `${address.slice(0, 14)}…${address.slice(-8)}` : address;
+}
