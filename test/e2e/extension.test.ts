@@ -42,7 +42,8 @@ describe('built extension in Chromium', () => {
     const pageErrors: string[] = [];
     popup.on('pageerror', (err) => pageErrors.push(err.message));
     await popup.setViewportSize({ width: 360, height: 600 });
-    await popup.goto(`chrome-extension://${ext.extensionId}/popup/index.html`);
+    // The About screen reports what the popup reached: background, offscreen node, version.
+    await popup.goto(`chrome-extension://${ext.extensionId}/popup/index.html#/about`);
     await expect.poll(() => popup.textContent('#background-status')).toBe('running');
     await expect
       .poll(() => popup.textContent('#network-status'), { timeout: 10_000 })
