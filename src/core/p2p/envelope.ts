@@ -17,6 +17,8 @@ export const ENVELOPE_VERSION = 1;
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const HEADER_BYTES = 1 + 1 + 32 + 32 + 2 + 4 + 32 + 8 + 4;
 const SIGNATURE_BYTES = 64;
+/** The largest envelope on the wire (header, payload, signature). */
+export const MAX_ENVELOPE_BYTES = HEADER_BYTES + MAX_PAYLOAD_BYTES + SIGNATURE_BYTES;
 
 export const MessageType = {
   proposal: 1,
@@ -28,7 +30,6 @@ export const MessageType = {
   abort: 7,
   blame: 8,
   broadcast: 9,
-  ack: 10,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 const KNOWN_TYPES = new Set<number>(Object.values(MessageType));
@@ -93,10 +94,29 @@ function digest(signedBytes: Uint8Array): Uint8Array {
   return taggedHash('Petal/msg/v1', signedBytes);
 }
 
+/**
+ * How envelopes are signed: Lotus Schnorr by the member's vault key. A seam, not a choice: the
+ * protocol always uses `schnorrAuth`; tests that churn through thousands of sessions to measure
+ * bookkeeping may inject a cheaper one.
+ */
+export interface EnvelopeAuth {
+  sign(digest: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  verify(signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean;
+}
+
+export const schnorrAuth: EnvelopeAuth = {
+  sign: (digest, secretKey) => schnorrSign(digest, secretKey),
+  verify: (signature, digest, publicKey) => schnorrVerify(signature, digest, publicKey),
+};
+
 /** Encodes and signs an envelope with the member's vault secret key. */
-export function sealEnvelope(e: Envelope, memberSecret: Uint8Array): Uint8Array {
+export function sealEnvelope(
+  e: Envelope,
+  memberSecret: Uint8Array,
+  auth: EnvelopeAuth = schnorrAuth,
+): Uint8Array {
   const signedBytes = encodeUnsigned(e);
-  return concatBytes(signedBytes, schnorrSign(digest(signedBytes), memberSecret));
+  return concatBytes(signedBytes, auth.sign(digest(signedBytes), memberSecret));
 }
 
 /**
@@ -137,6 +157,15 @@ export function openEnvelope(bytes: Uint8Array): SignedEnvelope {
 }
 
 /** True if the member key signed exactly these bytes. */
-export function verifyEnvelope(envelope: SignedEnvelope, memberKey: Uint8Array): boolean {
-  return schnorrVerify(envelope.signature, digest(envelope.signedBytes), memberKey);
+export function verifyEnvelope(
+  envelope: SignedEnvelope,
+  memberKey: Uint8Array,
+  auth: EnvelopeAuth = schnorrAuth,
+): boolean {
+  return auth.verify(envelope.signature, digest(envelope.signedBytes), memberKey);
+}
+
+/** The complete wire bytes of an opened envelope (signed bytes and signature). */
+export function envelopeBytes(envelope: SignedEnvelope): Uint8Array {
+  return concatBytes(envelope.signedBytes, envelope.signature);
 }

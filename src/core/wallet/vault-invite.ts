@@ -15,6 +15,7 @@ import {
   MIN_MEMBERS,
   type Vault,
   VaultError,
+  type VaultOptions,
   createVault,
 } from './vault.ts';
 
@@ -156,8 +157,15 @@ export function readJoin(code: string, invite: VaultInvite): VaultJoin {
   return join;
 }
 
-/** The creator's last step: every expected member has joined → the vault. */
-export function assembleVault(invite: VaultInvite, joinCodes: string[]): Vault {
+/**
+ * The creator's last step: every expected member has joined → the vault (optionally requiring
+ * burn-based identities of its members).
+ */
+export function assembleVault(
+  invite: VaultInvite,
+  joinCodes: string[],
+  options: VaultOptions = {},
+): Vault {
   const keys = new Map<string, Uint8Array>([[bytesToHex(invite.creatorKey), invite.creatorKey]]);
   for (const code of joinCodes) {
     const { memberKey } = readJoin(code, invite);
@@ -168,5 +176,5 @@ export function assembleVault(invite: VaultInvite, joinCodes: string[]): Vault {
       `The invite expects ${invite.memberCount} members; ${keys.size} distinct keys have joined`,
     );
   }
-  return createVault([...keys.values()], invite.network, invite.label);
+  return createVault([...keys.values()], invite.network, invite.label, options);
 }

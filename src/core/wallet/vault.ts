@@ -26,6 +26,16 @@ export class VaultError extends Error {
   override name = 'VaultError';
 }
 
+/**
+ * A vault may require every member to hold a burn-based identity (src/core/p2p/burn-identity.ts):
+ * an OP_RETURN output burning at least `minSats` and naming the member's key, with at least
+ * `minConfirmations`. Members' approvals then carry a proof that the others check on chain.
+ */
+export interface BurnRequirement {
+  minSats: bigint;
+  minConfirmations: number;
+}
+
 export interface Vault {
   network: NetworkParams;
   policy: typeof POLICY_MUSIG2_KEYPATH;
@@ -38,13 +48,24 @@ export interface Vault {
   address: string;
   /** Stable identifier: TH("Petal/vault", network ‖ policy ‖ sorted keys), hex. */
   id: string;
+  /** Members must prove a burn-based identity (a policy setting: it does not change the id). */
+  identity?: BurnRequirement;
+}
+
+export interface VaultOptions {
+  identity?: BurnRequirement;
 }
 
 /**
  * Builds a vault from its members' 33-byte keys (any order). Refuses fewer than 2 or more than
  * 100 members, duplicates and invalid keys.
  */
-export function createVault(members: Uint8Array[], network: NetworkParams, label = ''): Vault {
+export function createVault(
+  members: Uint8Array[],
+  network: NetworkParams,
+  label = '',
+  options: VaultOptions = {},
+): Vault {
   if (members.length < MIN_MEMBERS || members.length > MAX_MEMBERS) {
     throw new VaultError(
       `A vault has ${MIN_MEMBERS} to ${MAX_MEMBERS} members, not ${members.length}`,
@@ -71,6 +92,16 @@ export function createVault(members: Uint8Array[], network: NetworkParams, label
       ...sorted,
     ),
   );
+  const identity = options.identity;
+  if (
+    identity &&
+    (identity.minSats < 0n ||
+      identity.minSats >= 2n ** 64n ||
+      !Number.isInteger(identity.minConfirmations) ||
+      identity.minConfirmations < 0 ||
+      identity.minConfirmations > 0xffff)
+  )
+    throw new VaultError('Invalid burn identity requirement');
   return {
     network,
     policy: POLICY_MUSIG2_KEYPATH,
@@ -81,6 +112,7 @@ export function createVault(members: Uint8Array[], network: NetworkParams, label
     script,
     address: encodeAddress(script, network),
     id,
+    ...(identity ? { identity: { ...identity } } : {}),
   };
 }
 
@@ -92,15 +124,19 @@ export function vaultFingerprint(vault: Vault): string {
     .replace(/(.{4})/, '$1-');
 }
 
+/** Descriptor version 2 = version 1 followed by a burn identity requirement. */
+const DESCRIPTOR_VERSION_IDENTITY = 2;
+
 /**
  * The shareable, QR-friendly descriptor: bech32m (checksummed; uppercase fits QR alphanumeric
- * mode) over version ‖ network char ‖ policy ‖ n ‖ n × 33-byte key ‖ label length ‖ label.
+ * mode) over version ‖ network char ‖ policy ‖ n ‖ n × 33-byte key ‖ label length ‖ label, and
+ * for a vault requiring burn identities (version 2) ‖ u64 min burn (sats) ‖ u16 min confirmations.
  */
 export function encodeVaultDescriptor(vault: Vault): string {
   const label = utf8ToBytes(vault.label);
-  const payload = concatBytes(
+  const parts = [
     Uint8Array.of(
-      DESCRIPTOR_VERSION,
+      vault.identity ? DESCRIPTOR_VERSION_IDENTITY : DESCRIPTOR_VERSION,
       vault.network.addressChar.charCodeAt(0),
       vault.policy,
       vault.members.length,
@@ -108,8 +144,15 @@ export function encodeVaultDescriptor(vault: Vault): string {
     ...vault.members,
     Uint8Array.of(label.length),
     label,
-  );
-  return bech32m.encode(DESCRIPTOR_PREFIX, bech32m.toWords(payload), BECH32_LIMIT);
+  ];
+  if (vault.identity) {
+    const ext = new Uint8Array(10);
+    const view = new DataView(ext.buffer);
+    view.setBigUint64(0, vault.identity.minSats);
+    view.setUint16(8, vault.identity.minConfirmations);
+    parts.push(ext);
+  }
+  return bech32m.encode(DESCRIPTOR_PREFIX, bech32m.toWords(concatBytes(...parts)), BECH32_LIMIT);
 }
 
 /**
@@ -131,7 +174,7 @@ export function decodeVaultDescriptor(descriptor: string, expected?: NetworkPara
   }
   if (payload.length < 4) throw new VaultError('Vault descriptor is too short');
   const [version, netChar, policy, count] = payload as unknown as [number, number, number, number];
-  if (version !== DESCRIPTOR_VERSION)
+  if (version !== DESCRIPTOR_VERSION && version !== DESCRIPTOR_VERSION_IDENTITY)
     throw new VaultError(`Unsupported vault descriptor version ${version}`);
   const network = networkByChar(String.fromCharCode(netChar));
   if (!network) throw new VaultError('Unknown network in vault descriptor');
@@ -144,10 +187,21 @@ export function decodeVaultDescriptor(descriptor: string, expected?: NetworkPara
     payload.slice(4 + i * 33, 4 + (i + 1) * 33),
   );
   const labelLength = payload[keysEnd] as number;
-  if (payload.length !== keysEnd + 1 + labelLength)
+  const labelEnd = keysEnd + 1 + labelLength;
+  const extBytes = version === DESCRIPTOR_VERSION_IDENTITY ? 10 : 0;
+  if (payload.length !== labelEnd + extBytes)
     throw new VaultError('Vault descriptor has a bad label length');
-  const label = new TextDecoder('utf-8', { fatal: true }).decode(payload.slice(keysEnd + 1));
-  return createVault(members, network, label);
+  let label: string;
+  try {
+    label = new TextDecoder('utf-8', { fatal: true }).decode(payload.slice(keysEnd + 1, labelEnd));
+  } catch {
+    throw new VaultError('Vault label is not valid UTF-8');
+  }
+  if (!extBytes) return createVault(members, network, label);
+  const view = new DataView(payload.buffer, payload.byteOffset + labelEnd, 10);
+  return createVault(members, network, label, {
+    identity: { minSats: view.getBigUint64(0), minConfirmations: view.getUint16(8) },
+  });
 }
 
 /** The member index (sorted position) of a key, or -1 if it is not a member. */

@@ -61,6 +61,21 @@ describe('vaults', () => {
     expect(vaultFingerprint(vault)).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
   });
 
+  it('carries a burn-identity requirement in a version-2 descriptor without changing the vault', () => {
+    const keys = [1, 2].map((n) => getPublicKey(secret(n)));
+    const identity = { minSats: 2_500_000n, minConfirmations: 6 };
+    const plain = createVault(keys, regtest, 'Council');
+    const strict = createVault(keys, regtest, 'Council', { identity });
+    expect(strict.id).toBe(plain.id);
+    expect(strict.address).toBe(plain.address);
+    const decoded = decodeVaultDescriptor(encodeVaultDescriptor(strict), regtest);
+    expect(decoded.identity).toEqual(identity);
+    expect(decodeVaultDescriptor(encodeVaultDescriptor(plain), regtest).identity).toBeUndefined();
+    expect(() =>
+      createVault(keys, regtest, '', { identity: { minSats: -1n, minConfirmations: 0 } }),
+    ).toThrow(/burn identity/);
+  });
+
   it('refuses a damaged descriptor, another network, duplicates and too few members', () => {
     const keys = [1, 2].map((n) => getPublicKey(secret(n)));
     const descriptor = encodeVaultDescriptor(createVault(keys, regtest));

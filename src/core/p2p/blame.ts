@@ -1,0 +1,184 @@
+/**
+ * Blame evidence: an accusation that anyone holding the proposal can check on their own, because
+ * it is made of the culprit's own signed messages. A member who receives a blame verifies it; a
+ * proven blame names the culprit (and costs its peer reputation), an unprovable one costs the
+ * accuser instead.
+ *
+ *   invalid partial sig  culprit's partial-sig message, culprit's echo (the nonce set it agreed
+ *                        to), and every member's nonce message: recompute, PartialSigVerify fails
+ *   equivocation         two nonce messages from the culprit for one attempt with different bodies
+ *   invalid nonce        the culprit's nonce message whose public nonce is not on the curve
+ *   bad reveal           the culprit's nonce message and echo: the reveal does not open the commit
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { InvalidContributionError } from '../crypto/errors.ts';
+import { type KeyAggContext, nonceAgg, partialSigVerify } from '../crypto/musig2.ts';
+import {
+  type EnvelopeAuth,
+  MessageDecodeError,
+  MessageType,
+  type SignedEnvelope,
+  openEnvelope,
+  schnorrAuth,
+  verifyEnvelope,
+} from './envelope.ts';
+import {
+  type BlamePayload,
+  BlameReason,
+  type EchoPayload,
+  type NoncesPayload,
+  type PartialSigsPayload,
+  decodePayload,
+} from './messages.ts';
+import {
+  attemptTranscript,
+  electionCommit,
+  nonceDigest,
+  nonceSetHash,
+  signTranscript,
+} from './transcript.ts';
+
+export interface BlameContext {
+  vaultId: Uint8Array;
+  sessionId: Uint8Array;
+  /** Sorted member keys (the KeyAgg order). */
+  members: readonly Uint8Array[];
+  keyCtx: KeyAggContext;
+  /** Every input's sighash, as this member computed it from the proposal. */
+  sighashes: Uint8Array[];
+  auth?: EnvelopeAuth;
+}
+
+interface Opened<T> {
+  env: SignedEnvelope;
+  body: T;
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Opens one evidence envelope: right vault, session, signer and type, valid signature. */
+function open<T>(
+  ctx: BlameContext,
+  bytes: Uint8Array | undefined,
+  type: MessageType,
+  signer: number,
+  attempt: number,
+): Opened<T> | undefined {
+  if (!bytes) return undefined;
+  try {
+    const env = openEnvelope(bytes);
+    const key = ctx.members[signer];
+    if (
+      !key ||
+      env.type !== type ||
+      env.signerIndex !== signer ||
+      !same(env.vaultId, ctx.vaultId) ||
+      !same(env.sessionId, ctx.sessionId) ||
+      !verifyEnvelope(env, key, ctx.auth ?? schnorrAuth)
+    )
+      return undefined;
+    const payload = decodePayload(env.type, env.payload);
+    const body = payload.body as T & { attempt?: number };
+    if (body.attempt !== attempt) return undefined;
+    return { env, body: body as T };
+  } catch (err) {
+    if (err instanceof MessageDecodeError) return undefined;
+    throw err;
+  }
+}
+
+function pubNonceValid(pubNonce: Uint8Array): boolean {
+  try {
+    nonceAgg([pubNonce]);
+    return true;
+  } catch (err) {
+    if (err instanceof InvalidContributionError) return false;
+    throw err;
+  }
+}
+
+/** True if the evidence proves the accusation against `blame.culprit`. */
+export function verifyBlame(ctx: BlameContext, blame: BlamePayload): boolean {
+  const { culprit, attempt, evidence } = blame;
+  const n = ctx.members.length;
+  if (culprit >= n) return false;
+  switch (blame.reason) {
+    case BlameReason.equivocation: {
+      const a = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
+      const b = open<NoncesPayload>(ctx, evidence[1], MessageType.nonces, culprit, attempt);
+      return !!a && !!b && !same(a.env.payload, b.env.payload);
+    }
+    case BlameReason.invalidNonce: {
+      const a = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
+      return !!a && a.body.pubNonces.some((p) => !pubNonceValid(p));
+    }
+    case BlameReason.badReveal: {
+      const nonces = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
+      const echo = open<EchoPayload>(ctx, evidence[1], MessageType.nonceEcho, culprit, attempt);
+      if (!nonces || !echo) return false;
+      const expected = electionCommit(ctx.sessionId, attempt, culprit, echo.body.electionReveal);
+      return !same(expected, nonces.body.electionCommit);
+    }
+    case BlameReason.invalidPartialSig:
+      return provesInvalidPartial(ctx, blame);
+    default:
+      return false;
+  }
+}
+
+function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
+  const { culprit, attempt, evidence } = blame;
+  const n = ctx.members.length;
+  if (evidence.length !== n + 2) return false;
+  const psigs = open<PartialSigsPayload>(
+    ctx,
+    evidence[0],
+    MessageType.partialSigs,
+    culprit,
+    attempt,
+  );
+  const echo = open<EchoPayload>(ctx, evidence[1], MessageType.nonceEcho, culprit, attempt);
+  if (!psigs || !echo || echo.body.digests.length !== n) return false;
+  const nonces: NoncesPayload[] = [];
+  for (let j = 0; j < n; j++) {
+    const opened = open<NoncesPayload>(ctx, evidence[2 + j], MessageType.nonces, j, attempt);
+    // The set must be exactly the one the culprit echoed (it agreed to these nonces).
+    if (!opened || !same(nonceDigest(opened.env.payload), echo.body.digests[j] as Uint8Array))
+      return false;
+    if (opened.body.pubNonces.length !== ctx.sighashes.length) return false;
+    nonces.push(opened.body);
+  }
+  // And the partial signatures were made for that set.
+  const expected = signTranscript(
+    attemptTranscript(ctx.sessionId, attempt),
+    nonceSetHash(echo.body.digests),
+  );
+  if (!same(psigs.env.transcriptHash, expected)) return false;
+  if (psigs.body.partialSigs.length !== ctx.sighashes.length) return false;
+  for (let i = 0; i < ctx.sighashes.length; i++) {
+    const column = nonces.map((p) => p.pubNonces[i] as Uint8Array);
+    let aggNonce: Uint8Array;
+    try {
+      aggNonce = nonceAgg(column);
+    } catch {
+      return false; // an invalid nonce is a different accusation
+    }
+    const ok = partialSigVerify(
+      psigs.body.partialSigs[i] as Uint8Array,
+      column[culprit] as Uint8Array,
+      culprit,
+      ctx.keyCtx,
+      aggNonce,
+      ctx.sighashes[i] as Uint8Array,
+    );
+    if (!ok) return true;
+  }
+  return false;
+}
+
+/** A short, stable description for logs and events. */
+export function blameKey(sessionId: Uint8Array, attempt: number, culprit: number): string {
+  return `${bytesToHex(sessionId)}:${attempt}:${culprit}`;
+}

@@ -1,0 +1,323 @@
+/**
+ * Payloads of the protocol's message types (docs/PROTOCOL.md §4). Each has an encoder and a strict
+ * decoder: exact lengths, bounded counts, no trailing bytes, and only MessageDecodeError on bad
+ * input. Integers are big-endian.
+ */
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { Reader, Writer, decodeUtf8 } from './codec.ts';
+import { MAX_ENVELOPE_BYTES, MessageDecodeError, MessageType } from './envelope.ts';
+
+export const PAYLOAD_VERSION = 1;
+/** Serialized UnsignedSpend inside a proposal. */
+export const MAX_SPEND_BYTES = 60_000;
+export const MAX_MEMO_BYTES = 256;
+export const MAX_PEER_ID_BYTES = 128;
+/** Vault inputs one session may sign (nonces: 66 bytes each must fit one envelope). */
+export const MAX_SESSION_INPUTS = 256;
+export const MAX_MEMBERS = 100;
+export const MAX_EVIDENCE_ITEMS = MAX_MEMBERS + 2;
+export const MAX_DETAIL_BYTES = 200;
+
+export const AbortReason = {
+  timeout: 1,
+  restarted: 2,
+  revoked: 3,
+  blame: 4,
+  expired: 5,
+  user: 6,
+  invalidFinal: 7,
+} as const;
+export type AbortReason = (typeof AbortReason)[keyof typeof AbortReason];
+
+export const BlameReason = {
+  /** A partial signature that fails PartialSigVerify against the agreed nonce set. */
+  invalidPartialSig: 1,
+  /** Two different signed nonce messages from one member for one attempt. */
+  equivocation: 2,
+  /** A public nonce that is not two points on the curve. */
+  invalidNonce: 3,
+  /** An election reveal that does not open the member's own commitment. */
+  badReveal: 4,
+  /** "This is the nonce message I received from the culprit": evidence for others to compare. */
+  nonceMismatch: 5,
+} as const;
+export type BlameReason = (typeof BlameReason)[keyof typeof BlameReason];
+
+export interface ProposalPayload {
+  createdAt: number;
+  expiresAt: number;
+  /** The sighash is computed with lotusd's replay protection (kill-switch) active. */
+  replayProtection: boolean;
+  salt: Uint8Array;
+  memo: string;
+  /** serializeUnsignedSpend bytes: the full unsigned transaction and the outputs it spends. */
+  spend: Uint8Array;
+}
+
+export interface BurnProof {
+  txid: Uint8Array;
+  vout: number;
+}
+
+export interface ApprovalPayload {
+  /** The transport peer this member speaks from; round messages are accepted only from it. */
+  peerId: string;
+  /** TH("Petal/sighashes", every input's sighash): what the approver computed and saw. */
+  sighashDigest: Uint8Array;
+  burn?: BurnProof;
+}
+
+export interface NoncesPayload {
+  attempt: number;
+  electionCommit: Uint8Array;
+  /** One 66-byte public nonce per input, in input order. */
+  pubNonces: Uint8Array[];
+}
+
+export interface EchoPayload {
+  attempt: number;
+  electionReveal: Uint8Array;
+  /** Digest of every member's nonce message as received, in member order. */
+  digests: Uint8Array[];
+}
+
+export interface PartialSigsPayload {
+  attempt: number;
+  partialSigs: Uint8Array[];
+}
+
+export interface AbortPayload {
+  attempt: number;
+  reason: AbortReason;
+  detail: string;
+}
+
+export interface BlamePayload {
+  attempt: number;
+  culprit: number;
+  reason: BlameReason;
+  /** Signed envelopes (wire bytes) that prove the accusation; see blame.ts. */
+  evidence: Uint8Array[];
+}
+
+export interface BroadcastPayload {
+  attempt: number;
+  /** The fully signed transaction. */
+  tx: Uint8Array;
+}
+
+export type Payload =
+  | { type: typeof MessageType.proposal; body: ProposalPayload }
+  | { type: typeof MessageType.approval; body: ApprovalPayload }
+  | { type: typeof MessageType.revoke; body: Record<string, never> }
+  | { type: typeof MessageType.nonces; body: NoncesPayload }
+  | { type: typeof MessageType.nonceEcho; body: EchoPayload }
+  | { type: typeof MessageType.partialSigs; body: PartialSigsPayload }
+  | { type: typeof MessageType.abort; body: AbortPayload }
+  | { type: typeof MessageType.blame; body: BlamePayload }
+  | { type: typeof MessageType.broadcast; body: BroadcastPayload };
+
+function fixed(r: Reader, n: number): Uint8Array {
+  return r.bytes(n);
+}
+
+function version(r: Reader): void {
+  if (r.u8() !== PAYLOAD_VERSION) throw new MessageDecodeError('bad-version', 'payload version');
+}
+
+function attempt(r: Reader): number {
+  const a = r.u32();
+  if (a === 0) throw new MessageDecodeError('bad-field', 'attempt numbers start at 1');
+  return a;
+}
+
+function count(r: Reader, max: number, min = 1): number {
+  const n = r.u16();
+  if (n < min || n > max) throw new MessageDecodeError('bad-field', 'count out of range');
+  return n;
+}
+
+export function encodeProposal(p: ProposalPayload): Uint8Array {
+  if (p.salt.length !== 32) throw new MessageDecodeError('bad-field', 'salt');
+  if (p.spend.length > MAX_SPEND_BYTES) throw new MessageDecodeError('too-large', 'spend');
+  const memo = utf8ToBytes(p.memo);
+  if (memo.length > MAX_MEMO_BYTES) throw new MessageDecodeError('too-large', 'memo');
+  return new Writer()
+    .u8(PAYLOAD_VERSION)
+    .u64(p.createdAt)
+    .u64(p.expiresAt)
+    .u8(p.replayProtection ? 1 : 0)
+    .bytes(p.salt)
+    .medium(memo)
+    .long(p.spend)
+    .finish();
+}
+
+function decodeProposal(r: Reader): ProposalPayload {
+  version(r);
+  const createdAt = r.u64();
+  const expiresAt = r.u64();
+  const flags = r.u8();
+  if (flags > 1) throw new MessageDecodeError('bad-field', 'unknown proposal flags');
+  const salt = fixed(r, 32);
+  const memo = decodeUtf8(r.medium(MAX_MEMO_BYTES));
+  const spend = r.long(MAX_SPEND_BYTES);
+  if (expiresAt <= createdAt) throw new MessageDecodeError('bad-field', 'expiry before creation');
+  return { createdAt, expiresAt, replayProtection: flags === 1, salt, memo, spend };
+}
+
+export function encodeApproval(p: ApprovalPayload): Uint8Array {
+  if (p.sighashDigest.length !== 32) throw new MessageDecodeError('bad-field', 'sighash digest');
+  const peer = utf8ToBytes(p.peerId);
+  if (peer.length === 0 || peer.length > MAX_PEER_ID_BYTES)
+    throw new MessageDecodeError('bad-field', 'peer id');
+  const w = new Writer().u8(PAYLOAD_VERSION).short(peer).bytes(p.sighashDigest);
+  if (!p.burn) return w.u8(0).finish();
+  if (p.burn.txid.length !== 32) throw new MessageDecodeError('bad-field', 'burn txid');
+  return w.u8(1).bytes(p.burn.txid).u32(p.burn.vout).finish();
+}
+
+function decodeApproval(r: Reader): ApprovalPayload {
+  version(r);
+  const peer = r.short(MAX_PEER_ID_BYTES);
+  if (peer.length === 0) throw new MessageDecodeError('bad-field', 'peer id');
+  const peerId = decodeUtf8(peer);
+  const sighashDigest = fixed(r, 32);
+  const hasBurn = r.u8();
+  if (hasBurn > 1) throw new MessageDecodeError('bad-field', 'burn flag');
+  if (!hasBurn) return { peerId, sighashDigest };
+  return { peerId, sighashDigest, burn: { txid: fixed(r, 32), vout: r.u32() } };
+}
+
+export function encodeRevoke(): Uint8Array {
+  return Uint8Array.of(PAYLOAD_VERSION);
+}
+
+export function encodeNonces(p: NoncesPayload): Uint8Array {
+  const w = new Writer().u32(p.attempt).bytes(p.electionCommit).u16(p.pubNonces.length);
+  for (const n of p.pubNonces) w.bytes(n);
+  return w.finish();
+}
+
+function decodeNonces(r: Reader): NoncesPayload {
+  const a = attempt(r);
+  const electionCommit = fixed(r, 32);
+  const n = count(r, MAX_SESSION_INPUTS);
+  const pubNonces = Array.from({ length: n }, () => fixed(r, 66));
+  return { attempt: a, electionCommit, pubNonces };
+}
+
+export function encodeEcho(p: EchoPayload): Uint8Array {
+  const w = new Writer().u32(p.attempt).bytes(p.electionReveal).u16(p.digests.length);
+  for (const d of p.digests) w.bytes(d);
+  return w.finish();
+}
+
+function decodeEcho(r: Reader): EchoPayload {
+  const a = attempt(r);
+  const electionReveal = fixed(r, 32);
+  const n = count(r, MAX_MEMBERS, 2);
+  const digests = Array.from({ length: n }, () => fixed(r, 32));
+  return { attempt: a, electionReveal, digests };
+}
+
+export function encodePartialSigs(p: PartialSigsPayload): Uint8Array {
+  const w = new Writer().u32(p.attempt).u16(p.partialSigs.length);
+  for (const s of p.partialSigs) w.bytes(s);
+  return w.finish();
+}
+
+function decodePartialSigs(r: Reader): PartialSigsPayload {
+  const a = attempt(r);
+  const n = count(r, MAX_SESSION_INPUTS);
+  return { attempt: a, partialSigs: Array.from({ length: n }, () => fixed(r, 32)) };
+}
+
+export function encodeAbort(p: AbortPayload): Uint8Array {
+  const detail = utf8ToBytes(p.detail).slice(0, MAX_DETAIL_BYTES);
+  return new Writer().u32(p.attempt).u8(p.reason).medium(detail).finish();
+}
+
+const ABORT_REASONS = new Set<number>(Object.values(AbortReason));
+const BLAME_REASONS = new Set<number>(Object.values(BlameReason));
+
+function decodeAbort(r: Reader): AbortPayload {
+  const a = attempt(r);
+  const reason = r.u8();
+  if (!ABORT_REASONS.has(reason)) throw new MessageDecodeError('bad-field', 'abort reason');
+  return {
+    attempt: a,
+    reason: reason as AbortReason,
+    detail: decodeUtf8(r.medium(MAX_DETAIL_BYTES)),
+  };
+}
+
+export function encodeBlame(p: BlamePayload): Uint8Array {
+  const w = new Writer().u32(p.attempt).u16(p.culprit).u8(p.reason).u16(p.evidence.length);
+  for (const e of p.evidence) w.long(e);
+  return w.finish();
+}
+
+function decodeBlame(r: Reader): BlamePayload {
+  const a = attempt(r);
+  const culprit = r.u16();
+  if (culprit >= MAX_MEMBERS) throw new MessageDecodeError('bad-field', 'culprit index');
+  const reason = r.u8();
+  if (!BLAME_REASONS.has(reason)) throw new MessageDecodeError('bad-field', 'blame reason');
+  const n = count(r, MAX_EVIDENCE_ITEMS);
+  const evidence = Array.from({ length: n }, () => r.long(MAX_ENVELOPE_BYTES));
+  return { attempt: a, culprit, reason: reason as BlameReason, evidence };
+}
+
+export function encodeBroadcast(p: BroadcastPayload): Uint8Array {
+  return new Writer().u32(p.attempt).long(p.tx).finish();
+}
+
+function decodeBroadcast(r: Reader): BroadcastPayload {
+  const a = attempt(r);
+  return { attempt: a, tx: r.long(MAX_SPEND_BYTES) };
+}
+
+/**
+ * Decodes a payload for its envelope type.
+ * @throws MessageDecodeError, never anything else.
+ */
+export function decodePayload(type: MessageType, bytes: Uint8Array): Payload {
+  if (!(bytes instanceof Uint8Array)) throw new MessageDecodeError('not-bytes');
+  const r = new Reader(bytes);
+  let payload: Payload;
+  switch (type) {
+    case MessageType.proposal:
+      payload = { type, body: decodeProposal(r) };
+      break;
+    case MessageType.approval:
+      payload = { type, body: decodeApproval(r) };
+      break;
+    case MessageType.revoke:
+      version(r);
+      payload = { type, body: {} };
+      break;
+    case MessageType.nonces:
+      payload = { type, body: decodeNonces(r) };
+      break;
+    case MessageType.nonceEcho:
+      payload = { type, body: decodeEcho(r) };
+      break;
+    case MessageType.partialSigs:
+      payload = { type, body: decodePartialSigs(r) };
+      break;
+    case MessageType.abort:
+      payload = { type, body: decodeAbort(r) };
+      break;
+    case MessageType.blame:
+      payload = { type, body: decodeBlame(r) };
+      break;
+    case MessageType.broadcast:
+      payload = { type, body: decodeBroadcast(r) };
+      break;
+    default:
+      throw new MessageDecodeError('unknown-type');
+  }
+  r.end();
+  return payload;
+}

@@ -1,0 +1,155 @@
+/**
+ * The MuSig2 arithmetic of one signing attempt, with no I/O: nonces for every vault input, the
+ * aggregate nonces once every member's are in, this member's partial signatures, verification of
+ * another member's, and the final transaction. The session calls these; the network never sees a
+ * secret value.
+ */
+import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
+import { type PolicyFlags, verifyTransaction } from '../chain/interpreter.ts';
+import { rawPush } from '../chain/script.ts';
+import { serializeTx, txid as txidOf } from '../chain/transaction.ts';
+import { InvalidContributionError } from '../crypto/errors.ts';
+import {
+  type KeyAggContext,
+  type SecretNonce,
+  nonceAgg,
+  nonceGen,
+  partialSigAgg,
+  partialSigVerify,
+  sign,
+} from '../crypto/musig2.ts';
+import { getPublicKey } from '../crypto/schnorr.ts';
+import type { CheckedSpend } from './spend-check.ts';
+import { electionCommit, nonceExtraInput } from './transcript.ts';
+
+export interface OwnNonces {
+  secNonces: SecretNonce[];
+  pubNonces: Uint8Array[];
+  /** Election reveal; its commitment goes out with the nonces. */
+  reveal: Uint8Array;
+  commit: Uint8Array;
+}
+
+/** Fresh nonces for every input, bound to the session, attempt, input and the message. */
+export function makeNonces(
+  ctx: KeyAggContext,
+  secretKey: Uint8Array,
+  checked: CheckedSpend,
+  sessionId: Uint8Array,
+  attempt: number,
+  signerIndex: number,
+): OwnNonces {
+  const publicKey = getPublicKey(secretKey);
+  const secNonces: SecretNonce[] = [];
+  const pubNonces: Uint8Array[] = [];
+  checked.sighashes.forEach((message, input) => {
+    const { secNonce, pubNonce } = nonceGen({
+      secretKey,
+      publicKey,
+      aggregatePublicKey: ctx.signingPublicKey,
+      message,
+      extraInput: nonceExtraInput(sessionId, attempt, input),
+    });
+    secNonces.push(secNonce);
+    pubNonces.push(pubNonce);
+  });
+  const reveal = randomBytes(32);
+  return {
+    secNonces,
+    pubNonces,
+    reveal,
+    commit: electionCommit(sessionId, attempt, signerIndex, reveal),
+  };
+}
+
+/** True if every public nonce is two valid points (and there is one per input). */
+export function noncesValid(pubNonces: Uint8Array[], inputs: number): boolean {
+  if (pubNonces.length !== inputs) return false;
+  try {
+    for (const p of pubNonces) nonceAgg([p]);
+    return true;
+  } catch (err) {
+    if (err instanceof InvalidContributionError) return false;
+    throw err;
+  }
+}
+
+/** One aggregate nonce per input from every member's public nonces (member order). */
+export function aggregateNonces(perMember: Uint8Array[][], inputs: number): Uint8Array[] {
+  return Array.from({ length: inputs }, (_, i) =>
+    nonceAgg(perMember.map((nonces) => nonces[i] as Uint8Array)),
+  );
+}
+
+/** This member's partial signature for every input; consumes the secret nonces. */
+export function signInputs(
+  ctx: KeyAggContext,
+  secretKey: Uint8Array,
+  secNonces: SecretNonce[],
+  aggNonces: Uint8Array[],
+  checked: CheckedSpend,
+): Uint8Array[] {
+  return checked.sighashes.map((message, i) =>
+    sign(secNonces[i] as SecretNonce, secretKey, ctx, aggNonces[i] as Uint8Array, message),
+  );
+}
+
+/** Index of the first input whose partial signature from `signer` does not verify, or -1. */
+export function firstInvalidPartial(
+  ctx: KeyAggContext,
+  signer: number,
+  partialSigs: Uint8Array[],
+  pubNonces: Uint8Array[],
+  aggNonces: Uint8Array[],
+  checked: CheckedSpend,
+): number {
+  if (partialSigs.length !== checked.sighashes.length) return 0;
+  return checked.sighashes.findIndex(
+    (message, i) =>
+      !partialSigVerify(
+        partialSigs[i] as Uint8Array,
+        pubNonces[i] as Uint8Array,
+        signer,
+        ctx,
+        aggNonces[i] as Uint8Array,
+        message,
+      ),
+  );
+}
+
+export interface FinalTx {
+  tx: Uint8Array;
+  txid: string;
+}
+
+/**
+ * Aggregates every input's partial signatures (member order) into a key-path signature, builds
+ * the signed transaction and checks it with the local script verifier before anyone broadcasts.
+ * @throws Error naming the input if the result would not be valid on chain.
+ */
+export function finalTransaction(
+  ctx: KeyAggContext,
+  partialsPerMember: Uint8Array[][],
+  aggNonces: Uint8Array[],
+  checked: CheckedSpend,
+  flags?: PolicyFlags,
+): FinalTx {
+  const { spend, replay } = checked;
+  const byte = spend.hashType & 0xff;
+  const tx = {
+    ...spend.tx,
+    inputs: spend.tx.inputs.map((input, i) => {
+      const sig = partialSigAgg(
+        partialsPerMember.map((sigs) => sigs[i] as Uint8Array),
+        ctx,
+        aggNonces[i] as Uint8Array,
+        checked.sighashes[i] as Uint8Array,
+      );
+      return { ...input, scriptSig: rawPush(concatBytes(sig, Uint8Array.of(byte))) };
+    }),
+  };
+  const result = verifyTransaction(tx, spend.spent, { replay, ...(flags ? { flags } : {}) });
+  if (!result.ok)
+    throw new Error(`Final transaction fails input ${result.inputIndex}: ${result.message}`);
+  return { tx: serializeTx(tx), txid: txidOf(tx) };
+}

@@ -1,0 +1,178 @@
+/**
+ * The in-memory state of one signing session and the public view of it the wallet shows. The
+ * signing service (signing-service.ts) owns every Session and is the only code that changes one;
+ * this module holds the shapes and the small pure rules about them.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { KeyAggContext } from '../crypto/musig2.ts';
+import type { Vault } from '../wallet/vault.ts';
+import type { SignedEnvelope } from './envelope.ts';
+import type {
+  EchoPayload,
+  NoncesPayload,
+  PartialSigsPayload,
+  Payload,
+  ProposalPayload,
+} from './messages.ts';
+import type { FinalTx, OwnNonces } from './musig-round.ts';
+import type { CheckedSpend, SpendSummary } from './spend-check.ts';
+import type { TimerSet } from './clock.ts';
+
+export type SessionPhase =
+  | 'awaiting-approvals'
+  | 'nonces'
+  | 'echo'
+  | 'signing'
+  | 'broadcasting'
+  | 'completed'
+  | 'aborted'
+  | 'failed'
+  | 'expired';
+
+export const FINISHED: ReadonlySet<SessionPhase> = new Set([
+  'completed',
+  'aborted',
+  'failed',
+  'expired',
+]);
+
+/** Why a session ended without a transaction, and who caused it when that is proven. */
+export interface SessionEnd {
+  reason: string;
+  detail: string;
+  /** The member whose misbehaviour ended it (blame proven with signed evidence). */
+  culprit?: number;
+}
+
+export interface SessionView {
+  id: string;
+  vaultId: string;
+  vaultLabel: string;
+  proposer: number;
+  me: number;
+  members: number;
+  memo: string;
+  createdAt: number;
+  expiresAt: number;
+  summary: SpendSummary;
+  /** Member indices whose approval is in. */
+  approvals: number[];
+  approvedByMe: boolean;
+  attempt: number;
+  phase: SessionPhase;
+  /** Member indices in broadcast order, once the attempt's election is done. */
+  coordinators?: number[];
+  txid?: string;
+  end?: SessionEnd;
+}
+
+/** A verified, decoded envelope and its wire bytes. */
+export interface Inbound {
+  env: SignedEnvelope;
+  payload: Payload;
+  bytes: Uint8Array;
+  /** The authenticated transport peer it came from; absent when read from storage or a record. */
+  from?: string;
+}
+
+export interface Received<T> {
+  body: T;
+  /** The envelope's wire bytes (evidence for blame). */
+  bytes: Uint8Array;
+  /** The payload bytes (what echoes hash). */
+  payloadBytes: Uint8Array;
+}
+
+export interface AttemptState {
+  attempt: number;
+  /** Our nonces; only the public half survives a restart (then this is undefined). */
+  own?: OwnNonces;
+  nonces: (Received<NoncesPayload> | undefined)[];
+  echoes: (Received<EchoPayload> | undefined)[];
+  partials: (Received<PartialSigsPayload> | undefined)[];
+  digests?: Uint8Array[];
+  aggNonces?: Uint8Array[];
+  signTranscript?: Uint8Array;
+  order?: number[];
+  /** Set once our partial signatures were computed (the nonce is spent). */
+  signed: boolean;
+  final?: FinalTx;
+  /** Set when echoes disagree; cleared by proof or by the wait running out. */
+  mismatch?: number;
+}
+
+export interface VaultEntry {
+  vault: Vault;
+  vaultId: Uint8Array;
+  ctx: KeyAggContext;
+  me: number;
+  secretKey: Uint8Array;
+}
+
+export interface Session {
+  id: Uint8Array;
+  idHex: string;
+  entry: VaultEntry;
+  proposer: number;
+  proposal: ProposalPayload;
+  /** The proposal envelope's wire bytes (what late-comers need first). */
+  proposalBytes: Uint8Array;
+  checked: CheckedSpend;
+  /** Bound transport peer per member, from its approval. */
+  peers: (string | undefined)[];
+  /** Approval envelope bytes per member (undefined: not approved or revoked). */
+  approvals: (Uint8Array | undefined)[];
+  attempt: number;
+  round?: AttemptState;
+  phase: SessionPhase;
+  nextSequence: number;
+  /** Messages that arrived before the state they need; retried after every change. */
+  deferred: Inbound[];
+  timers: TimerSet;
+  /** Ends every delivery still being retried for this session. */
+  deliveries: AbortController;
+  /** Members who already got our approval directly (catch-up for late-comers). */
+  caughtUp: Set<number>;
+  end?: SessionEnd;
+  /** True while the stored transcript is being replayed after a restart: no side effects. */
+  replaying: boolean;
+}
+
+export function newAttempt(attempt: number, members: number): AttemptState {
+  return {
+    attempt,
+    nonces: Array.from({ length: members }),
+    echoes: Array.from({ length: members }),
+    partials: Array.from({ length: members }),
+    signed: false,
+  };
+}
+
+export function allPresent<T>(items: (T | undefined)[]): items is T[] {
+  return items.every((item) => item !== undefined);
+}
+
+export function viewOf(session: Session): SessionView {
+  const { entry, proposal, checked, round } = session;
+  return {
+    id: session.idHex,
+    vaultId: entry.vault.id,
+    vaultLabel: entry.vault.label,
+    proposer: session.proposer,
+    me: entry.me,
+    members: entry.vault.members.length,
+    memo: proposal.memo,
+    createdAt: proposal.createdAt,
+    expiresAt: proposal.expiresAt,
+    summary: checked.summary,
+    approvals: session.approvals.flatMap((a, i) => (a ? [i] : [])),
+    approvedByMe: !!session.approvals[entry.me],
+    attempt: session.attempt,
+    phase: session.phase,
+    ...(round?.order ? { coordinators: [...round.order] } : {}),
+    ...(round?.final || session.phase === 'completed' ? { txid: checked.summary.txid } : {}),
+    ...(session.end ? { end: { ...session.end } } : {}),
+  };
+}
+
+export const hex = bytesToHex;

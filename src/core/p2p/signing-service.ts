@@ -1,0 +1,1578 @@
+/**
+ * The Petal signing protocol engine (docs/PROTOCOL.md §6): one instance per wallet, serving every
+ * vault the wallet is a member of. It turns a proposal into a broadcast transaction:
+ *
+ *   proposal → approvals (any time, asynchronously) → nonces → echo → partial signatures
+ *            → aggregate, verify locally → elected coordinator broadcasts, the others fail over
+ *
+ * Everything it receives passes, in order: ban list, per-peer rate limit, vault frame decryption,
+ * envelope decoding, membership and signature check, replay guard, peer binding and transcript
+ * check. Everything it sends is signed, sealed for the vault and, for round messages, delivered
+ * directly to every member with acknowledgement and retries. Secret nonces live only in memory;
+ * a durable marker is written before a nonce or a partial signature leaves the device.
+ */
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { type UnsignedSpend, serializeUnsignedSpend } from '../chain/unsigned-spend.ts';
+import { parseTx, txid as txidOf } from '../chain/transaction.ts';
+import { verifyTransaction } from '../chain/interpreter.ts';
+import { applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
+import { getPublicKey } from '../crypto/schnorr.ts';
+import type { Vault } from '../wallet/vault.ts';
+import { type BlameContext, verifyBlame } from './blame.ts';
+import { type BurnCheck, verifyBurnProof } from './burn-identity.ts';
+import type { ChainAccess } from './chain.ts';
+import { type Clock, TimerSet, systemClock } from './clock.ts';
+import {
+  type EnvelopeAuth,
+  MessageDecodeError,
+  MessageType,
+  openEnvelope,
+  schnorrAuth,
+  sealEnvelope,
+  verifyEnvelope,
+} from './envelope.ts';
+import {
+  ProposalRefusedError,
+  RevokeTooLateError,
+  ServiceStoppedError,
+  SessionStateError,
+  UnknownSessionError,
+  UnknownVaultError,
+} from './errors.ts';
+import { TypedEvents } from './events.ts';
+import { frameTag, openFrame, openRecord, sealFrame, sealRecord } from './frames.ts';
+import {
+  AbortReason,
+  type AbortPayload,
+  type ApprovalPayload,
+  type BlamePayload,
+  BlameReason,
+  type BroadcastPayload,
+  type BurnProof,
+  type EchoPayload,
+  type NoncesPayload,
+  type PartialSigsPayload,
+  type ProposalPayload,
+  decodePayload,
+  encodeAbort,
+  encodeApproval,
+  encodeBlame,
+  encodeBroadcast,
+  encodeEcho,
+  encodeNonces,
+  encodePartialSigs,
+  encodeProposal,
+  encodeRevoke,
+} from './messages.ts';
+import {
+  aggregateNonces,
+  finalTransaction,
+  firstInvalidPartial,
+  makeNonces,
+  noncesValid,
+  signInputs,
+} from './musig-round.ts';
+import { electionSeed, coordinatorOrder } from './election.ts';
+import { Outbox } from './outbox.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { ReplayGuard } from './replay-guard.ts';
+import { type Offence, Reputation } from './reputation.ts';
+import {
+  FINISHED,
+  type Inbound,
+  type Received,
+  type Session,
+  type SessionEnd,
+  type SessionPhase,
+  type SessionView,
+  type VaultEntry,
+  allPresent,
+  newAttempt,
+  viewOf,
+} from './session.ts';
+import type { SessionStatus, SessionStore, StoredSession } from './session-store.ts';
+import { type CheckedSpend, type SpendLimits, checkSpend } from './spend-check.ts';
+import {
+  ZERO_TRANSCRIPT,
+  attemptTranscript,
+  electionCommit,
+  nonceDigest,
+  nonceSetHash,
+  proposalTranscript,
+  sessionIdOf,
+  signTranscript,
+} from './transcript.ts';
+import type { Transport } from './transport.ts';
+import { type VaultKeys, deriveVaultKeys } from './vault-keys.ts';
+
+export interface SigningTimeouts {
+  /** Each coordinator after the first waits this much longer before it broadcasts itself. */
+  failoverMs: number;
+  /** How long echoes that disagree wait for an equivocation proof before the session fails. */
+  mismatchMs: number;
+  /** Period of the sweep that expires sessions and forgets finished ones. */
+  sweepMs: number;
+  /** How often members' mailbox records are read, for sessions missed while offline. */
+  syncMs: number;
+  /** How long messages for a not-yet-known session are kept. */
+  earlyMs: number;
+  /** How long a finished session's final view stays queryable (at least until its expiry). */
+  retainMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: SigningTimeouts = {
+  failoverMs: 15_000,
+  mismatchMs: 10_000,
+  sweepMs: 60_000,
+  syncMs: 60_000,
+  earlyMs: 5 * 60_000,
+  retainMs: 10 * 60_000,
+};
+
+/** Longest a proposal may stay open. */
+export const MAX_PROPOSAL_TTL_MS = 7 * 24 * 3600_000;
+/** Sessions a service keeps buffers for before it knows them (bounded against floods). */
+const MAX_EARLY_SESSIONS = 256;
+
+export interface SigningServiceOptions {
+  transport: Transport;
+  store: SessionStore;
+  chain: ChainAccess;
+  clock?: Clock;
+  timeouts?: Partial<SigningTimeouts>;
+  limits?: SpendLimits;
+  /** Per-peer message budget (default burst 400, 200/s: a 100-member session fits). */
+  rate?: { burst: number; perSecond: number };
+  reputation?: Reputation;
+  /** Envelope signatures; only bookkeeping tests replace Lotus Schnorr. */
+  auth?: EnvelopeAuth;
+}
+
+export interface ProposeOptions {
+  memo?: string;
+  /** How long members have to approve and sign (default 24 h, at most 7 days). */
+  ttlMs?: number;
+  /** Sign with lotusd's replay-protection fork value (after its activation). */
+  replayProtection?: boolean;
+}
+
+export interface SigningEvents {
+  /** A new session this wallet may approve. */
+  proposal: SessionView;
+  update: SessionView;
+  completed: SessionView;
+  ended: SessionView;
+  /** A member proven to have misbehaved. */
+  blame: { sessionId: string; culprit: number; reason: string; peerId?: string };
+  /** A proposal this wallet refused to consider (it never reaches the user). */
+  refused: { vaultId: string; reason: string; message: string; from?: string };
+}
+
+interface VaultState extends VaultEntry {
+  keys: VaultKeys;
+  unsubscribe: () => void;
+  burn?: BurnProof;
+}
+
+type Outcome = 'done' | 'defer';
+
+/** Messages accepted only from the peer the signer's approval bound (aborts and blames are
+ * self-evident from their signatures and may come from a member who never approved). */
+const BOUND_TYPES: ReadonlySet<number> = new Set([
+  MessageType.nonces,
+  MessageType.nonceEcho,
+  MessageType.partialSigs,
+  MessageType.broadcast,
+]);
+
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+export class SigningService extends TypedEvents<SigningEvents> {
+  readonly #transport: Transport;
+  readonly #store: SessionStore;
+  readonly #chain: ChainAccess;
+  readonly #clock: Clock;
+  readonly #timeouts: SigningTimeouts;
+  readonly #limits: SpendLimits;
+  readonly #auth: EnvelopeAuth;
+  readonly #rate: RateLimiter;
+  readonly #reputation: Reputation;
+  readonly #replay = new ReplayGuard();
+  readonly #outbox: Outbox;
+  readonly #timers: TimerSet;
+  readonly #vaults = new Map<string, VaultState>();
+  readonly #vaultsByTag = new Map<string, VaultState>();
+  readonly #sessions = new Map<string, Session>();
+  /** Finished sessions: id → when the record may be deleted (replays of them are ignored). */
+  readonly #tombstones = new Map<string, { expiresAt: number; view?: SessionView }>();
+  readonly #early = new Map<string, { at: number; items: Inbound[] }>();
+  /** Callers of settled(), per session (a map rather than event listeners: there can be many). */
+  readonly #waiters = new Map<string, Set<(view: SessionView) => void>>();
+  readonly #staleMailboxes = new Set<VaultState>();
+  #queue: Promise<void> = Promise.resolve();
+  #running = false;
+
+  constructor(options: SigningServiceOptions) {
+    super();
+    this.#transport = options.transport;
+    this.#store = options.store;
+    this.#chain = options.chain;
+    this.#clock = options.clock ?? systemClock;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.#limits = options.limits ?? {};
+    this.#auth = options.auth ?? schnorrAuth;
+    const now = () => this.#clock.now();
+    this.#rate = new RateLimiter({ burst: 400, perSecond: 200, ...options.rate, now });
+    this.#reputation = options.reputation ?? new Reputation({ now });
+    this.#outbox = new Outbox(this.#transport, this.#clock);
+    this.#timers = new TimerSet(this.#clock);
+  }
+
+  get peerId(): string {
+    return this.#transport.peerId;
+  }
+
+  get reputation(): Reputation {
+    return this.#reputation;
+  }
+
+  /** Starts listening for direct messages and the periodic sweep and mailbox sync. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#transport.onDirect((from, data) => this.#receiveFrame(from, data));
+    this.#scheduleSweep();
+    this.#scheduleSync();
+  }
+
+  /** Stops every timer, delivery and subscription; in-memory state is dropped, storage kept. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#transport.onDirect(() => undefined);
+    await this.#queue.catch(() => undefined);
+    this.#timers.clearAll();
+    for (const session of this.#sessions.values()) this.#drop(session);
+    for (const vault of this.#vaults.values()) vault.unsubscribe();
+    this.#vaults.clear();
+    this.#vaultsByTag.clear();
+    this.#early.clear();
+  }
+
+  /**
+   * Serves a vault this wallet is a member of: listens on its topic, resumes its stored sessions
+   * and reads the other members' mailbox records for sessions proposed while it was offline.
+   */
+  async addVault(vault: Vault, secretKey: Uint8Array, options: { burn?: BurnProof } = {}) {
+    if (!this.#running) throw new ServiceStoppedError('Start the signing service first');
+    const ctx = applyTaprootTweak(keyAgg(vault.members));
+    const publicKey = getPublicKey(secretKey);
+    const me = vault.members.findIndex((m) => same(m, publicKey));
+    if (me < 0) throw new UnknownVaultError('This key is not a member of the vault');
+    if (vault.identity && !options.burn)
+      throw new UnknownVaultError('This vault requires a burn identity proof from every member');
+    const keys = deriveVaultKeys(hexToBytes(vault.id));
+    const state: VaultState = {
+      vault,
+      vaultId: hexToBytes(vault.id),
+      ctx,
+      me,
+      secretKey,
+      keys,
+      unsubscribe: () => undefined,
+      ...(options.burn ? { burn: options.burn } : {}),
+    };
+    this.#vaults.get(vault.id)?.unsubscribe();
+    this.#vaults.set(vault.id, state);
+    this.#vaultsByTag.set(bytesToHex(keys.tag), state);
+    state.unsubscribe = this.#transport.subscribe(keys.topic, (from, data) =>
+      this.#receiveFrame(from, data),
+    );
+    await this.#serial(() => this.#resumeStored(state));
+    await this.sync(vault.id);
+  }
+
+  /** Reads every other member's mailbox record now (also done periodically). */
+  async sync(vaultId: string): Promise<void> {
+    const state = this.#vaults.get(vaultId);
+    if (!state) throw new UnknownVaultError(`Unknown vault ${vaultId}`);
+    await Promise.all(
+      state.vault.members.map(async (_, index) => {
+        if (index === state.me) return;
+        const id = state.keys.recordId(index);
+        let envelopes: Uint8Array[];
+        try {
+          const record = await this.#transport.getRecord(id);
+          if (!record) return;
+          envelopes = openRecord(state.keys, id, record);
+        } catch {
+          return; // offline, or a record that is not ours to read: try again next sync
+        }
+        await this.#serial(async () => {
+          for (const bytes of envelopes) await this.#receiveEnvelope(state, bytes, undefined);
+        });
+      }),
+    );
+  }
+
+  /** Proposes a spend from a vault; the proposer approves it by proposing. */
+  async propose(
+    vaultId: string,
+    spend: UnsignedSpend,
+    options: ProposeOptions = {},
+  ): Promise<SessionView> {
+    const state = this.#vaultState(vaultId);
+    const now = this.#clock.now();
+    const ttl = Math.min(options.ttlMs ?? 24 * 3600_000, MAX_PROPOSAL_TTL_MS);
+    const payload: ProposalPayload = {
+      createdAt: now,
+      expiresAt: now + ttl,
+      replayProtection: options.replayProtection ?? false,
+      salt: randomBytes(32),
+      memo: options.memo ?? '',
+      spend: serializeUnsignedSpend(spend),
+    };
+    const payloadBytes = encodeProposal(payload);
+    // Refuses (typed) what the other members would refuse, before anything leaves.
+    const checked = checkSpend(state.vault, payload.spend, payload.replayProtection, this.#limits);
+    return this.#serial(async () => {
+      const id = sessionIdOf(state.vaultId, state.me, payloadBytes);
+      const session = this.#createSession(state, id, state.me, payload, checked);
+      const bytes = await this.#seal(
+        session,
+        MessageType.proposal,
+        payloadBytes,
+        ZERO_TRANSCRIPT,
+        true,
+      );
+      await this.#publish(state, bytes);
+      await this.#approve(session);
+      return viewOf(session);
+    });
+  }
+
+  /** Approves a session: this member has seen the spend summary and agrees to sign it. */
+  async approve(sessionId: string): Promise<SessionView> {
+    return this.#serial(async () => {
+      const session = this.#open(sessionId);
+      if (!session.approvals[session.entry.me]) await this.#approve(session);
+      return viewOf(session);
+    });
+  }
+
+  /** Withdraws this member's approval; refused once its partial signature has left. */
+  async revoke(sessionId: string): Promise<SessionView> {
+    return this.#serial(async () => {
+      const session = this.#open(sessionId);
+      const me = session.entry.me;
+      if (!session.approvals[me]) return viewOf(session);
+      if (session.round?.signed)
+        throw new RevokeTooLateError('Your partial signature already left; the approval stands');
+      const bytes = await this.#seal(
+        session,
+        MessageType.revoke,
+        encodeRevoke(),
+        proposalTranscript(session.id),
+      );
+      this.#applyRevoke(session, me);
+      await this.#publish(session.entry as VaultState, bytes);
+      this.#sendToMembers(session, bytes);
+      this.#touchMailbox(session.entry as VaultState);
+      this.#changed(session);
+      return viewOf(session);
+    });
+  }
+
+  /** Declines a session: it ends for every member (an n-of-n spend needs everyone). */
+  async decline(sessionId: string, detail = 'Declined by a member'): Promise<SessionView> {
+    return this.#serial(async () => {
+      const session = this.#open(sessionId);
+      await this.#sendAbort(session, AbortReason.user, detail, true);
+      await this.#end(session, 'aborted', { reason: 'declined', detail });
+      return viewOf(session);
+    });
+  }
+
+  session(sessionId: string): SessionView | undefined {
+    const session = this.#sessions.get(sessionId);
+    return session ? viewOf(session) : this.#tombstones.get(sessionId)?.view;
+  }
+
+  sessions(): SessionView[] {
+    return [...this.#sessions.values()].map(viewOf);
+  }
+
+  /** Resolves with the session's final view: completed, or ended for a reason. */
+  async settled(sessionId: string, signal?: AbortSignal): Promise<SessionView> {
+    const finished = this.#tombstones.get(sessionId)?.view;
+    if (finished) return finished;
+    if (!this.#sessions.has(sessionId))
+      throw new UnknownSessionError(`Unknown session ${sessionId}`);
+    return new Promise((resolve, reject) => {
+      let waiters = this.#waiters.get(sessionId);
+      if (!waiters) this.#waiters.set(sessionId, (waiters = new Set()));
+      const waiter = (view: SessionView) => resolve(view);
+      waiters.add(waiter);
+      signal?.addEventListener('abort', () => {
+        waiters.delete(waiter);
+        if (waiters.size === 0) this.#waiters.delete(sessionId);
+        reject(signal.reason);
+      });
+    });
+  }
+
+  /** Sizes of every table the service keeps, to check that state stays bounded. */
+  stats() {
+    let deferred = 0;
+    let sessionTimers = 0;
+    for (const s of this.#sessions.values()) {
+      deferred += s.deferred.length;
+      sessionTimers += s.timers.size;
+    }
+    return {
+      sessions: this.#sessions.size,
+      waiters: this.#waiters.size,
+      tombstones: this.#tombstones.size,
+      early: this.#early.size,
+      deferred,
+      replayWindows: this.#replay.size,
+      timers: this.#timers.size + sessionTimers,
+      pendingDeliveries: this.#outbox.pending,
+      reputation: this.#reputation.size,
+      rateBuckets: this.#rate.size,
+    };
+  }
+
+  /** Runs the sweep now (tests; normally on a timer). */
+  async sweep(): Promise<void> {
+    await this.#serial(() => this.#sweep());
+  }
+
+  // ───────────────────────────── receiving ─────────────────────────────
+
+  #receiveFrame(from: string, frame: Uint8Array): void {
+    if (!this.#running || this.#reputation.isBanned(from)) return;
+    if (!this.#rate.take(from)) {
+      this.#penalize(from, 'spam');
+      return;
+    }
+    const tag = frameTag(frame);
+    const state = tag ? this.#vaultsByTag.get(bytesToHex(tag)) : undefined;
+    if (!state) {
+      this.#penalize(from, 'bad-frame');
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = openFrame(state.keys, frame);
+    } catch {
+      this.#penalize(from, 'bad-frame');
+      return;
+    }
+    void this.#serial(() => this.#receiveEnvelope(state, bytes, from)).catch(() => undefined);
+  }
+
+  /** Verifies one envelope and hands it to its session (or buffers it). Never throws on input. */
+  async #receiveEnvelope(state: VaultState, bytes: Uint8Array, from: string | undefined) {
+    let inbound: Inbound;
+    try {
+      const env = openEnvelope(bytes);
+      if (!same(env.vaultId, state.vaultId)) return this.#penalize(from, 'bad-frame');
+      const key = state.vault.members[env.signerIndex];
+      if (!key) return this.#penalize(from, 'non-member');
+      if (!verifyEnvelope(env, key, this.#auth)) return this.#penalize(from, 'bad-signature');
+      inbound = { env, payload: decodePayload(env.type, env.payload), bytes, ...opt(from) };
+    } catch (err) {
+      if (err instanceof MessageDecodeError) return this.#penalize(from, 'bad-frame');
+      throw err;
+    }
+    const idHex = bytesToHex(inbound.env.sessionId);
+    if (inbound.env.signerIndex === state.me && from !== undefined) return; // our own, echoed
+    if (this.#tombstones.has(idHex)) return;
+    if (inbound.payload.type === MessageType.proposal) return this.#receiveProposal(state, inbound);
+    const session = this.#sessions.get(idHex);
+    if (!session) return this.#buffer(idHex, inbound);
+    if (!this.#replay.accept(idHex, inbound.env.signerIndex, inbound.env.sequence)) return;
+    await this.#dispatch(session, inbound);
+  }
+
+  #buffer(idHex: string, inbound: Inbound): void {
+    let early = this.#early.get(idHex);
+    if (!early) {
+      if (this.#early.size >= MAX_EARLY_SESSIONS) {
+        const oldest = this.#early.keys().next().value as string;
+        this.#early.delete(oldest);
+      }
+      early = { at: this.#clock.now(), items: [] };
+      this.#early.set(idHex, early);
+    }
+    if (early.items.length < 4 * 100) early.items.push(inbound);
+  }
+
+  async #receiveProposal(state: VaultState, inbound: Inbound): Promise<void> {
+    const { env, payload } = inbound;
+    if (payload.type !== MessageType.proposal) return;
+    const proposal = payload.body;
+    const id = sessionIdOf(state.vaultId, env.signerIndex, env.payload);
+    const idHex = bytesToHex(id);
+    if (this.#sessions.has(idHex)) return;
+    const now = this.#clock.now();
+    const refuse = (reason: string, message: string) => {
+      this.#penalize(inbound.from, 'invalid-proposal');
+      this.emit('refused', { vaultId: state.vault.id, reason, message, ...opt(inbound.from) });
+    };
+    if (
+      !same(id, env.sessionId) ||
+      env.sequence !== 0 ||
+      !same(env.transcriptHash, ZERO_TRANSCRIPT)
+    )
+      return refuse('bad-session-id', 'The proposal does not match its session id');
+    if (proposal.expiresAt <= now) return; // stale, e.g. an old mailbox record
+    if (proposal.expiresAt - proposal.createdAt > MAX_PROPOSAL_TTL_MS)
+      return refuse('ttl', 'The proposal stays open longer than 7 days');
+    let checked: CheckedSpend;
+    try {
+      checked = checkSpend(state.vault, proposal.spend, proposal.replayProtection, this.#limits);
+    } catch (err) {
+      if (err instanceof ProposalRefusedError) return refuse(err.reason, err.message);
+      throw err;
+    }
+    this.#replay.accept(idHex, env.signerIndex, env.sequence);
+    const session = this.#createSession(state, id, env.signerIndex, proposal, checked);
+    session.proposalBytes = inbound.bytes;
+    await this.#persistNew(session, [inbound.bytes]);
+    this.emit('proposal', viewOf(session));
+    this.#touchMailbox(state);
+    const early = this.#early.get(idHex);
+    this.#early.delete(idHex);
+    for (const item of early?.items ?? []) {
+      if (!this.#replay.accept(idHex, item.env.signerIndex, item.env.sequence)) continue;
+      await this.#dispatch(session, item);
+    }
+  }
+
+  /** Runs one message against its session, then anything it had to set aside. */
+  async #dispatch(session: Session, inbound: Inbound): Promise<void> {
+    if (FINISHED.has(session.phase)) return;
+    const outcome = await this.#handle(session, inbound);
+    if (outcome === 'defer') {
+      session.deferred.push(inbound);
+      const cap = 8 * session.entry.vault.members.length + 16;
+      if (session.deferred.length > cap) session.deferred.shift();
+      return;
+    }
+    if (!session.replaying && inbound.env.signerIndex !== session.entry.me)
+      await this.#store.append(session.idHex, [inbound.bytes], session.nextSequence);
+    if (inbound.from) this.#reputation.reward(inbound.from);
+    await this.#drainDeferred(session);
+  }
+
+  async #drainDeferred(session: Session): Promise<void> {
+    for (let progress = true; progress && session.deferred.length > 0;) {
+      progress = false;
+      const waiting = session.deferred;
+      session.deferred = [];
+      for (const item of waiting) {
+        if (FINISHED.has(session.phase)) return;
+        if ((await this.#handle(session, item)) === 'defer') session.deferred.push(item);
+        else {
+          progress = true;
+          if (!session.replaying && item.env.signerIndex !== session.entry.me)
+            await this.#store.append(session.idHex, [item.bytes], session.nextSequence);
+        }
+      }
+    }
+  }
+
+  async #handle(session: Session, inbound: Inbound): Promise<Outcome> {
+    const { env, payload, from } = inbound;
+    const signer = env.signerIndex;
+    if (from !== undefined && BOUND_TYPES.has(payload.type)) {
+      const bound = session.peers[signer];
+      if (bound === undefined) return 'defer';
+      // A member that restarted may speak from a new peer before its re-approval (which
+      // rebinds it) arrives: wait for that rather than drop the message.
+      if (bound !== from) return 'defer';
+    }
+    switch (payload.type) {
+      case MessageType.approval:
+        return this.#onApproval(session, inbound, payload.body);
+      case MessageType.revoke:
+        if (!this.#expectTranscript(inbound, proposalTranscript(session.id))) return 'done';
+        this.#applyRevoke(session, signer);
+        this.#changed(session);
+        return 'done';
+      case MessageType.nonces:
+        return this.#onNonces(session, inbound, payload.body);
+      case MessageType.nonceEcho:
+        return this.#onEcho(session, inbound, payload.body);
+      case MessageType.partialSigs:
+        return this.#onPartials(session, inbound, payload.body);
+      case MessageType.abort:
+        return this.#onAbort(session, inbound, payload.body);
+      case MessageType.blame:
+        return this.#onBlame(session, inbound, payload.body);
+      case MessageType.broadcast:
+        return this.#onBroadcast(session, payload.body);
+      default:
+        return 'done';
+    }
+  }
+
+  #expectTranscript(inbound: Inbound, expected: Uint8Array): boolean {
+    if (same(inbound.env.transcriptHash, expected)) return true;
+    this.#penalize(inbound.from, 'bad-frame');
+    return false;
+  }
+
+  // ───────────────────────────── approvals ─────────────────────────────
+
+  async #onApproval(session: Session, inbound: Inbound, body: ApprovalPayload): Promise<Outcome> {
+    const signer = inbound.env.signerIndex;
+    if (!this.#expectTranscript(inbound, proposalTranscript(session.id))) return 'done';
+    if (inbound.from !== undefined && inbound.from !== body.peerId) {
+      this.#penalize(inbound.from, 'unbound-peer');
+      return 'done';
+    }
+    if (!same(body.sighashDigest, session.checked.sighashDigest)) {
+      this.#penalize(inbound.from, 'invalid-proposal');
+      return 'done';
+    }
+    const requirement = session.entry.vault.identity;
+    if (requirement && !session.replaying) {
+      const check = await this.#checkBurn(body.burn, session, signer);
+      if (!check.ok) {
+        this.emit('refused', {
+          vaultId: session.entry.vault.id,
+          reason: `burn-${check.reason}`,
+          message: `Member ${signer}'s burn identity does not satisfy the vault (${check.reason})`,
+          ...opt(inbound.from),
+        });
+        return 'done';
+      }
+    }
+    session.peers[signer] = body.peerId;
+    session.approvals[signer] = inbound.bytes;
+    // A member who approves after us may have missed our approval: send it straight to them.
+    const mine = session.approvals[session.entry.me];
+    if (mine && !session.replaying && !session.caughtUp.has(signer)) {
+      session.caughtUp.add(signer);
+      this.#sendTo(session, signer, mine);
+    }
+    this.#changed(session);
+    await this.#maybeStartAttempt(session);
+    return 'done';
+  }
+
+  async #checkBurn(
+    proof: BurnProof | undefined,
+    session: Session,
+    signer: number,
+  ): Promise<BurnCheck> {
+    const getOutput = this.#chain.getOutput?.bind(this.#chain);
+    if (!getOutput) return { ok: false, reason: 'not-found' };
+    return verifyBurnProof(
+      { getOutput },
+      proof,
+      session.entry.vault.members[signer] as Uint8Array,
+      session.entry.vault.identity as NonNullable<Vault['identity']>,
+    );
+  }
+
+  async #approve(session: Session): Promise<void> {
+    const state = session.entry as VaultState;
+    const body: ApprovalPayload = {
+      peerId: this.#transport.peerId,
+      sighashDigest: session.checked.sighashDigest,
+      ...(state.burn ? { burn: state.burn } : {}),
+    };
+    const bytes = await this.#seal(
+      session,
+      MessageType.approval,
+      encodeApproval(body),
+      proposalTranscript(session.id),
+    );
+    session.approvals[state.me] = bytes;
+    session.peers[state.me] = this.#transport.peerId;
+    await this.#publish(state, bytes);
+    // Members already known to be online get it directly too (gossip is best effort).
+    session.peers.forEach((peer, index) => {
+      if (peer && index !== state.me) {
+        session.caughtUp.add(index);
+        this.#sendTo(session, index, bytes);
+      }
+    });
+    this.#touchMailbox(state);
+    this.#changed(session);
+    await this.#maybeStartAttempt(session);
+  }
+
+  #applyRevoke(session: Session, signer: number): void {
+    session.approvals[signer] = undefined;
+    if (session.round && !session.round.signed) {
+      // The round cannot finish without this member; its nonces are abandoned, never reused.
+      session.round = undefined;
+      session.attempt += 1;
+    }
+    session.phase = 'awaiting-approvals';
+  }
+
+  // ───────────────────────────── rounds ─────────────────────────────
+
+  async #maybeStartAttempt(session: Session): Promise<void> {
+    if (session.replaying || FINISHED.has(session.phase) || session.round) return;
+    if (!allPresent(session.approvals)) return;
+    await this.#startAttempt(session, session.attempt);
+  }
+
+  async #startAttempt(session: Session, attempt: number): Promise<void> {
+    const { entry } = session;
+    const n = entry.vault.members.length;
+    session.attempt = attempt;
+    const round = newAttempt(attempt, n);
+    session.round = round;
+    session.phase = 'nonces';
+    const own = makeNonces(
+      entry.ctx,
+      entry.secretKey,
+      session.checked,
+      session.id,
+      attempt,
+      entry.me,
+    );
+    // Durable before the nonces leave: after a crash this attempt is abandoned, never resumed.
+    await this.#store.addNonceMarker({
+      sessionId: session.idHex,
+      attempt,
+      stage: 'issued',
+      at: this.#clock.now(),
+    });
+    round.own = own;
+    const body: NoncesPayload = { attempt, electionCommit: own.commit, pubNonces: own.pubNonces };
+    const payloadBytes = encodeNonces(body);
+    const bytes = await this.#seal(
+      session,
+      MessageType.nonces,
+      payloadBytes,
+      attemptTranscript(session.id, attempt),
+    );
+    round.nonces[entry.me] = { body, bytes, payloadBytes };
+    this.#sendToMembers(session, bytes);
+    this.#changed(session);
+    await this.#afterNonce(session);
+  }
+
+  /** Follows the group to a later attempt (someone restarted, revoked or re-approved). */
+  async #advanceTo(session: Session, attempt: number): Promise<void> {
+    if (attempt <= session.attempt && session.round) return;
+    session.round = undefined;
+    session.attempt = attempt;
+    session.phase = 'awaiting-approvals';
+    if (allPresent(session.approvals) && !session.replaying)
+      await this.#startAttempt(session, attempt);
+  }
+
+  async #onNonces(session: Session, inbound: Inbound, body: NoncesPayload): Promise<Outcome> {
+    const signer = inbound.env.signerIndex;
+    if (body.attempt < session.attempt) return 'done'; // stale
+    if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
+      return 'done';
+    if (body.attempt > session.attempt || !session.round) {
+      if (session.replaying || !allPresent(session.approvals)) return 'defer';
+      await this.#advanceTo(session, body.attempt);
+      if (!session.round) return 'defer';
+    }
+    const round = session.round;
+    const payloadBytes = inbound.env.payload;
+    const previous = round.nonces[signer];
+    if (previous) {
+      if (!same(previous.payloadBytes, payloadBytes))
+        await this.#blame(session, signer, BlameReason.equivocation, [
+          previous.bytes,
+          inbound.bytes,
+        ]);
+      return 'done';
+    }
+    if (!noncesValid(body.pubNonces, session.checked.sighashes.length)) {
+      await this.#blame(session, signer, BlameReason.invalidNonce, [inbound.bytes]);
+      return 'done';
+    }
+    round.nonces[signer] = { body, bytes: inbound.bytes, payloadBytes };
+    await this.#afterNonce(session);
+    return 'done';
+  }
+
+  /** Once every member's nonces are in: echo what we received (equivocation check). */
+  async #afterNonce(session: Session): Promise<void> {
+    const round = session.round;
+    if (!round || round.digests || !allPresent(round.nonces)) return;
+    round.digests = round.nonces.map((n) => nonceDigest(n.payloadBytes));
+    round.aggNonces = aggregateNonces(
+      round.nonces.map((n) => n.body.pubNonces),
+      session.checked.sighashes.length,
+    );
+    session.phase = 'echo';
+    if (session.replaying && !round.echoes[session.entry.me]) return;
+    if (!round.echoes[session.entry.me]) {
+      if (!round.own) return; // restarted: this attempt is abandoned by resume()
+      const body: EchoPayload = {
+        attempt: round.attempt,
+        electionReveal: round.own.reveal,
+        digests: round.digests,
+      };
+      const payloadBytes = encodeEcho(body);
+      const bytes = await this.#seal(
+        session,
+        MessageType.nonceEcho,
+        payloadBytes,
+        attemptTranscript(session.id, round.attempt),
+      );
+      round.echoes[session.entry.me] = { body, bytes, payloadBytes };
+      this.#sendToMembers(session, bytes);
+    }
+    this.#changed(session);
+    await this.#afterEcho(session);
+  }
+
+  async #onEcho(session: Session, inbound: Inbound, body: EchoPayload): Promise<Outcome> {
+    const signer = inbound.env.signerIndex;
+    if (body.attempt < session.attempt) return 'done';
+    if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
+      return 'done';
+    const round = session.round;
+    if (!round || body.attempt > round.attempt || !round.digests) return 'defer';
+    if (round.echoes[signer]) return 'done';
+    const commit = round.nonces[signer]?.body.electionCommit as Uint8Array;
+    if (!same(electionCommit(session.id, round.attempt, signer, body.electionReveal), commit)) {
+      await this.#blame(session, signer, BlameReason.badReveal, [
+        round.nonces[signer]?.bytes as Uint8Array,
+        inbound.bytes,
+      ]);
+      return 'done';
+    }
+    round.echoes[signer] = { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload };
+    const mismatch = body.digests.findIndex(
+      (d, k) => !same(d, round.digests?.[k] ?? new Uint8Array(0)),
+    );
+    if (body.digests.length !== round.digests.length || mismatch >= 0) {
+      await this.#onMismatch(session, mismatch < 0 ? signer : mismatch);
+      return 'done';
+    }
+    await this.#afterEcho(session);
+    return 'done';
+  }
+
+  /**
+   * Someone received a different nonce message from member `k` than we did. We show everyone our
+   * copy; whoever holds the other can then prove the equivocation with both signed messages.
+   */
+  async #onMismatch(session: Session, k: number): Promise<void> {
+    const round = session.round as NonNullable<Session['round']>;
+    if (round.mismatch !== undefined || session.replaying) return;
+    round.mismatch = k;
+    const ours = round.nonces[k]?.bytes;
+    if (ours) {
+      const body: BlamePayload = {
+        attempt: round.attempt,
+        culprit: k,
+        reason: BlameReason.nonceMismatch,
+        evidence: [ours],
+      };
+      const bytes = await this.#seal(
+        session,
+        MessageType.blame,
+        encodeBlame(body),
+        attemptTranscript(session.id, round.attempt),
+      );
+      this.#sendToMembers(session, bytes);
+    }
+    session.timers.set(() => {
+      void this.#serial(() =>
+        FINISHED.has(session.phase)
+          ? Promise.resolve()
+          : this.#end(session, 'failed', {
+              reason: 'nonce-mismatch',
+              detail: `Members received different nonces from member ${k}`,
+            }),
+      );
+    }, this.#timeouts.mismatchMs);
+  }
+
+  /** Once every echo agrees: elect, then sign (after the durable marker). */
+  async #afterEcho(session: Session): Promise<void> {
+    const round = session.round;
+    if (!round?.digests || round.signTranscript || !allPresent(round.echoes)) return;
+    if (round.mismatch !== undefined) return;
+    const { entry } = session;
+    round.signTranscript = signTranscript(
+      attemptTranscript(session.id, round.attempt),
+      nonceSetHash(round.digests),
+    );
+    round.order = coordinatorOrder(
+      session.id,
+      round.attempt,
+      electionSeed(round.echoes.map((e) => e.body.electionReveal)),
+      entry.vault.members,
+    );
+    session.phase = 'signing';
+    if (!round.partials[entry.me] && !session.replaying) {
+      if (!round.own) return;
+      await this.#store.addNonceMarker({
+        sessionId: session.idHex,
+        attempt: round.attempt,
+        stage: 'consumed',
+        at: this.#clock.now(),
+      });
+      round.signed = true;
+      const partialSigs = signInputs(
+        entry.ctx,
+        entry.secretKey,
+        round.own.secNonces,
+        round.aggNonces as Uint8Array[],
+        session.checked,
+      );
+      const body: PartialSigsPayload = { attempt: round.attempt, partialSigs };
+      const payloadBytes = encodePartialSigs(body);
+      const bytes = await this.#seal(
+        session,
+        MessageType.partialSigs,
+        payloadBytes,
+        round.signTranscript,
+      );
+      round.partials[entry.me] = { body, bytes, payloadBytes };
+      this.#sendToMembers(session, bytes);
+    }
+    this.#changed(session);
+    await this.#afterPartial(session);
+  }
+
+  async #onPartials(
+    session: Session,
+    inbound: Inbound,
+    body: PartialSigsPayload,
+  ): Promise<Outcome> {
+    const signer = inbound.env.signerIndex;
+    if (body.attempt < session.attempt) return 'done';
+    const round = session.round;
+    if (!round || body.attempt > round.attempt || !round.signTranscript) return 'defer';
+    if (!this.#expectTranscript(inbound, round.signTranscript)) return 'done';
+    if (round.partials[signer]) return 'done';
+    const bad = firstInvalidPartial(
+      session.entry.ctx,
+      signer,
+      body.partialSigs,
+      (round.nonces[signer] as Received<NoncesPayload>).body.pubNonces,
+      round.aggNonces as Uint8Array[],
+      session.checked,
+    );
+    if (bad >= 0) {
+      await this.#blame(session, signer, BlameReason.invalidPartialSig, [
+        inbound.bytes,
+        (round.echoes[signer] as Received<EchoPayload>).bytes,
+        ...round.nonces.map((n) => (n as Received<NoncesPayload>).bytes),
+      ]);
+      return 'done';
+    }
+    round.partials[signer] = { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload };
+    await this.#afterPartial(session);
+    return 'done';
+  }
+
+  /** Every partial is in: aggregate, verify, and broadcast in election order. */
+  async #afterPartial(session: Session): Promise<void> {
+    const round = session.round;
+    if (!round || round.final || !allPresent(round.partials) || session.replaying) return;
+    try {
+      round.final = finalTransaction(
+        session.entry.ctx,
+        round.partials.map((p) => p.body.partialSigs),
+        round.aggNonces as Uint8Array[],
+        session.checked,
+      );
+    } catch (err) {
+      await this.#end(session, 'failed', {
+        reason: 'invalid-final',
+        detail: (err as Error).message,
+      });
+      return;
+    }
+    session.phase = 'broadcasting';
+    this.#changed(session);
+    const position = (round.order as number[]).indexOf(session.entry.me);
+    const attempt = round.attempt;
+    if (position === 0) {
+      await this.#broadcastFinal(session, attempt);
+      return;
+    }
+    // Failover: member k in the order steps in after k × failoverMs unless the tx was seen.
+    session.timers.set(() => {
+      void this.#serial(async () => {
+        if (session.phase !== 'broadcasting' || session.round?.attempt !== attempt) return;
+        const txid = session.checked.summary.txid;
+        if (await this.#chain.seen(txid).catch(() => false)) {
+          await this.#end(session, 'completed');
+          return;
+        }
+        await this.#broadcastFinal(session, attempt);
+      });
+    }, position * this.#timeouts.failoverMs);
+  }
+
+  async #broadcastFinal(session: Session, attempt: number): Promise<void> {
+    const final = session.round?.final;
+    if (!final) return;
+    try {
+      await this.#chain.broadcast(final.tx);
+    } catch {
+      // Already broadcast by someone else is success; anything else lets the next one try.
+      if (!(await this.#chain.seen(final.txid).catch(() => false))) {
+        this.#changed(session);
+        return;
+      }
+    }
+    const bytes = await this.#seal(
+      session,
+      MessageType.broadcast,
+      encodeBroadcast({ attempt, tx: final.tx }),
+      session.round?.signTranscript as Uint8Array,
+    );
+    this.#sendToMembers(session, bytes);
+    await this.#end(session, 'completed');
+  }
+
+  async #onBroadcast(session: Session, body: BroadcastPayload): Promise<Outcome> {
+    if (!this.#isFinalTx(session, body.tx)) return 'done';
+    if (session.replaying) return 'done';
+    await this.#end(session, 'completed');
+    return 'done';
+  }
+
+  /** True if `bytes` is this session's transaction, fully signed and valid. */
+  #isFinalTx(session: Session, bytes: Uint8Array): boolean {
+    try {
+      const tx = parseTx(bytes);
+      if (txidOf(tx) !== session.checked.summary.txid) return false;
+      const { spent } = session.checked.spend;
+      return verifyTransaction(tx, spent, { replay: session.checked.replay }).ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async #onAbort(session: Session, inbound: Inbound, body: AbortPayload): Promise<Outcome> {
+    const signer = inbound.env.signerIndex;
+    if (body.reason === AbortReason.restarted || body.reason === AbortReason.timeout) {
+      if (body.attempt < session.attempt) return 'done';
+      if (session.replaying) {
+        session.round = undefined;
+        session.attempt = body.attempt + 1;
+        return 'done';
+      }
+      await this.#advanceTo(session, body.attempt + 1);
+      return 'done';
+    }
+    const reason =
+      Object.entries(AbortReason).find(([, code]) => code === body.reason)?.[0] ?? 'aborted';
+    await this.#end(session, 'aborted', {
+      reason: reason === 'user' ? 'declined' : reason,
+      detail: `Member ${signer}: ${body.detail}`,
+    });
+    return 'done';
+  }
+
+  async #onBlame(session: Session, inbound: Inbound, body: BlamePayload): Promise<Outcome> {
+    const round = session.round;
+    if (body.reason === BlameReason.nonceMismatch) {
+      // Their copy of the culprit's nonces against ours: different and both signed = proof.
+      const theirs = body.evidence[0];
+      const ours = round?.attempt === body.attempt ? round.nonces[body.culprit] : undefined;
+      if (!theirs || !ours) return 'done';
+      const proof: BlamePayload = {
+        attempt: body.attempt,
+        culprit: body.culprit,
+        reason: BlameReason.equivocation,
+        evidence: [ours.bytes, theirs],
+      };
+      if (verifyBlame(this.#blameContext(session), proof))
+        await this.#blame(session, body.culprit, BlameReason.equivocation, proof.evidence);
+      return 'done';
+    }
+    if (verifyBlame(this.#blameContext(session), body)) {
+      await this.#concludeBlame(session, body.culprit, body.reason);
+    } else {
+      this.#penalize(inbound.from, 'false-blame');
+    }
+    return 'done';
+  }
+
+  #blameContext(session: Session): BlameContext {
+    return {
+      vaultId: session.entry.vaultId,
+      sessionId: session.id,
+      members: session.entry.vault.members,
+      keyCtx: session.entry.ctx,
+      sighashes: session.checked.sighashes,
+      auth: this.#auth,
+    };
+  }
+
+  /** Accuses `culprit` with signed evidence, tells every member, and fails the session. */
+  async #blame(session: Session, culprit: number, reason: BlameReason, evidence: Uint8Array[]) {
+    if (FINISHED.has(session.phase)) return;
+    if (!session.replaying) {
+      const body: BlamePayload = {
+        attempt: session.round?.attempt ?? session.attempt,
+        culprit,
+        reason,
+        evidence,
+      };
+      const bytes = await this.#seal(
+        session,
+        MessageType.blame,
+        encodeBlame(body),
+        attemptTranscript(session.id, body.attempt),
+      );
+      this.#sendToMembers(session, bytes);
+    }
+    await this.#concludeBlame(session, culprit, reason);
+  }
+
+  async #concludeBlame(session: Session, culprit: number, reason: BlameReason) {
+    if (FINISHED.has(session.phase)) return;
+    const name = Object.entries(BlameReason).find(([, code]) => code === reason)?.[0] ?? 'blame';
+    const peer = session.peers[culprit];
+    const offence: Offence =
+      reason === BlameReason.equivocation
+        ? 'equivocation'
+        : reason === BlameReason.badReveal
+          ? 'bad-reveal'
+          : 'invalid-partial-sig';
+    if (peer) this.#reputation.penalize(peer, offence);
+    this.emit('blame', {
+      sessionId: session.idHex,
+      culprit,
+      reason: name,
+      ...(peer ? { peerId: peer } : {}),
+    });
+    await this.#end(session, 'failed', {
+      reason: name,
+      detail: `Member ${culprit} is proven to have sent ${describe(reason)}`,
+      culprit,
+    });
+  }
+
+  async #sendAbort(session: Session, reason: AbortReason, detail: string, publish: boolean) {
+    const attempt = Math.max(1, session.round?.attempt ?? session.attempt);
+    const bytes = await this.#seal(
+      session,
+      MessageType.abort,
+      encodeAbort({ attempt, reason, detail }),
+      attemptTranscript(session.id, attempt),
+    );
+    this.#sendToMembers(session, bytes);
+    if (publish) await this.#publish(session.entry as VaultState, bytes);
+  }
+
+  // ───────────────────────────── lifecycle ─────────────────────────────
+
+  #createSession(
+    state: VaultState,
+    id: Uint8Array,
+    proposer: number,
+    proposal: ProposalPayload,
+    checked: CheckedSpend,
+  ): Session {
+    const n = state.vault.members.length;
+    const session: Session = {
+      id,
+      idHex: bytesToHex(id),
+      entry: state,
+      proposer,
+      proposal,
+      proposalBytes: new Uint8Array(0),
+      checked,
+      peers: Array.from({ length: n }),
+      approvals: Array.from({ length: n }),
+      attempt: 1,
+      phase: 'awaiting-approvals',
+      nextSequence: 0,
+      deferred: [],
+      timers: new TimerSet(this.#clock),
+      deliveries: new AbortController(),
+      caughtUp: new Set(),
+      replaying: false,
+    };
+    this.#sessions.set(session.idHex, session);
+    return session;
+  }
+
+  async #persistNew(session: Session, envelopes: Uint8Array[]): Promise<void> {
+    const record: StoredSession = {
+      sessionId: session.idHex,
+      vaultId: session.entry.vault.id,
+      status: 'open',
+      expiresAt: session.proposal.expiresAt,
+      envelopes,
+      nextSequence: session.nextSequence,
+    };
+    await this.#store.put(record);
+  }
+
+  /** Signs and durably records one of our envelopes before it can leave. */
+  async #seal(
+    session: Session,
+    type: MessageType,
+    payload: Uint8Array,
+    transcript: Uint8Array,
+    isProposal = false,
+  ): Promise<Uint8Array> {
+    const { entry } = session;
+    const sequence = session.nextSequence++;
+    const bytes = sealEnvelope(
+      {
+        type,
+        vaultId: entry.vaultId,
+        sessionId: session.id,
+        signerIndex: entry.me,
+        sequence,
+        transcriptHash: transcript,
+        sentAt: this.#clock.now(),
+        payload,
+      },
+      entry.secretKey,
+      this.#auth,
+    );
+    this.#replay.accept(session.idHex, entry.me, sequence);
+    if (isProposal) {
+      session.proposalBytes = bytes;
+      await this.#persistNew(session, [bytes]);
+    } else await this.#store.append(session.idHex, [bytes], session.nextSequence);
+    return bytes;
+  }
+
+  async #publish(state: VaultState, envelope: Uint8Array): Promise<void> {
+    await this.#transport.publish(state.keys.topic, sealFrame(state.keys, envelope)).catch(() => 0);
+  }
+
+  #sendTo(session: Session, member: number, envelope: Uint8Array): void {
+    if (!session.peers[member] || member === session.entry.me) return;
+    const frame = sealFrame((session.entry as VaultState).keys, envelope);
+    void this.#outbox.deliver(() => session.peers[member], frame, session.deliveries.signal);
+  }
+
+  #sendToMembers(session: Session, envelope: Uint8Array): void {
+    if (session.replaying) return;
+    session.entry.vault.members.forEach((_, index) => this.#sendTo(session, index, envelope));
+  }
+
+  #changed(session: Session): void {
+    if (session.replaying) return;
+    this.emit('update', viewOf(session));
+  }
+
+  async #end(session: Session, phase: SessionPhase, end?: SessionEnd): Promise<void> {
+    if (FINISHED.has(session.phase)) return;
+    session.phase = phase;
+    if (end) session.end = end;
+    const status: SessionStatus =
+      phase === 'completed'
+        ? 'completed'
+        : phase === 'expired'
+          ? 'expired'
+          : phase === 'failed'
+            ? 'failed'
+            : 'aborted';
+    await this.#store.finish(
+      session.idHex,
+      status,
+      phase === 'completed' ? session.checked.summary.txid : undefined,
+    );
+    const view = viewOf(session);
+    // Deliveries already queued (the broadcast notice, a blame) get a short grace to land.
+    const deliveries = session.deliveries;
+    this.#timers.set(() => deliveries.abort(), this.#timeouts.failoverMs);
+    this.#drop(session, false);
+    this.#tombstones.set(session.idHex, {
+      expiresAt: Math.max(session.proposal.expiresAt, this.#clock.now() + this.#timeouts.retainMs),
+      view,
+    });
+    this.#touchMailbox(session.entry as VaultState);
+    this.emit(phase === 'completed' ? 'completed' : 'ended', view);
+    const waiters = this.#waiters.get(session.idHex);
+    this.#waiters.delete(session.idHex);
+    for (const waiter of waiters ?? []) waiter(view);
+  }
+
+  /** Releases everything a session holds in memory. */
+  #drop(session: Session, abortDeliveries = true): void {
+    session.timers.clearAll();
+    if (abortDeliveries) session.deliveries.abort();
+    session.deferred = [];
+    session.round = undefined;
+    this.#replay.release(session.idHex);
+    this.#sessions.delete(session.idHex);
+  }
+
+  async #sweep(): Promise<void> {
+    const now = this.#clock.now();
+    for (const session of [...this.#sessions.values()]) {
+      if (session.proposal.expiresAt <= now)
+        await this.#end(session, 'expired', { reason: 'expired', detail: 'The proposal expired' });
+    }
+    for (const [id, { expiresAt }] of this.#tombstones) {
+      if (expiresAt <= now) {
+        this.#tombstones.delete(id);
+        await this.#store.delete(id);
+      }
+    }
+    for (const stored of await this.#store.list()) {
+      if (stored.expiresAt <= now && !this.#sessions.has(stored.sessionId))
+        await this.#store.delete(stored.sessionId);
+    }
+    for (const [id, early] of this.#early)
+      if (now - early.at > this.#timeouts.earlyMs) this.#early.delete(id);
+    this.#reputation.prune();
+  }
+
+  #scheduleSweep(): void {
+    this.#timers.set(() => {
+      void this.#serial(() => this.#sweep()).finally(() => {
+        if (this.#running) this.#scheduleSweep();
+      });
+    }, this.#timeouts.sweepMs);
+  }
+
+  #scheduleSync(): void {
+    this.#timers.set(() => {
+      void Promise.all(
+        [...this.#vaults.keys()].map((id) => this.sync(id).catch(() => undefined)),
+      ).finally(() => {
+        if (this.#running) this.#scheduleSync();
+      });
+    }, this.#timeouts.syncMs);
+  }
+
+  /** Our mailbox record: every open session's proposal and our latest approval in it. */
+  /** Marks a vault's mailbox stale; one rewrite happens after the work already queued. */
+  #touchMailbox(state: VaultState): void {
+    if (this.#staleMailboxes.has(state)) return;
+    this.#staleMailboxes.add(state);
+    void Promise.resolve().then(() =>
+      this.#serial(async () => {
+        this.#staleMailboxes.delete(state);
+        if (this.#running && this.#vaults.get(state.vault.id) === state)
+          await this.#updateMailbox(state);
+      }),
+    );
+  }
+
+  async #updateMailbox(state: VaultState): Promise<void> {
+    const envelopes: Uint8Array[] = [];
+    let expiresAt = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.entry !== state || FINISHED.has(session.phase)) continue;
+      envelopes.push(session.proposalBytes);
+      const mine = session.approvals[state.me];
+      if (mine) envelopes.push(mine);
+      expiresAt = Math.max(expiresAt, session.proposal.expiresAt);
+    }
+    const id = state.keys.recordId(state.me);
+    const until = expiresAt || this.#clock.now() + 3600_000;
+    await this.#transport
+      .putRecord(id, sealRecord(state.keys, id, envelopes), until)
+      .catch(() => undefined);
+  }
+
+  /**
+   * After a restart: rebuild each open session from its stored public transcript, then decide.
+   * An attempt whose nonces left but whose partial signature did not is abandoned (the secret
+   * nonces died with the process), and the group moves to a fresh attempt.
+   */
+  async #resumeStored(state: VaultState): Promise<void> {
+    const now = this.#clock.now();
+    for (const stored of await this.#store.list()) {
+      if (stored.vaultId !== state.vault.id || this.#sessions.has(stored.sessionId)) continue;
+      if (stored.status !== 'open') {
+        this.#tombstones.set(stored.sessionId, { expiresAt: stored.expiresAt });
+        continue;
+      }
+      if (stored.expiresAt <= now || stored.envelopes.length === 0) {
+        await this.#store.finish(stored.sessionId, 'expired');
+        this.#tombstones.set(stored.sessionId, { expiresAt: stored.expiresAt });
+        continue;
+      }
+      await this.#replayStored(state, stored);
+    }
+  }
+
+  async #replayStored(state: VaultState, stored: StoredSession): Promise<void> {
+    const [first, ...rest] = stored.envelopes;
+    let proposal: Inbound;
+    try {
+      const env = openEnvelope(first as Uint8Array);
+      proposal = { env, payload: decodePayload(env.type, env.payload), bytes: first as Uint8Array };
+    } catch {
+      await this.#store.finish(stored.sessionId, 'failed');
+      return;
+    }
+    if (proposal.payload.type !== MessageType.proposal) return;
+    const body = proposal.payload.body;
+    let checked: CheckedSpend;
+    try {
+      checked = checkSpend(state.vault, body.spend, body.replayProtection, this.#limits);
+    } catch {
+      await this.#store.finish(stored.sessionId, 'failed');
+      return;
+    }
+    const session = this.#createSession(
+      state,
+      proposal.env.sessionId,
+      proposal.env.signerIndex,
+      body,
+      checked,
+    );
+    session.proposalBytes = proposal.bytes;
+    session.nextSequence = stored.nextSequence;
+    session.replaying = true;
+    this.#replay.accept(session.idHex, proposal.env.signerIndex, proposal.env.sequence);
+    for (const bytes of rest) {
+      try {
+        const env = openEnvelope(bytes);
+        const inbound: Inbound = { env, payload: decodePayload(env.type, env.payload), bytes };
+        if (!this.#replay.accept(session.idHex, env.signerIndex, env.sequence)) continue;
+        if (env.signerIndex === state.me) this.#replayOwn(session, inbound);
+        else await this.#dispatch(session, inbound);
+      } catch (err) {
+        if (!(err instanceof MessageDecodeError)) throw err;
+      }
+    }
+    session.replaying = false;
+    await this.#resume(session);
+  }
+
+  /** Our own stored envelopes, re-applied without re-sending or re-signing anything. */
+  #replayOwn(session: Session, inbound: Inbound): void {
+    const { payload, bytes } = inbound;
+    const me = session.entry.me;
+    const round = () => {
+      if (!session.round) session.round = newAttempt(session.attempt, session.approvals.length);
+      return session.round;
+    };
+    switch (payload.type) {
+      case MessageType.approval:
+        session.approvals[me] = bytes;
+        session.peers[me] = this.#transport.peerId;
+        break;
+      case MessageType.revoke:
+        this.#applyRevoke(session, me);
+        break;
+      case MessageType.nonces:
+        if (payload.body.attempt > session.attempt) {
+          session.attempt = payload.body.attempt;
+          session.round = undefined;
+        }
+        round().nonces[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+        break;
+      case MessageType.nonceEcho:
+        round().echoes[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+        break;
+      case MessageType.partialSigs:
+        round().partials[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+        round().signed = true;
+        break;
+      case MessageType.abort:
+        if (payload.body.reason === AbortReason.restarted) {
+          session.attempt = payload.body.attempt + 1;
+          session.round = undefined;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  async #resume(session: Session): Promise<void> {
+    const markers = await this.#store.nonceMarkers(session.idHex);
+    const attempt = session.attempt;
+    const issued = markers.some((m) => m.attempt === attempt && m.stage === 'issued');
+    const round = session.round;
+    const ourPartials = round?.partials[session.entry.me];
+    // Our own partial signature of this attempt left already: resend it and carry on.
+    if (round && ourPartials) {
+      this.#sendToMembers(session, ourPartials.bytes);
+      round.echoes.forEach((e, i) => {
+        if (e && i === session.entry.me) this.#sendToMembers(session, e.bytes);
+      });
+      this.#changed(session);
+      await this.#afterPartial(session);
+      return;
+    }
+    if (issued || round?.nonces[session.entry.me]) {
+      // Nonces of this attempt may have left, and their secrets are gone: abandon the attempt.
+      await this.#sendAbort(session, AbortReason.restarted, 'Restarted between rounds', false);
+      session.round = undefined;
+      session.attempt = attempt + 1;
+    } else {
+      session.round = undefined;
+    }
+    session.phase = 'awaiting-approvals';
+    // Re-announce our approval so members bind our (possibly new) peer id.
+    const mine = session.approvals[session.entry.me];
+    if (mine) {
+      session.approvals[session.entry.me] = undefined;
+      await this.#approve(session);
+    } else {
+      this.#changed(session);
+    }
+    await this.#drainDeferred(session);
+  }
+
+  #vaultState(vaultId: string): VaultState {
+    const state = this.#vaults.get(vaultId);
+    if (!state) throw new UnknownVaultError(`Unknown vault ${vaultId}`);
+    return state;
+  }
+
+  #open(sessionId: string): Session {
+    const session = this.#sessions.get(sessionId);
+    if (!session) throw new UnknownSessionError(`Unknown session ${sessionId}`);
+    if (FINISHED.has(session.phase))
+      throw new SessionStateError(`The session has ended (${session.phase})`);
+    if (session.proposal.expiresAt <= this.#clock.now())
+      throw new SessionStateError('The proposal has expired');
+    return session;
+  }
+
+  #penalize(peer: string | undefined, offence: Offence): void {
+    if (peer !== undefined) this.#reputation.penalize(peer, offence);
+  }
+
+  /** Runs protocol steps one at a time, in arrival order. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
+
+function opt(from: string | undefined): { from?: string } {
+  return from === undefined ? {} : { from };
+}
+
+function describe(reason: BlameReason): string {
+  switch (reason) {
+    case BlameReason.invalidPartialSig:
+      return 'an invalid partial signature';
+    case BlameReason.equivocation:
+      return 'different nonces to different members';
+    case BlameReason.invalidNonce:
+      return 'an invalid public nonce';
+    case BlameReason.badReveal:
+      return 'an election reveal that does not open its commitment';
+    default:
+      return 'a protocol violation';
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Sign what you see: every member checks a proposed spend against its own copy of the vault and
+ * recomputes each input's sighash locally from the full unsigned transaction and the outputs it
+ * spends. Nothing received as a hash is ever signed. The summary (amounts, destinations, fee) is
+ * what the wallet shows before the member approves.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { encodeAddress } from '../chain/address.ts';
+import { checkTransaction } from '../chain/interpreter.ts';
+import {
+  SIGHASH_ALL,
+  SIGHASH_LOTUS,
+  type ReplayProtection,
+  sighashLotus,
+  withForkValue,
+} from '../chain/sighash.ts';
+import { classifyScript } from '../chain/templates.ts';
+import { sumAmounts, txSize, txid } from '../chain/transaction.ts';
+import { type UnsignedSpend, parseUnsignedSpend } from '../chain/unsigned-spend.ts';
+import type { Vault } from '../wallet/vault.ts';
+import { ProposalRefusedError } from './errors.ts';
+import { MAX_SESSION_INPUTS } from './messages.ts';
+import { sighashDigest } from './transcript.ts';
+
+/** A Taproot key-path input's scriptSig: one push of the 64-byte signature and the hash type. */
+const KEYPATH_SCRIPTSIG_BYTES = 66;
+
+export interface Payment {
+  /** The destination as an XAddress, when the script has one. */
+  address?: string;
+  script: string;
+  sats: bigint;
+  opReturn?: string;
+}
+
+/** What a member is shown before approving. */
+export interface SpendSummary {
+  vaultId: string;
+  txid: string;
+  inputCount: number;
+  inputTotal: bigint;
+  /** Outputs that leave the vault. */
+  payments: Payment[];
+  /** Value returned to the vault's own address. */
+  change: bigint;
+  feeSats: bigint;
+  /** Fee per byte of the final signed transaction. */
+  feeRate: number;
+}
+
+export interface CheckedSpend {
+  spend: UnsignedSpend;
+  /** One SIGHASH_LOTUS digest per input, computed here. */
+  sighashes: Uint8Array[];
+  sighashDigest: Uint8Array;
+  replay: ReplayProtection;
+  summary: SpendSummary;
+}
+
+export interface SpendLimits {
+  /** Refuse proposals paying more than this many sats per byte (default 1,000: 1000× relay). */
+  maxFeeRate?: number;
+}
+
+function refuse(reason: string, message: string): never {
+  throw new ProposalRefusedError(reason, message);
+}
+
+/**
+ * Checks a proposed spend for `vault` and computes its sighashes.
+ * @throws ProposalRefusedError with a reason code: malformed-spend, wrong-network, too-many-inputs,
+ *   foreign-input, hash-type, invalid-tx, outputs-exceed-inputs, fee-too-high.
+ */
+export function checkSpend(
+  vault: Vault,
+  spendBytes: Uint8Array,
+  replayProtection: boolean,
+  limits: SpendLimits = {},
+): CheckedSpend {
+  let spend: UnsignedSpend;
+  try {
+    spend = parseUnsignedSpend(spendBytes);
+  } catch (err) {
+    refuse('malformed-spend', `The proposed spend cannot be read: ${(err as Error).message}`);
+  }
+  if (spend.network.name !== vault.network.name)
+    refuse(
+      'wrong-network',
+      `The spend is for ${spend.network.name}, the vault for ${vault.network.name}`,
+    );
+  const inputs = spend.tx.inputs.length;
+  if (inputs === 0 || inputs > MAX_SESSION_INPUTS)
+    refuse('too-many-inputs', `A session signs 1 to ${MAX_SESSION_INPUTS} inputs`);
+  // Every input must be the vault's own output: the session produces a complete transaction, and a
+  // member never signs for coins it cannot see are the vault's.
+  const vaultScript = bytesToHex(vault.script);
+  spend.spent.forEach((out, i) => {
+    if (bytesToHex(out.script) !== vaultScript)
+      refuse('foreign-input', `Input ${i} does not spend from this vault`);
+  });
+  const expectedType = withForkValue(SIGHASH_ALL | SIGHASH_LOTUS, vault.network.forkValue);
+  if (spend.hashType !== expectedType)
+    refuse('hash-type', 'Vault spends are signed with SIGHASH_ALL|SIGHASH_LOTUS only');
+  try {
+    checkTransaction(spend.tx);
+  } catch (err) {
+    refuse('invalid-tx', (err as Error).message);
+  }
+  const inputTotal = sumAmounts(spend.spent.map((o) => o.value));
+  const outputTotal = sumAmounts(spend.tx.outputs.map((o) => o.value));
+  if (outputTotal > inputTotal) refuse('outputs-exceed-inputs', 'Outputs exceed inputs');
+  const feeSats = inputTotal - outputTotal;
+  const finalSize = txSize(spend.tx) + inputs * KEYPATH_SCRIPTSIG_BYTES;
+  const feeRate = Number(feeSats) / finalSize;
+  if (feeRate > (limits.maxFeeRate ?? 1000))
+    refuse('fee-too-high', `Fee of ${feeSats} sats (${feeRate.toFixed(1)} sat/byte) is too high`);
+
+  const replay: ReplayProtection = { active: replayProtection };
+  const sighashes = spend.tx.inputs.map((_, i) =>
+    sighashLotus(spend.tx, i, spend.spent, spend.hashType, undefined, replay),
+  );
+  let change = 0n;
+  const payments: Payment[] = [];
+  for (const out of spend.tx.outputs) {
+    if (bytesToHex(out.script) === vaultScript) {
+      change += out.value;
+      continue;
+    }
+    const payment: Payment = { script: bytesToHex(out.script), sats: out.value };
+    if (classifyScript(out.script).type === 'op_return')
+      payment.opReturn = bytesToHex(out.script.subarray(1));
+    else {
+      try {
+        payment.address = encodeAddress(out.script, vault.network);
+      } catch {
+        // A script without an address form is shown as hex.
+      }
+    }
+    payments.push(payment);
+  }
+  return {
+    spend,
+    sighashes,
+    sighashDigest: sighashDigest(sighashes),
+    replay,
+    summary: {
+      vaultId: vault.id,
+      txid: txid(spend.tx),
+      inputCount: inputs,
+      inputTotal,
+      payments,
+      change,
+      feeSats,
+      feeRate,
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionView } from '../../../src/core/p2p/session.ts';
+import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { serializeUnsignedSpend } from '../../../src/core/chain/unsigned-spend.ts';
+import { sealEnvelope } from '../../../src/core/p2p/envelope.ts';
+import { sealFrame } from '../../../src/core/p2p/frames.ts';
+import { MemorySessionStore } from '../../../src/core/p2p/session-store.ts';
+import { SigningService } from '../../../src/core/p2p/signing-service.ts';
+import { ZERO_TRANSCRIPT, sessionIdOf } from '../../../src/core/p2p/transcript.ts';
+import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
+import { MessageType } from '../../../src/core/p2p/envelope.ts';
+import {
+  decodePayload,
+  encodeNonces,
+  encodePartialSigs,
+  encodeProposal,
+} from '../../../src/core/p2p/messages.ts';
+import { nonceGen } from '../../../src/core/crypto/musig2.ts';
+import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
+import { type Group, type Tamper, createGroup } from '../../support/signing-group.ts';
+
+let group: Group | undefined;
+afterEach(async () => {
+  await group?.stop();
+  group = undefined;
+});
+
+/** Every member approves the session as soon as it hears of it (the popup's "Approve"). */
+function autoApprove(g: Group, except: number[] = []): void {
+  for (const m of g.members) {
+    if (except.includes(m.index)) continue;
+    m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
+  }
+}
+
+async function proposeAndSettle(g: Group, values: bigint[] = [50_000_000n]) {
+  const spend = g.spend(values);
+  const view = await g.members[0]!.service.propose(g.vault.id, spend, { memo: 'rent' });
+  const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+  return { view, results };
+}
+
+function expectCompleted(g: Group, results: SessionView[]) {
+  const txid = results[0]?.txid;
+  expect(txid).toMatch(/^[0-9a-f]{64}$/);
+  for (const r of results) {
+    expect(r.phase).toBe('completed');
+    expect(r.txid).toBe(txid);
+  }
+  // Exactly one broadcast reached the chain, and the chain's verifier accepted it.
+  expect(g.chain.broadcasts.map((b) => b.txid)).toEqual([txid]);
+}
+
+describe('signing sessions over the in-memory network', () => {
+  it.each([2, 3, 10])('a %i-member vault completes a spend every member approved', async (n) => {
+    group = await createGroup(n);
+    autoApprove(group);
+    const { results } = await proposeAndSettle(group);
+    expectCompleted(group, results);
+  });
+});
+
+describe('what a member checks before it signs', () => {
+  it('signs every vault input of a multi-input spend in one session', async () => {
+    group = await createGroup(3);
+    autoApprove(group);
+    const { results } = await proposeAndSettle(group, [10_000_000n, 20_000_000n, 30_000_000n]);
+    expectCompleted(group, results);
+    expect(results[0]?.summary.inputCount).toBe(3);
+  });
+
+  it('shows amounts, destination and fee before approval, recomputed locally', async () => {
+    group = await createGroup(2);
+    const seen = new Promise<SessionView>((done) =>
+      group!.members[1]!.service.on('proposal', done),
+    );
+    const spend = group.spend([40_000_000n], 15_000_000n);
+    await group.members[0]!.service.propose(group.vault.id, spend, { memo: 'supplies' });
+    const view = await seen;
+    expect(view.memo).toBe('supplies');
+    expect(view.summary.payments.map((p) => p.sats)).toEqual([15_000_000n]);
+    expect(view.summary.feeSats).toBe(1_200n);
+    expect(view.summary.change).toBe(40_000_000n - 15_000_000n - 1_200n);
+    expect(view.approvedByMe).toBe(false);
+    expect(view.phase).toBe('awaiting-approvals');
+  });
+
+  it('drops a proposal changed in transit (its signature no longer matches)', async () => {
+    const tamper: Tamper = (member, env) => {
+      if (member !== 0 || env.type !== MessageType.proposal) return undefined;
+      const bytes = env.signedBytes.slice();
+      bytes[bytes.length - 40]! ^= 1; // inside the spend: an output changed
+      const out = new Uint8Array(bytes.length + 64);
+      out.set(bytes);
+      out.set(env.signature, bytes.length);
+      return out;
+    };
+    group = await createGroup(2, { tamper });
+    const proposals: SessionView[] = [];
+    group.members[1]!.service.on('proposal', (v) => proposals.push(v));
+    await group.members[0]!.service.propose(group.vault.id, group.spend([10_000_000n]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(proposals).toEqual([]);
+    expect(group.members[1]!.service.reputation.score('peer-0')).toBeLessThan(0);
+  });
+
+  it('never counts an approval made for a different transaction', async () => {
+    // Member 1 is shown one spend but its (malicious) approval commits to other sighashes.
+    const tamper: Tamper = (member, env, _to, reseal) => {
+      if (member !== 1 || env.type !== MessageType.approval) return undefined;
+      // Approval payload: … ‖ 32-byte sighash digest ‖ burn flag. Commit to other sighashes.
+      const payload = env.payload.slice();
+      payload.set(randomBytes(32), payload.length - 32 - 1);
+      return reseal({ ...env, payload });
+    };
+    group = await createGroup(2, { tamper });
+    autoApprove(group);
+    const view = await group.members[0]!.service.propose(group.vault.id, group.spend([9_000_000n]));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(group.members[0]!.service.session(view.id)?.approvals).toEqual([0]);
+    expect(group.chain.broadcasts).toEqual([]);
+  });
+
+  it('lets no outsider inject a proposal, even one who knows the vault', async () => {
+    group = await createGroup(2);
+    const outsiderKey = randomBytes(32);
+    const proposals: SessionView[] = [];
+    group.members[1]!.service.on('proposal', (v) => proposals.push(v));
+    const refused: string[] = [];
+    group.members[1]!.service.on('refused', (r) => refused.push(r.reason));
+    // The outsider's own service refuses to act for a vault it is not in.
+    const outsider = group.network.join('outsider');
+    const service = new SigningService({
+      transport: outsider,
+      store: new MemorySessionStore(),
+      chain: group.chain,
+    });
+    service.start();
+    await expect(service.addVault(group.vault, outsiderKey)).rejects.toThrow(/not a member/);
+    await service.stop();
+    // And a forged envelope claiming member 0, signed with the outsider's key, is dropped.
+    const vaultId = hexToBytes(group.vault.id);
+    const payload = encodeProposal({
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+      replayProtection: false,
+      salt: randomBytes(32),
+      memo: 'trust me',
+      spend: serializeUnsignedSpend(group.spend([5_000_000n])),
+    });
+    const forged = sealEnvelope(
+      {
+        type: MessageType.proposal,
+        vaultId,
+        sessionId: sessionIdOf(vaultId, 0, payload),
+        signerIndex: 0,
+        sequence: 0,
+        transcriptHash: ZERO_TRANSCRIPT,
+        sentAt: Date.now(),
+        payload,
+      },
+      outsiderKey,
+    );
+    const keys = deriveVaultKeys(vaultId);
+    await outsider.publish(keys.topic, sealFrame(keys, forged));
+    await outsider.send('peer-1', sealFrame(keys, forged));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(proposals).toEqual([]);
+    expect(group.members[1]!.service.reputation.score('outsider')).toBeLessThan(0);
+  });
+});
+
+describe('blame and equivocation', () => {
+  it('verifies every partial signature on receipt and names the member who sent a bad one', async () => {
+    const culpritPeer = 'peer-2';
+    const tamper: Tamper = (member, env, _to, reseal) => {
+      if (member !== 2 || env.type !== MessageType.partialSigs) return undefined;
+      const body = decodePayload(env.type, env.payload).body as {
+        attempt: number;
+        partialSigs: Uint8Array[];
+      };
+      const partialSigs = body.partialSigs.map((p) => {
+        const q = p.slice();
+        q[31]! ^= 1;
+        return q;
+      });
+      return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
+    };
+    group = await createGroup(3, { tamper });
+    autoApprove(group);
+    const blames: { culprit: number; reason: string; peerId?: string }[] = [];
+    group.members[0]!.service.on('blame', (b) => blames.push(b));
+    const { results } = await proposeAndSettle(group);
+    for (const r of results.filter((r) => r.me !== 2)) {
+      expect(r.phase).toBe('failed');
+      expect(r.end?.culprit).toBe(2);
+      expect(r.end?.reason).toBe('invalidPartialSig');
+    }
+    expect(blames[0]).toMatchObject({
+      culprit: 2,
+      reason: 'invalidPartialSig',
+      peerId: culpritPeer,
+    });
+    expect(group.members[0]!.service.reputation.score(culpritPeer)).toBeLessThan(-50);
+    expect(group.chain.broadcasts).toEqual([]);
+  });
+
+  it('detects a member who sends different nonces to different members', async () => {
+    const tamper: Tamper = (member, env, to, reseal) => {
+      if (member !== 1 || env.type !== MessageType.nonces || to !== 'peer-2') return undefined;
+      const body = decodePayload(env.type, env.payload).body as {
+        attempt: number;
+        electionCommit: Uint8Array;
+        pubNonces: Uint8Array[];
+      };
+      const other = body.pubNonces.map(
+        () => nonceGen({ publicKey: getPublicKey(randomBytes(32)) }).pubNonce,
+      );
+      return reseal({ ...env, payload: encodeNonces({ ...body, pubNonces: other }) });
+    };
+    group = await createGroup(3, { tamper });
+    autoApprove(group);
+    const { results } = await proposeAndSettle(group);
+    for (const r of results.filter((r) => r.me !== 1)) {
+      expect(r.phase).toBe('failed');
+      expect(r.end).toMatchObject({ culprit: 1, reason: 'equivocation' });
+    }
+    expect(group.chain.broadcasts).toEqual([]);
+  });
+});

@@ -1,0 +1,271 @@
+import { randomBytes } from '@noble/hashes/utils.js';
+import {
+  SIGHASH_ALL,
+  SIGHASH_LOTUS,
+  type TxOutput,
+  buildUnsignedTx,
+  p2pkhScript,
+  parseTx,
+  regtest,
+  verifyTransaction,
+  withForkValue,
+} from '../../src/core/chain/index.ts';
+import type { UnsignedSpend } from '../../src/core/chain/unsigned-spend.ts';
+import { getPublicKey } from '../../src/core/crypto/schnorr.ts';
+import { MemoryChain } from '../../src/core/p2p/chain.ts';
+import { ManualClock } from '../../src/core/p2p/clock.ts';
+import {
+  type Envelope,
+  type EnvelopeAuth,
+  type SignedEnvelope,
+  openEnvelope,
+  sealEnvelope,
+} from '../../src/core/p2p/envelope.ts';
+import { openFrame, sealFrame } from '../../src/core/p2p/frames.ts';
+import type { Transport, TransportHandler } from '../../src/core/p2p/transport.ts';
+import { deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { MemoryNetwork, type MemoryTransport } from '../../src/core/p2p/memory-transport.ts';
+import { MemorySessionStore } from '../../src/core/p2p/session-store.ts';
+import {
+  type SigningService,
+  type SigningTimeouts,
+  SigningService as Service,
+} from '../../src/core/p2p/signing-service.ts';
+import { type BurnRequirement, type Vault, createVault } from '../../src/core/wallet/vault.ts';
+import { burnIdentityScript } from '../../src/core/p2p/burn-identity.ts';
+import type { BurnProof } from '../../src/core/p2p/messages.ts';
+
+/** A P2PKH destination that belongs to nobody in the group. */
+export const PAYEE_SCRIPT = p2pkhScript(randomBytes(20));
+
+export interface Member {
+  index: number;
+  peerId: string;
+  secretKey: Uint8Array;
+  transport: MemoryTransport;
+  store: MemorySessionStore;
+  service: SigningService;
+}
+
+/**
+ * A member turned adversary: sees each envelope it is about to send (decrypted) and may replace
+ * it (re-signed with its own key via `reseal`), drop it (null) or let it pass (undefined).
+ */
+export type Tamper = (
+  member: number,
+  envelope: SignedEnvelope,
+  to: string,
+  reseal: (e: Envelope) => Uint8Array,
+) => Uint8Array | null | undefined;
+
+export interface GroupOptions {
+  /** The vault requires burn identities; `burn(i)` is what member i burned (none: undefined). */
+  identity?: {
+    requirement: BurnRequirement;
+    burn: (index: number) => { sats: bigint; confirmations: number } | undefined;
+  };
+  /** Asked when member `index` is about to broadcast; true = it crashes instead. */
+  crashOnBroadcast?: (index: number) => boolean;
+  tamper?: Tamper;
+  timeouts?: Partial<SigningTimeouts>;
+  auth?: EnvelopeAuth;
+  /** Use a manual clock for protocol timers (memory-network hops still use real macrotasks). */
+  manualClock?: boolean;
+}
+
+export interface Group {
+  vault: Vault;
+  network: MemoryNetwork;
+  chain: MemoryChain;
+  clock?: ManualClock;
+  members: Member[];
+  /** Members that crashed at broadcast time. */
+  crashed: ReadonlySet<number>;
+  /** Funds the vault with one output per value and returns the spend of all of them. */
+  spend(values: bigint[], pay?: bigint, extraOutputs?: TxOutput[]): UnsignedSpend;
+  /** Starts a fresh service for member `index` on the same store (a restart). */
+  restart(index: number): Promise<Member>;
+  stop(): Promise<void>;
+}
+
+export const FAST: Partial<SigningTimeouts> = {
+  failoverMs: 150,
+  mismatchMs: 2_000,
+  sweepMs: 3_600_000,
+  syncMs: 3_600_000,
+};
+
+/** n members, each with its own service, store and transport, serving one n-of-n vault. */
+export async function createGroup(n: number, options: GroupOptions = {}): Promise<Group> {
+  const secrets = Array.from({ length: n }, () => randomBytes(32));
+  const vault = createVault(
+    secrets.map((s) => getPublicKey(s)),
+    regtest,
+    `group of ${n}`,
+    options.identity ? { identity: options.identity.requirement } : {},
+  );
+  const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
+  const network = new MemoryNetwork(clock ? { now: () => clock.now() } : {});
+  const funded = new Map<string, TxOutput>();
+  const chain = new MemoryChain({
+    validate: (bytes) => {
+      const tx = parseTx(bytes);
+      const spent = tx.inputs.map((input) => {
+        const key = `${Buffer.from(input.prevout.txid).toString('hex')}:${input.prevout.vout}`;
+        const out = funded.get(key);
+        if (!out) throw new Error(`unknown input ${key}`);
+        return out;
+      });
+      const result = verifyTransaction(tx, spent);
+      if (!result.ok) throw new Error(`${result.reason}: ${result.message}`);
+    },
+  });
+  // Sorted member order = the vault's; map each secret to its member index.
+  const bySortedIndex = vault.members.map((key) => {
+    const i = secrets.findIndex((s) => Buffer.from(getPublicKey(s)).equals(Buffer.from(key)));
+    return secrets[i] as Uint8Array;
+  });
+
+  const keys = deriveVaultKeys(hexToBytes(vault.id));
+  const wrap = (index: number, transport: MemoryTransport): Transport => {
+    const tamper = options.tamper;
+    if (!tamper) return transport;
+    const secret = () => (members[index] as Member).secretKey;
+    const rewrite = (frame: Uint8Array, to: string): Uint8Array | null => {
+      const envelope = openEnvelope(openFrame(keys, frame));
+      const out = tamper(index, envelope, to, (e) => sealEnvelope(e, secret()));
+      if (out === null) return null;
+      return out ? sealFrame(keys, out) : frame;
+    };
+    return {
+      peerId: transport.peerId,
+      subscribe: (topic: string, handler: TransportHandler) => transport.subscribe(topic, handler),
+      onDirect: (handler: TransportHandler) => transport.onDirect(handler),
+      publish: async (topic: string, data: Uint8Array) => {
+        const out = rewrite(data, 'topic');
+        return out ? transport.publish(topic, out) : 0;
+      },
+      send: async (peer: string, data: Uint8Array, signal?: AbortSignal) => {
+        const out = rewrite(data, peer);
+        if (out) await transport.send(peer, out, signal);
+      },
+      putRecord: (id, payload, expiresAt) => transport.putRecord(id, payload, expiresAt),
+      getRecord: (id) => transport.getRecord(id),
+    };
+  };
+
+  // A member that crashes at the moment it would broadcast (failover tests).
+  const crashed = new Set<number>();
+  const crashable = (index: number, view: ReturnType<MemoryChain['as']>) => ({
+    ...view,
+    broadcast: async (tx: Uint8Array) => {
+      if (options.crashOnBroadcast?.(index)) {
+        // It crashes after its own messages left (else nobody could finish without it).
+        const member = members[index] as Member;
+        while (member.service.stats().pendingDeliveries > 0)
+          await new Promise((r) => setTimeout(r, 5));
+        crashed.add(index);
+        network.disconnect((members[index] as Member).peerId);
+        void (members[index] as Member).service.stop();
+        throw new Error('crashed');
+      }
+      return view.broadcast(tx);
+    },
+  });
+
+  const makeService = (index: number, store: MemorySessionStore, transport: MemoryTransport) =>
+    new Service({
+      transport: wrap(index, transport),
+      store,
+      chain: crashable(index, chain.as(`member-${index}`)),
+      timeouts: { ...FAST, ...options.timeouts },
+      ...(clock ? { clock } : {}),
+      ...(options.auth ? { auth: options.auth } : {}),
+    });
+
+  const members: Member[] = [];
+  for (let index = 0; index < n; index++) {
+    const peerId = `peer-${index}`;
+    const transport = network.join(peerId);
+    const store = new MemorySessionStore();
+    const service = makeService(index, store, transport);
+    members.push({
+      index,
+      peerId,
+      secretKey: bySortedIndex[index] as Uint8Array,
+      transport,
+      store,
+      service,
+    });
+  }
+  // Burn identities: each member's burn output is on the chain before the vault is used.
+  const burns: (BurnProof | undefined)[] = members.map((m) => {
+    const burned = options.identity?.burn(m.index);
+    if (!burned) return undefined;
+    const txid = randomBytes(32);
+    const display = Buffer.from(txid).reverse().toString('hex');
+    chain.fund(display, 0, {
+      value: burned.sats,
+      script: burnIdentityScript(vault.members[m.index] as Uint8Array),
+      confirmations: burned.confirmations,
+    });
+    return { txid, vout: 0 };
+  });
+  const addVault = (m: Member) => {
+    const burn =
+      burns[m.index] ?? (options.identity ? { txid: randomBytes(32), vout: 0 } : undefined);
+    return m.service.addVault(vault, m.secretKey, burn ? { burn } : {});
+  };
+  for (const m of members) m.service.start();
+  for (const m of members) await addVault(m);
+
+  let restarts = 0;
+  return {
+    vault,
+    network,
+    chain,
+    ...(clock ? { clock } : {}),
+    members,
+    crashed,
+    spend(values, pay, extraOutputs = []) {
+      const utxos = values.map((value) => {
+        const txid = randomBytes(32);
+        const outpoint = { txid, vout: 0 };
+        funded.set(`${Buffer.from(txid).toString('hex')}:0`, { value, script: vault.script });
+        return { outpoint, value, script: vault.script };
+      });
+      const total = values.reduce((a, b) => a + b, 0n);
+      const amount = pay ?? total / 2n;
+      const fee = 1_000n + 200n * BigInt(values.length);
+      const payee = PAYEE_SCRIPT;
+      const outputs: TxOutput[] = [
+        { value: amount, script: payee },
+        ...extraOutputs,
+        { value: total - amount - fee, script: vault.script },
+      ];
+      return {
+        network: regtest,
+        tx: buildUnsignedTx(utxos, outputs),
+        spent: utxos.map((u) => ({ value: u.value, script: u.script })),
+        hashType: withForkValue(SIGHASH_ALL | SIGHASH_LOTUS, regtest.forkValue),
+      };
+    },
+    async restart(index) {
+      const old = members[index] as Member;
+      await old.service.stop();
+      network.disconnect(old.peerId);
+      const peerId = `peer-${index}-r${++restarts}`;
+      const transport = network.join(peerId);
+      const service = makeService(index, old.store, transport);
+      const fresh: Member = { ...old, peerId, transport, service };
+      members[index] = fresh;
+      service.start();
+      await addVault(fresh);
+      return fresh;
+    },
+    async stop() {
+      await Promise.all(members.map((m) => m.service.stop()));
+    },
+  };
+}
