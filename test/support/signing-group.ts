@@ -89,6 +89,55 @@ export interface Group {
   stop(): Promise<void>;
 }
 
+/**
+ * Vault outputs that exist only for a test, and a MemoryChain that accepts a transaction only if
+ * the local script verifier passes it against those outputs (as a Lotus node would).
+ */
+export class TestLedger {
+  readonly #funded = new Map<string, TxOutput>();
+  readonly chain = new MemoryChain({
+    validate: (bytes) => {
+      const tx = parseTx(bytes);
+      const spent = tx.inputs.map((input) => {
+        const key = `${Buffer.from(input.prevout.txid).toString('hex')}:${input.prevout.vout}`;
+        const out = this.#funded.get(key);
+        if (!out) throw new Error(`unknown input ${key}`);
+        return out;
+      });
+      const result = verifyTransaction(tx, spent);
+      if (!result.ok) throw new Error(`${result.reason}: ${result.message}`);
+    },
+  });
+
+  /** Funds `vault` with one output per value; returns an unsigned spend of all of them. */
+  spend(
+    vault: Vault,
+    values: bigint[],
+    pay?: bigint,
+    extraOutputs: TxOutput[] = [],
+  ): UnsignedSpend {
+    const utxos = values.map((value) => {
+      const txid = randomBytes(32);
+      this.#funded.set(`${Buffer.from(txid).toString('hex')}:0`, { value, script: vault.script });
+      return { outpoint: { txid, vout: 0 }, value, script: vault.script };
+    });
+    const total = values.reduce((a, b) => a + b, 0n);
+    const amount = pay ?? total / 2n;
+    const fee = 1_000n + 200n * BigInt(values.length);
+    const outputs: TxOutput[] = [
+      { value: amount, script: PAYEE_SCRIPT },
+      ...extraOutputs,
+      { value: total - amount - fee, script: vault.script },
+    ];
+    return {
+      network: regtest,
+      tx: buildUnsignedTx(utxos, outputs),
+      spent: utxos.map((u) => ({ value: u.value, script: u.script })),
+      hashType: withForkValue(SIGHASH_ALL | SIGHASH_LOTUS, regtest.forkValue),
+    };
+  }
+}
+
 export const FAST: Partial<SigningTimeouts> = {
   failoverMs: 150,
   mismatchMs: 2_000,
@@ -107,20 +156,8 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
   );
   const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
   const network = new MemoryNetwork(clock ? { now: () => clock.now() } : {});
-  const funded = new Map<string, TxOutput>();
-  const chain = new MemoryChain({
-    validate: (bytes) => {
-      const tx = parseTx(bytes);
-      const spent = tx.inputs.map((input) => {
-        const key = `${Buffer.from(input.prevout.txid).toString('hex')}:${input.prevout.vout}`;
-        const out = funded.get(key);
-        if (!out) throw new Error(`unknown input ${key}`);
-        return out;
-      });
-      const result = verifyTransaction(tx, spent);
-      if (!result.ok) throw new Error(`${result.reason}: ${result.message}`);
-    },
-  });
+  const ledger = new TestLedger();
+  const chain = ledger.chain;
   // Sorted member order = the vault's; map each secret to its member index.
   const bySortedIndex = vault.members.map((key) => {
     const i = secrets.findIndex((s) => Buffer.from(getPublicKey(s)).equals(Buffer.from(key)));
@@ -228,29 +265,7 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
     ...(clock ? { clock } : {}),
     members,
     crashed,
-    spend(values, pay, extraOutputs = []) {
-      const utxos = values.map((value) => {
-        const txid = randomBytes(32);
-        const outpoint = { txid, vout: 0 };
-        funded.set(`${Buffer.from(txid).toString('hex')}:0`, { value, script: vault.script });
-        return { outpoint, value, script: vault.script };
-      });
-      const total = values.reduce((a, b) => a + b, 0n);
-      const amount = pay ?? total / 2n;
-      const fee = 1_000n + 200n * BigInt(values.length);
-      const payee = PAYEE_SCRIPT;
-      const outputs: TxOutput[] = [
-        { value: amount, script: payee },
-        ...extraOutputs,
-        { value: total - amount - fee, script: vault.script },
-      ];
-      return {
-        network: regtest,
-        tx: buildUnsignedTx(utxos, outputs),
-        spent: utxos.map((u) => ({ value: u.value, script: u.script })),
-        hashType: withForkValue(SIGHASH_ALL | SIGHASH_LOTUS, regtest.forkValue),
-      };
-    },
+    spend: (values, pay, extraOutputs = []) => ledger.spend(vault, values, pay, extraOutputs),
     async restart(index) {
       const old = members[index] as Member;
       await old.service.stop();
