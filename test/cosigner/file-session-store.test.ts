@@ -1,0 +1,54 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileSessionStore } from '../../src/cosigner/file-session-store.ts';
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the cosigner’s file session store', () => {
+  it('keeps transcripts and nonce markers across a new instance on the same directory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'petal-store-'));
+    const id = bytesToHex(randomBytes(32));
+    const first = new FileSessionStore(dir);
+    const envelope = randomBytes(120);
+    await first.put({
+      sessionId: id,
+      vaultId: 'v',
+      status: 'open',
+      expiresAt: 1,
+      envelopes: [envelope],
+      nextSequence: 1,
+    });
+    await first.addNonceMarker({ sessionId: id, attempt: 1, stage: 'issued', at: 5 });
+    await first.append(id, [randomBytes(10)], 3);
+
+    const reopened = new FileSessionStore(dir);
+    const stored = await reopened.get(id);
+    expect(stored?.envelopes[0]).toEqual(envelope);
+    expect(stored?.envelopes).toHaveLength(2);
+    expect(stored?.nextSequence).toBe(3);
+    expect(await reopened.nonceMarkers(id)).toEqual([
+      { sessionId: id, attempt: 1, stage: 'issued', at: 5 },
+    ]);
+    expect((await reopened.list()).map((s) => s.sessionId)).toEqual([id]);
+
+    await reopened.finish(id, 'completed', 'ab'.repeat(32));
+    expect(await reopened.get(id)).toMatchObject({ status: 'completed', envelopes: [] });
+    // Markers outlive the transcript until the record is deleted; no temp files are left.
+    expect(await reopened.nonceMarkers(id)).toHaveLength(1);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    await reopened.delete(id);
+    expect(await reopened.get(id)).toBeUndefined();
+    expect(await reopened.nonceMarkers(id)).toEqual([]);
+  });
+
+  it('refuses a session id that could escape the directory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'petal-store-'));
+    await expect(new FileSessionStore(dir).get('../../etc/passwd')).rejects.toThrow(/64 hex/);
+  });
+});
