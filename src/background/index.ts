@@ -2,7 +2,10 @@ import { extensionVersion } from '../ext/browser.ts';
 import { listen } from '../ext/messaging.ts';
 import { Router, UnauthorizedError } from '../core/rpc/index.ts';
 import { createOffscreenHost } from './offscreen-host.ts';
+import { createSigningHost } from './signing-host.ts';
+import { signingHandlers } from './signing-handlers.ts';
 import { walletHandlers } from './wallet-handlers.ts';
+import { openWalletDb } from './wallet-db.ts';
 import { createWalletHost } from './wallet-host.ts';
 
 /**
@@ -11,8 +14,15 @@ import { createWalletHost } from './wallet-host.ts';
  * level, as MV3 requires for a worker that wakes on events.
  */
 const version = extensionVersion();
-const offscreen = createOffscreenHost();
+// Frames the network host receives go to the signing protocol (Firefox: in-process).
+const offscreen = createOffscreenHost((message) => signingHost.inbound(message));
 const walletHost = createWalletHost();
+const signingHost = createSigningHost({
+  wallet: walletHost.wallet,
+  records: openWalletDb(),
+  ready: walletHost.ready,
+  network: offscreen,
+});
 
 const router = new Router('background', {
   lotus_ping: (params, caller) => ({
@@ -39,6 +49,7 @@ const router = new Router('background', {
     return offscreen.client.request('petal_networkStatus', {});
   },
   ...walletHandlers(walletHost),
+  ...signingHandlers(signingHost),
 });
 
 listen(router);

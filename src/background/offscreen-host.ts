@@ -1,6 +1,7 @@
 import { browser, extensionVersion, offscreenApi } from '../ext/browser.ts';
 import { runtimeClient } from '../ext/messaging.ts';
 import { type RequestEnvelope, RpcClient } from '../core/rpc/index.ts';
+import type { InboundForward } from '../offscreen/network-host.ts';
 
 const OFFSCREEN_PATH = 'offscreen/index.html';
 
@@ -9,13 +10,17 @@ const OFFSCREEN_PATH = 'offscreen/index.html';
  * demand (reason WEB_RTC) and reused. Firefox: no offscreen API, so the host's router runs right
  * here in the persistent background page and is called in-process.
  */
-export function createOffscreenHost(): { ensure(): Promise<void>; client: RpcClient } {
+export function createOffscreenHost(forward: InboundForward = async () => undefined): {
+  ensure(): Promise<void>;
+  client: RpcClient;
+} {
   // Firefox builds replace __BROWSER__ with 'firefox' and Chromium builds drop this branch, so
   // the libp2p bundle never loads into Chromium's service worker.
   if (__BROWSER__ === 'firefox') {
-    const router = import('../offscreen/router.ts').then((m) =>
-      m.createOffscreenRouter(extensionVersion()),
-    );
+    const router = Promise.all([
+      import('../offscreen/router.ts'),
+      import('../offscreen/network-host.ts'),
+    ]).then(([r, n]) => r.createOffscreenRouter(extensionVersion(), new n.NetworkHost(forward)));
     const origin = new URL(browser.runtime.getURL('/')).origin;
     const client = new RpcClient(async (envelope: RequestEnvelope) =>
       (await router).handle(envelope, { kind: 'extension', origin }),

@@ -14,7 +14,7 @@ import {
   type SpendSummary,
   evaluatePolicy,
 } from '../core/wallet/cosign-policy.ts';
-import { ACCOUNT_MUSIG, deriveKey, mnemonicToSeed, rootKey } from '../core/wallet/keys.ts';
+import { vaultMemberKey } from '../core/wallet/keys.ts';
 import type { KeystoreSecrets } from '../core/wallet/keystore.ts';
 import type { Vault } from '../core/wallet/vault.ts';
 import { Libp2pMessaging } from '../network/libp2p-messaging.ts';
@@ -35,11 +35,8 @@ export interface CosignerOptions {
   log?: (event: Record<string, unknown>) => void;
 }
 
-/** The key this wallet contributes to vaults: m/44'/10605'/1'/0/0. */
-export function memberKeyOf(secrets: KeystoreSecrets, network: NetworkParams) {
-  const root = rootKey(mnemonicToSeed(secrets.mnemonic, secrets.passphrase), network);
-  return deriveKey(root, ACCOUNT_MUSIG, 0, 0);
-}
+/** The key this wallet contributes to vaults (the extension derives the same one). */
+export const memberKeyOf = vaultMemberKey;
 
 const DAY_MS = 24 * 3600_000;
 

@@ -1,7 +1,16 @@
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Connection } from '@libp2p/interface';
 import type { ConnectionInfo, NetworkStatus } from '../core/rpc/index.ts';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { Libp2pMessaging } from '../network/libp2p-messaging.ts';
 import { type PeerNode, createPeerNode } from '../network/peer-node.ts';
+
+/** Hands what the node received to the background, where the protocol and the keys live. */
+export type InboundForward = (message: {
+  topic?: string;
+  from: string;
+  data: string;
+}) => Promise<unknown>;
 
 /** Classifies a live connection from its remote address. */
 export function describeConnection(connection: Connection): ConnectionInfo {
@@ -28,14 +37,26 @@ export function describeConnection(connection: Connection): ConnectionInfo {
  */
 export class NetworkHost {
   #node: PeerNode | undefined;
+  #messaging: Libp2pMessaging | undefined;
   #starting: Promise<PeerNode> | undefined;
+  readonly #topics = new Set<string>();
+  readonly #forward: InboundForward;
+
+  constructor(forward: InboundForward = async () => undefined) {
+    this.#forward = forward;
+  }
 
   async start(relays: string[]): Promise<NetworkStatus> {
     if (!this.#node) {
       this.#starting ??= createPeerNode({ relays }).finally(() => {
         this.#starting = undefined;
       });
-      this.#node = await this.#starting;
+      const node = await this.#starting;
+      const messaging = new Libp2pMessaging(node);
+      await messaging.start();
+      messaging.onDirect((from, data) => this.#pass(undefined, from, data));
+      this.#node = node;
+      this.#messaging = messaging;
     } else {
       // Already running: make sure we are connected to every relay asked for.
       await Promise.all(relays.map((addr) => this.#node?.dial(multiaddr(addr))));
@@ -61,9 +82,56 @@ export class NetworkHost {
 
   async stop(): Promise<NetworkStatus> {
     const node = this.#node;
+    const messaging = this.#messaging;
     this.#node = undefined;
+    this.#messaging = undefined;
+    this.#topics.clear();
+    await messaging?.stop();
     await node?.stop();
     return this.status();
+  }
+
+  // ——— the P2P bridge: sealed frames in and out, as hex ———
+
+  #pass(topic: string | undefined, from: string, data: Uint8Array): void {
+    const message = { from, data: bytesToHex(data), ...(topic ? { topic } : {}) };
+    // A sleeping service worker is woken by this message; a failure only loses one frame,
+    // which the sender's retries or the mailbox records make up for.
+    void this.#forward(message).catch(() => undefined);
+  }
+
+  #requireMessaging(): Libp2pMessaging {
+    if (!this.#messaging) throw new NetworkNotStartedError();
+    return this.#messaging;
+  }
+
+  subscribe(topic: string): { ok: true } {
+    const messaging = this.#requireMessaging();
+    if (!this.#topics.has(topic)) {
+      this.#topics.add(topic);
+      messaging.subscribe(topic, (from, data) => this.#pass(topic, from, data));
+    }
+    return { ok: true };
+  }
+
+  async publish(topic: string, data: string): Promise<{ ok: true }> {
+    await this.#requireMessaging().publish(topic, hexToBytes(data));
+    return { ok: true };
+  }
+
+  async send(peer: string, data: string): Promise<{ ok: true }> {
+    await this.#requireMessaging().send(peer, hexToBytes(data));
+    return { ok: true };
+  }
+
+  async putRecord(id: string, payload: string, expiresAt: number): Promise<{ ok: true }> {
+    await this.#requireMessaging().putRecord(id, hexToBytes(payload), expiresAt);
+    return { ok: true };
+  }
+
+  async getRecord(id: string): Promise<{ payload?: string }> {
+    const payload = await this.#requireMessaging().getRecord(id);
+    return payload ? { payload: bytesToHex(payload) } : {};
   }
 
   get node(): PeerNode | undefined {

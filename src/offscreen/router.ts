@@ -11,6 +11,11 @@ export function createOffscreenRouter(version: string, network = new NetworkHost
     petal_networkStatus: () => network.status(),
     petal_networkDial: ({ multiaddr }) => network.dial(multiaddr),
     petal_networkStop: () => network.stop(),
+    petal_p2pSubscribe: ({ topic }) => network.subscribe(topic),
+    petal_p2pPublish: ({ topic, data }) => network.publish(topic, data),
+    petal_p2pSend: ({ peer, data }) => network.send(peer, data),
+    petal_p2pPutRecord: ({ id, payload, expiresAt }) => network.putRecord(id, payload, expiresAt),
+    petal_p2pGetRecord: ({ id }) => network.getRecord(id),
     petal_offscreenPing: (params, caller) => ({
       pong: true,
       echo: params?.echo,

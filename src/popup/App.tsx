@@ -7,6 +7,7 @@ import { ConnectionBadge, Home } from './screens/Home.tsx';
 import { CreateWallet, ImportWallet, RestoreBackup, Welcome } from './screens/Onboarding.tsx';
 import { Receive } from './screens/Receive.tsx';
 import { Send } from './screens/Send.tsx';
+import { Sessions } from './screens/Sessions.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { Damaged, Restore, Unlock } from './screens/Unlock.tsx';
 import { Screen } from './ui.tsx';
@@ -66,6 +67,7 @@ function Body({ view, route }: { view: WalletView | undefined; route: string }) 
       if (route === '/receive') return <Receive />;
       if (route === '/send') return <Send view={view} />;
       if (route === '/activity') return <Activity view={view} />;
+      if (route === '/sessions') return <Sessions />;
       return <Home view={view} />;
   }
 }
@@ -80,6 +82,7 @@ function Nav({ route }: { route: string }) {
     <nav aria-label="Main">
       {item('/', 'Home')}
       {item('/activity', 'Activity')}
+      {item('/sessions', 'Vaults')}
       {item('/settings', 'Settings')}
     </nav>
   );

@@ -398,8 +398,10 @@ export class SigningService extends TypedEvents<SigningEvents> {
     return session ? viewOf(session) : this.#tombstones.get(sessionId)?.view;
   }
 
+  /** Open sessions, then the recently finished ones still remembered (newest last). */
   sessions(): SessionView[] {
-    return [...this.#sessions.values()].map(viewOf);
+    const finished = [...this.#tombstones.values()].flatMap((t) => (t.view ? [t.view] : []));
+    return [...[...this.#sessions.values()].map(viewOf), ...finished];
   }
 
   /** Resolves with the session's final view: completed, or ended for a reason. */

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { Target } from './envelope.ts';
 import { type NetworkMethodResults, networkMethodSpecs } from './network-methods.ts';
+import { type SigningMethodResults, signingMethodSpecs } from './signing-methods.ts';
 import type { SendPreview, WalletSettings, WalletView } from '../wallet/wallet-service.ts';
 
 // Wallet params are checked here at the boundary; the wallet service checks its own rules again.
@@ -40,6 +41,7 @@ export const methodSpecs = {
     params: v.optional(v.strictObject({ echo: v.optional(v.pipe(v.string(), v.maxLength(1024))) })),
   },
   ...networkMethodSpecs,
+  ...signingMethodSpecs,
 
   // ——— wallet (extension pages only; the background refuses page callers) ———
   /** The current `WalletView` (the popup also receives it pushed over its state port). */
@@ -139,7 +141,7 @@ export interface PingResult {
 }
 
 /** Result types, kept beside the schemas so both ends agree on them. */
-export interface MethodResults extends NetworkMethodResults {
+export interface MethodResults extends NetworkMethodResults, SigningMethodResults {
   lotus_ping: PingResult;
   petal_offscreenPing: PingResult;
   petal_offscreenStatus: PingResult;

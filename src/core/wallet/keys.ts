@@ -79,3 +79,16 @@ export function p2pkhAddressOf(publicKey: Uint8Array, network: NetworkParams): s
 export function taprootAddressOf(publicKey: Uint8Array, network: NetworkParams): string {
   return encodeAddress(taprootScript(tweakPublicKey(publicKey)), network);
 }
+
+/** The key this wallet contributes to vaults: m/44'/10605'/1'/0/0 (ACCOUNT_MUSIG). */
+export function vaultMemberKey(
+  secrets: { mnemonic: string; passphrase: string },
+  network: NetworkParams,
+): DerivedKey {
+  return deriveKey(
+    rootKey(mnemonicToSeed(secrets.mnemonic, secrets.passphrase), network),
+    ACCOUNT_MUSIG,
+    0,
+    0,
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Router handlers for vault signing. The wallet's own pages only: a web page reaches vault spends
+ * through the provider's approval flow, never through these.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import {
+  type CallerInfo,
+  type Handlers,
+  type MethodName,
+  type MethodParams,
+  type MethodResults,
+  UnauthorizedError,
+  sessionInfo,
+} from '../core/rpc/index.ts';
+import type { SigningHost } from './signing-host.ts';
+
+export function signingHandlers(host: SigningHost): Handlers {
+  const handle =
+    <M extends MethodName>(run: (params: MethodParams<M>) => Promise<MethodResults[M]>) =>
+    async (params: MethodParams<M>, caller: CallerInfo): Promise<MethodResults[M]> => {
+      if (caller.kind !== 'extension') throw new UnauthorizedError();
+      return run(params);
+    };
+  return {
+    petal_vaultMemberKey: handle<'petal_vaultMemberKey'>(async () => ({
+      memberKey: bytesToHex(await host.memberKey()),
+    })),
+    petal_vaultAdd: handle<'petal_vaultAdd'>(({ descriptor }) => host.addVault(descriptor)),
+    petal_vaultList: handle<'petal_vaultList'>(() => host.listVaults()),
+    petal_vaultPropose: handle<'petal_vaultPropose'>(async (p) =>
+      sessionInfo(await host.propose(p)),
+    ),
+    petal_sessionList: handle<'petal_sessionList'>(async () =>
+      (await host.sessions()).map(sessionInfo),
+    ),
+    petal_sessionApprove: handle<'petal_sessionApprove'>(async ({ id }) =>
+      sessionInfo(await host.approve(id)),
+    ),
+    petal_sessionDecline: handle<'petal_sessionDecline'>(async ({ id, reason }) =>
+      sessionInfo(await host.decline(id, reason)),
+    ),
+    petal_p2pInbound: handle<'petal_p2pInbound'>(async (message) => {
+      await host.inbound(message);
+      return { ok: true };
+    }),
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Runs the signing protocol in the background, the only context that holds keys. It starts once
+ * the wallet is unlocked and the P2P node is up, serves every vault the wallet keeps, and stops
+ * (dropping every in-memory secret nonce) when the wallet locks. After a service-worker restart it
+ * comes back on the next request or inbound frame and resumes sessions from IndexedDB.
+ */
+import { ChronikIndexer } from '../core/chain/chronik.ts';
+import { NETWORKS, addressToScript } from '../core/chain/index.ts';
+import { indexerChainAccess } from '../core/p2p/indexer-chain.ts';
+import { SigningService } from '../core/p2p/signing-service.ts';
+import { type RpcClient, type VaultInfo } from '../core/rpc/index.ts';
+import { vaultMemberKey } from '../core/wallet/keys.ts';
+import type { RecordStore } from '../core/wallet/keystore-service.ts';
+import {
+  type Vault,
+  decodeVaultDescriptor,
+  encodeVaultDescriptor,
+  memberIndex,
+} from '../core/wallet/vault.ts';
+import { buildVaultSpend } from '../core/wallet/vault-spend.ts';
+import type { WalletService } from '../core/wallet/wallet-service.ts';
+import { RemoteTransport } from './remote-transport.ts';
+import { openSessionDb } from './session-db.ts';
+import { txidFromHex } from '../core/chain/transaction.ts';
+
+/** Vault descriptors the wallet keeps (also part of the encrypted backup). */
+const VAULTS_KEY = 'vaults';
+
+export class SigningUnavailableError extends Error {
+  override name = 'SigningUnavailableError';
+}
+
+interface Running {
+  service: SigningService;
+  transport: RemoteTransport;
+  indexer: ChronikIndexer;
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+  vaults: Map<string, Vault>;
+}
+
+export interface SigningHostDeps {
+  wallet: WalletService;
+  records: RecordStore;
+  ready: Promise<void>;
+  network: { ensure(): Promise<void>; client: RpcClient };
+}
+
+export function createSigningHost(deps: SigningHostDeps) {
+  const { wallet, records } = deps;
+  let running: Running | undefined;
+  let starting: Promise<Running> | undefined;
+
+  const descriptors = async (): Promise<string[]> => {
+    const stored = await records.get(VAULTS_KEY);
+    return Array.isArray(stored) ? stored.filter((d): d is string => typeof d === 'string') : [];
+  };
+
+  const network = () => NETWORKS[wallet.settings.network];
+
+  async function start(): Promise<Running> {
+    await deps.ready;
+    const secrets = wallet.keystore.secrets(); // WalletLockedError while locked
+    const member = vaultMemberKey(secrets, network());
+    await deps.network.ensure();
+    const status = await deps.network.client.request('petal_networkStatus', {});
+    if (!status.running || !status.peerId)
+      throw new SigningUnavailableError('Connect to a relay first (the P2P node is not running)');
+    const transport = new RemoteTransport(deps.network.client, status.peerId);
+    const indexer = new ChronikIndexer({ url: wallet.settings.chronikUrl });
+    const service = new SigningService({
+      transport,
+      store: openSessionDb(),
+      chain: indexerChainAccess(indexer),
+    });
+    service.start();
+    const vaults = new Map<string, Vault>();
+    for (const descriptor of await descriptors()) {
+      const vault = decodeVaultDescriptor(descriptor, network());
+      if (memberIndex(vault, member.publicKey) < 0) continue;
+      vaults.set(vault.id, vault);
+      await service.addVault(vault, member.secretKey);
+    }
+    return { service, transport, indexer, ...member, vaults };
+  }
+
+  async function ensure(): Promise<Running> {
+    if (running) return running;
+    starting ??= start().finally(() => {
+      starting = undefined;
+    });
+    running = await starting;
+    return running;
+  }
+
+  async function stop(): Promise<void> {
+    const current = running;
+    running = undefined;
+    if (!current) return;
+    await current.service.stop();
+    current.indexer.close();
+  }
+
+  // Locking wipes the secrets; the protocol goes with them (its nonces are memory-only).
+  wallet.onChange((view) => {
+    if (view.status !== 'unlocked') void stop();
+  });
+
+  const info = (vault: Vault, me: Uint8Array): VaultInfo => ({
+    id: vault.id,
+    label: vault.label,
+    address: vault.address,
+    members: vault.members.length,
+    me: memberIndex(vault, me),
+    descriptor: encodeVaultDescriptor(vault),
+  });
+
+  return {
+    ensure,
+    stop,
+    async memberKey(): Promise<Uint8Array> {
+      await deps.ready;
+      return vaultMemberKey(wallet.keystore.secrets(), network()).publicKey;
+    },
+    async addVault(descriptor: string): Promise<VaultInfo> {
+      const vault = decodeVaultDescriptor(descriptor, network());
+      const r = await ensure();
+      if (memberIndex(vault, r.publicKey) < 0)
+        throw new SigningUnavailableError('This wallet’s member key is not in that vault');
+      const stored = await descriptors();
+      const canonical = encodeVaultDescriptor(vault);
+      if (!stored.includes(canonical)) await records.put(VAULTS_KEY, [...stored, canonical]);
+      if (!r.vaults.has(vault.id)) {
+        r.vaults.set(vault.id, vault);
+        await r.service.addVault(vault, r.secretKey);
+      }
+      return info(vault, r.publicKey);
+    },
+    async listVaults(): Promise<VaultInfo[]> {
+      const r = await ensure();
+      return [...r.vaults.values()].map((v) => info(v, r.publicKey));
+    },
+    async propose(p: { vaultId: string; to: string; sats: string; memo?: string }) {
+      const r = await ensure();
+      const vault = r.vaults.get(p.vaultId);
+      if (!vault) throw new SigningUnavailableError(`Unknown vault ${p.vaultId}`);
+      const utxos = (await r.indexer.utxos(vault.script)).map((u) => ({
+        outpoint: { txid: txidFromHex(u.txid), vout: u.vout },
+        value: u.value,
+        script: u.script,
+      }));
+      const spend = buildVaultSpend(vault, utxos, [
+        { value: BigInt(p.sats), script: addressToScript(p.to, vault.network) },
+      ]);
+      return r.service.propose(vault.id, spend, p.memo ? { memo: p.memo } : {});
+    },
+    async sessions() {
+      return (await ensure()).service.sessions();
+    },
+    async approve(id: string) {
+      return (await ensure()).service.approve(id);
+    },
+    async decline(id: string, reason?: string) {
+      return (await ensure()).service.decline(id, reason);
+    },
+    /** A frame from the network host; it wakes the protocol if the worker had been restarted. */
+    async inbound(message: { topic?: string; from: string; data: string }): Promise<void> {
+      const r = running ?? (await ensure().catch(() => undefined));
+      r?.transport.deliver(message);
+    },
+  };
+}
+
+export type SigningHost = ReturnType<typeof createSigningHost>;
