@@ -1,15 +1,28 @@
 /**
  * `npm run demo [-- --headed] [-- --browsers N]`: the live demo. Builds the extension if needed,
- * starts a local relay, launches Chromium instances with Petal, and connects their P2P nodes
- * directly over WebRTC, printing every step with its timing and the connection types between
- * browsers. (Wallet creation, vault formation and a signing round join as those features land.)
+ * starts a local relay and devnet, launches Chromium instances with Petal, connects their P2P
+ * nodes directly over WebRTC, gives each a wallet, forms an n-of-n vault from their member keys,
+ * funds it from the devnet faucet, and runs a real signing round: the first member proposes a
+ * spend, every other member approves it in its popup, and the wallets sign and broadcast it.
+ * Every step is printed with its timing. `--headed` shows the browsers and leaves them open.
  */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { encodeAddress, p2pkhScript, regtest } from '../src/core/chain/index.ts';
 import { startRelay } from '../src/relay/start.ts';
-import type { ConnectionInfo, NetworkStatus } from '../src/core/rpc/index.ts';
+import { startDevnet } from '../src/devnet/server.ts';
+import type {
+  ConnectionInfo,
+  NetworkStatus,
+  SessionInfo,
+  VaultInfo,
+} from '../src/core/rpc/index.ts';
+import { createMnemonic } from '../src/core/wallet/keys.ts';
+import { formatXpi } from '../src/core/wallet/amount.ts';
+import { createVault, encodeVaultDescriptor } from '../src/core/wallet/vault.ts';
 import { callExtension, extensionPage, launchExtension } from '../test/e2e/harness.ts';
 
 const { values } = parseArgs({
@@ -37,9 +50,13 @@ if (!existsSync(resolve('extension/manifest.json'))) {
   );
 }
 const relay = await step('start local relay', () =>
-  startRelay({ host: '127.0.0.1', port: 0, healthPort: 0 }),
+  startRelay({ host: '127.0.0.1', port: 0, healthPort: 0, stunPort: 0 }),
 );
 console.log(`           relay ${relay.multiaddrs[0]}`);
+const devnet = await step('start the devnet (regtest chain with a Chronik API and a faucet)', () =>
+  startDevnet({ port: 0 }),
+);
+console.log(`           devnet ${devnet.url}`);
 
 const names = [
   'Alice',
@@ -96,10 +113,98 @@ await step('connect every pair of browsers', async () => {
 });
 statuses.forEach((s, i) => console.log(`           ${names[i]} is ${s.peerId}`));
 
+await step('create a wallet in each browser (regtest, pointed at the devnet)', () =>
+  Promise.all(
+    pages.map(async (page) => {
+      await callExtension(page, 'petal_walletSettings', {
+        network: 'regtest',
+        chronikUrl: devnet.url,
+      });
+      await callExtension(page, 'petal_walletImport', {
+        password: 'demo password, not a real one',
+        mnemonic: createMnemonic(12),
+      });
+    }),
+  ),
+);
+const vault = await step(`form a ${count}-of-${count} vault from the members' keys`, async () => {
+  const keys = await Promise.all(
+    pages.map(async (page) =>
+      hexToBytes(
+        (await callExtension<{ memberKey: string }>(page, 'petal_vaultMemberKey')).memberKey,
+      ),
+    ),
+  );
+  const descriptor = encodeVaultDescriptor(createVault(keys, regtest, 'Demo treasury'));
+  const infos = await Promise.all(
+    pages.map((page) => callExtension<VaultInfo>(page, 'petal_vaultAdd', { descriptor })),
+  );
+  if (new Set(infos.map((i) => i.address)).size !== 1) throw new Error('addresses differ');
+  return infos[0] as VaultInfo;
+});
+console.log(`           every wallet computed ${vault.address}`);
+await step('fund the vault with 100 XPI from the devnet faucet, mine a block', async () => {
+  devnet.fund(vault.address, 100_000_000n);
+  devnet.mine(1);
+});
+
+const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
+const proposal = await step(`${names[0]} proposes paying 25 XPI from the vault`, () =>
+  callExtension<SessionInfo>(pages[0]!, 'petal_vaultPropose', {
+    vaultId: vault.id,
+    to: payee,
+    sats: '25000000',
+    memo: 'Demo payment',
+  }),
+);
+console.log(
+  `           fee ${formatXpi(BigInt(proposal.summary.feeSats))} XPI, ` +
+    `${formatXpi(BigInt(proposal.summary.change))} XPI back to the vault`,
+);
+const popups = await step('each other member opens Petal and sees the session', () =>
+  Promise.all(
+    browsers.slice(1).map(async (browser) => {
+      const popup = await browser.context.newPage();
+      await popup.setViewportSize({ width: 360, height: 600 });
+      await popup.goto(`chrome-extension://${browser.extensionId}/popup/index.html#/sessions`);
+      await popup.locator(`[data-session="${proposal.id}"]`).waitFor({ timeout: 60_000 });
+      return popup;
+    }),
+  ),
+);
+await step('each of them clicks Approve (the wallets run nonces, partials, aggregation)', () =>
+  Promise.all(
+    popups.map((popup) =>
+      popup
+        .locator(`[data-session="${proposal.id}"]`)
+        .getByRole('button', { name: 'Approve' })
+        .click(),
+    ),
+  ),
+);
+const done = await step('the elected coordinator broadcasts the signed transaction', async () => {
+  for (;;) {
+    const list = await callExtension<SessionInfo[]>(pages[0]!, 'petal_sessionList');
+    const session = list.find((x) => x.id === proposal.id);
+    if (session?.phase === 'completed') return session;
+    if (session?.end) throw new Error(`session ended: ${session.end.detail}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+const coordinator = done.coordinators?.[0];
+console.log(
+  `           txid ${done.txid}` +
+    (coordinator === undefined ? '' : ` (coordinator: member ${coordinator})`),
+);
+await step('mine a block: the vault spend confirms', async () => {
+  devnet.mine(1);
+});
+
 console.log(
   `Done in ${Math.round(performance.now() - t0)} ms.${values.headed ? ' Close the browsers to exit.' : ''}`,
 );
 if (values.headed)
   await Promise.all(browsers.map((b) => new Promise((done) => b.context.on('close', done))));
 await Promise.all(browsers.map((b) => b.close()));
+await devnet.close();
 await relay.stop();
