@@ -13,6 +13,7 @@ export const DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 const ACK = Uint8Array.of(1);
 const DIRECT_TIMEOUT_MS = 10_000;
+const UPGRADE_TIMEOUT_MS = 30_000;
 
 /**
  * The sender a handler is told about is the libp2p peer that *authored* the bytes: the remote
@@ -36,6 +37,7 @@ export class Libp2pMessaging implements Transport {
   readonly #node: PeerNode;
   readonly #topicHandlers = new Map<string, Set<MessageHandler>>();
   #directHandler: MessageHandler | undefined;
+  readonly #upgrading = new Set<string>();
   readonly #onGossip = (
     event: CustomEvent<{ topic: string; data: Uint8Array; type: string; from?: PeerId }>,
   ) => {
@@ -92,7 +94,8 @@ export class Libp2pMessaging implements Transport {
       if (handlers.size === 0) {
         this.#topicHandlers.delete(topic);
         this.#node.services.pubsub.topicValidators.delete(topic);
-        this.#node.services.pubsub.unsubscribe(topic);
+        // A stopped node has nothing left to unsubscribe from.
+        if (this.#node.status === 'started') this.#node.services.pubsub.unsubscribe(topic);
       }
     };
   }
@@ -132,8 +135,9 @@ export class Libp2pMessaging implements Transport {
   }
 
   /**
-   * A connection to the peer, best first: an existing direct one; a direct WebRTC connection
-   * negotiated through one of our relays; a relayed (limited) circuit as the last resort.
+   * A connection to the peer, fastest first: an existing direct one; else an existing or new
+   * relayed circuit, so the message goes out now, while a direct WebRTC connection is negotiated
+   * through the relay in the background and takes over once it is up.
    */
   async #connect(peerId: string, signal: AbortSignal): Promise<Connection> {
     const target = peerIdFromString(peerId);
@@ -148,20 +152,19 @@ export class Libp2pMessaging implements Transport {
         const addr = c.remoteAddr.toString();
         return addr.includes('/p2p/') ? addr : `${addr}/p2p/${c.remotePeer.toString()}`;
       });
-    const routes = [
-      ...relays.map((r) => `${r}/p2p-circuit/webrtc/p2p/${peerId}`),
-      ...relays.map((r) => `${r}/p2p-circuit/p2p/${peerId}`),
-    ];
-    if (existing[0]) routes.length = relays.length; // already relayed: only try to upgrade
+    this.#upgrade(
+      peerId,
+      relays.map((r) => `${r}/p2p-circuit/webrtc/p2p/${peerId}`),
+    );
+    if (existing[0]) return existing[0];
     let lastError: unknown;
-    for (const route of routes) {
+    for (const route of relays.map((r) => `${r}/p2p-circuit/p2p/${peerId}`)) {
       try {
-        return await dialWithRetry(this.#node, multiaddr(route), signal);
+        return await this.#node.dial(multiaddr(route), { signal });
       } catch (err) {
         lastError = err;
       }
     }
-    if (existing[0]) return existing[0];
     try {
       return await this.#node.dial(target, { signal });
     } catch (err) {
@@ -169,6 +172,26 @@ export class Libp2pMessaging implements Transport {
         `No route to ${peerId}: ${(lastError as Error | undefined)?.message ?? (err as Error).message}`,
       );
     }
+  }
+
+  /** Negotiates a direct WebRTC connection to the peer in the background (one at a time). */
+  #upgrade(peerId: string, routes: string[]): void {
+    if (routes.length === 0 || this.#upgrading.has(peerId)) return;
+    this.#upgrading.add(peerId);
+    void (async () => {
+      for (const route of routes) {
+        try {
+          await dialWithRetry(
+            this.#node,
+            multiaddr(route),
+            AbortSignal.timeout(UPGRADE_TIMEOUT_MS),
+          );
+          return;
+        } catch {
+          // try the next relay; the next send tries again
+        }
+      }
+    })().finally(() => this.#upgrading.delete(peerId));
   }
 
   async putRecord(

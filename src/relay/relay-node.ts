@@ -47,7 +47,13 @@ export async function createRelayNode(options: RelayOptions) {
     streamMuxers: [yamux()],
     // Loopback and LAN relays are legitimate (tests, home servers); don't filter private addresses.
     connectionGater: { denyDialMultiaddr: () => false },
-    connectionManager: { maxConnections: 1024 },
+    // Many members can sit behind one address (a household NAT, a test on loopback): libp2p's
+    // default of 5 inbound connections per second per host would turn most of them away.
+    connectionManager: {
+      maxConnections: 1024,
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 64,
+    },
     services: {
       identify: identify(),
       ping: ping(),

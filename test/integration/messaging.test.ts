@@ -57,11 +57,16 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     );
     await a.send(b.peerId, text('nonce round'));
     expect(await received).toEqual([a.peerId, 'nonce round']);
-    // The route it took is a direct WebRTC connection negotiated through the relay.
-    const links = nodes[0]?.getConnections(nodes[1]?.peerId) ?? [];
-    expect(
-      links.some((c) => c.remoteAddr.toString().includes('/webrtc') && c.limits === undefined),
-    ).toBe(true);
+    // It went out at once over the relay, and the pair moves to direct WebRTC negotiated through
+    // it; later messages take the direct link.
+    await until(() =>
+      (nodes[0]?.getConnections(nodes[1]?.peerId) ?? []).some(
+        (c) => c.remoteAddr.toString().includes('/webrtc') && c.limits === undefined,
+      ),
+    );
+    const second = new Promise<string>((done) => b.onDirect((_from, data) => done(read(data))));
+    await a.send(b.peerId, text('partial signatures'));
+    expect(await second).toBe('partial signatures');
   });
 
   it('refuses to send an oversized message', async () => {

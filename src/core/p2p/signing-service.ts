@@ -1346,6 +1346,10 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   #scheduleSync(): void {
     this.#timers.set(() => {
+      // Republish our mailbox while a session is open: a DHT node that restarted (or a put that
+      // failed while the network was down) would otherwise leave late-comers blind.
+      for (const state of this.#vaults.values())
+        if (this.#hasOpenSession(state)) this.#touchMailbox(state);
       void Promise.all(
         [...this.#vaults.keys()].map((id) => this.sync(id).catch(() => undefined)),
       ).finally(() => {
@@ -1354,7 +1358,12 @@ export class SigningService extends TypedEvents<SigningEvents> {
     }, this.#timeouts.syncMs);
   }
 
-  /** Our mailbox record: every open session's proposal and our latest approval in it. */
+  #hasOpenSession(state: VaultState): boolean {
+    for (const session of this.#sessions.values())
+      if (session.entry === state && !FINISHED.has(session.phase)) return true;
+    return false;
+  }
+
   /** Marks a vault's mailbox stale; one rewrite happens after the work already queued. */
   #touchMailbox(state: VaultState): void {
     if (this.#staleMailboxes.has(state)) return;
@@ -1368,6 +1377,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     );
   }
 
+  /** Our mailbox record: every open session's proposal and our latest approval in it. */
   async #updateMailbox(state: VaultState): Promise<void> {
     const envelopes: Uint8Array[] = [];
     let expiresAt = 0;
