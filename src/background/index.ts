@@ -7,6 +7,8 @@ import { signingHandlers } from './signing-handlers.ts';
 import { walletHandlers } from './wallet-handlers.ts';
 import { openWalletDb } from './wallet-db.ts';
 import { createWalletHost } from './wallet-host.ts';
+import { createProviderHost } from './provider-host.ts';
+import { dappHandlers } from './dapp-handlers.ts';
 
 /**
  * The service worker (Chromium) or persistent background page (Firefox): wires core logic to the
@@ -22,6 +24,13 @@ const signingHost = createSigningHost({
   records: openWalletDb(),
   ready: walletHost.ready,
   network: offscreen,
+});
+
+const providerHost = createProviderHost({
+  wallet: walletHost.wallet,
+  ready: walletHost.ready,
+  signing: signingHost,
+  records: openWalletDb(),
 });
 
 const router = new Router('background', {
@@ -50,6 +59,8 @@ const router = new Router('background', {
   },
   ...walletHandlers(walletHost),
   ...signingHandlers(signingHost),
+  ...dappHandlers(providerHost),
 });
 
 listen(router);
+providerHost.attach(router);

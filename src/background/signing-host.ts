@@ -22,6 +22,14 @@ import type { WalletService } from '../core/wallet/wallet-service.ts';
 import { RemoteTransport } from './remote-transport.ts';
 import { openSessionDb } from './session-db.ts';
 import { txidFromHex } from '../core/chain/transaction.ts';
+import { type UnsignedSpend, serializeUnsignedSpend } from '../core/chain/unsigned-spend.ts';
+import { checkSpend } from '../core/p2p/spend-check.ts';
+import { summaryInfo } from '../core/rpc/signing-methods.ts';
+import { createInvite } from '../core/wallet/vault-invite.ts';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+
+/** How long a prepared vault spend waits for the user's approval. */
+const DRAFT_TTL_MS = 10 * 60_000;
 
 /** Vault descriptors the wallet keeps (also part of the encrypted backup). */
 const VAULTS_KEY = 'vaults';
@@ -106,6 +114,25 @@ export function createSigningHost(deps: SigningHostDeps) {
     if (view.status !== 'unlocked') void stop();
   });
 
+  const drafts = new Map<string, { vaultId: string; spend: UnsignedSpend; expires: number }>();
+  const pruneDrafts = () => {
+    for (const [id, d] of drafts) if (d.expires < Date.now()) drafts.delete(id);
+  };
+
+  async function buildSpend(r: Running, p: { vaultId: string; to: string; sats: string }) {
+    const vault = r.vaults.get(p.vaultId);
+    if (!vault) throw new SigningUnavailableError(`Unknown vault ${p.vaultId}`);
+    const utxos = (await r.indexer.utxos(vault.script)).map((u) => ({
+      outpoint: { txid: txidFromHex(u.txid), vout: u.vout },
+      value: u.value,
+      script: u.script,
+    }));
+    const spend = buildVaultSpend(vault, utxos, [
+      { value: BigInt(p.sats), script: addressToScript(p.to, vault.network) },
+    ]);
+    return { vault, spend };
+  }
+
   const info = (vault: Vault, me: Uint8Array): VaultInfo => ({
     id: vault.id,
     label: vault.label,
@@ -142,17 +169,46 @@ export function createSigningHost(deps: SigningHostDeps) {
     },
     async propose(p: { vaultId: string; to: string; sats: string; memo?: string }) {
       const r = await ensure();
-      const vault = r.vaults.get(p.vaultId);
-      if (!vault) throw new SigningUnavailableError(`Unknown vault ${p.vaultId}`);
-      const utxos = (await r.indexer.utxos(vault.script)).map((u) => ({
-        outpoint: { txid: txidFromHex(u.txid), vout: u.vout },
-        value: u.value,
-        script: u.script,
-      }));
-      const spend = buildVaultSpend(vault, utxos, [
-        { value: BigInt(p.sats), script: addressToScript(p.to, vault.network) },
-      ]);
+      const { vault, spend } = await buildSpend(r, p);
       return r.service.propose(vault.id, spend, p.memo ? { memo: p.memo } : {});
+    },
+    /**
+     * Builds a vault spend for a dApp's approval window and keeps it: what the user approves is
+     * exactly what gets proposed (`proposeDraft`), with the summary every member will be shown.
+     */
+    async prepareSpend(p: { vaultId: string; to: string; sats: string }) {
+      const r = await ensure();
+      const { vault, spend } = await buildSpend(r, p);
+      const { summary } = checkSpend(vault, serializeUnsignedSpend(spend), false);
+      const id = bytesToHex(randomBytes(16));
+      pruneDrafts();
+      drafts.set(id, { vaultId: vault.id, spend, expires: Date.now() + DRAFT_TTL_MS });
+      return { id, vault: info(vault, r.publicKey), summary: summaryInfo(summary) };
+    },
+    async proposeDraft(id: string, memo?: string) {
+      const r = await ensure();
+      const draft = drafts.get(id);
+      drafts.delete(id);
+      if (!draft || draft.expires < Date.now())
+        throw new SigningUnavailableError('This vault spend has expired; request it again');
+      return r.service.propose(draft.vaultId, draft.spend, memo ? { memo } : {});
+    },
+    async session(id: string) {
+      return (await ensure()).service.session(id);
+    },
+    /** Resolves when the session ends (completed, declined, expired, failed). */
+    async settled(id: string) {
+      return (await ensure()).service.settled(id);
+    },
+    /** A signed invite code to form a new vault with this wallet as its creator. */
+    async createInvite(p: { members: number; label?: string }) {
+      const r = await ensure();
+      const { invite, code } = createInvite(r.secretKey, {
+        network: network(),
+        memberCount: p.members,
+        ...(p.label ? { label: p.label } : {}),
+      });
+      return { code, expiresAt: invite.expiresAt * 1000 };
     },
     async sessions() {
       return (await ensure()).service.sessions();

@@ -1,13 +1,15 @@
 /**
  * Isolated-world content script: a relay with no secrets. It accepts the provider's port once,
- * forwards each request to the background (which learns the origin from the browser, not from
- * us), and posts the answer back. Everything it receives from the page is validated first.
+ * forwards each request to the background over a runtime port (the background learns the origin
+ * from the browser, not from us), and posts answers and wallet events back. Everything it receives from the page is validated first.
  */
 import * as v from 'valibot';
 import { browser } from '../ext/browser.ts';
 import { BridgeHello, BridgeRequest, type BridgeResponse } from '../core/provider/bridge.ts';
+import { BridgeEvent } from '../core/provider/page-provider.ts';
 import {
   ENVELOPE_TAG,
+  PAGE_PORT,
   RpcErrorCode,
   assertMessageSize,
   serializeError,
@@ -30,61 +32,106 @@ window.addEventListener('message', (event: MessageEvent) => {
   const [received] = event.ports;
   if (!received) return;
   port = received;
-  port.onmessage = (msg) => void relay(msg.data);
+  port.onmessage = (msg) => relay(msg.data);
+  background(); // the background learns of this page now, for events
   event.stopImmediatePropagation();
 });
 
 let counter = 0;
+/** Requests sent to the background and not answered yet, re-sent if the link drops. */
+const outstanding = new Map<string, { pageId: string; envelope: unknown }>();
+let link: ReturnType<typeof browser.runtime.connect> | undefined;
 
-async function relay(data: unknown): Promise<void> {
+/**
+ * One port per document to the background. When the service worker restarts the port drops;
+ * reconnecting wakes it, and open requests are sent again under the same ids so the background
+ * re-attaches them to their waiting approvals instead of queueing duplicates.
+ */
+function background(): ReturnType<typeof browser.runtime.connect> {
+  if (link) return link;
+  const opened = browser.runtime.connect({ name: PAGE_PORT });
+  link = opened;
+  opened.onMessage.addListener((message: unknown) => onBackground(message));
+  opened.onDisconnect.addListener(() => {
+    link = undefined;
+    if (outstanding.size === 0) return;
+    setTimeout(() => {
+      try {
+        const again = background();
+        for (const { envelope } of outstanding.values()) again.postMessage(envelope);
+      } catch {
+        // The extension was reloaded or removed: this page's requests cannot be answered.
+        for (const [id, { pageId }] of outstanding) {
+          outstanding.delete(id);
+          port?.postMessage(disconnected(pageId));
+        }
+      }
+    }, 100);
+  });
+  return opened;
+}
+
+function onBackground(message: unknown): void {
+  const event = v.safeParse(BridgeEvent, message);
+  if (event.success) {
+    port?.postMessage(event.output);
+    return;
+  }
+  const response = message as ResponseEnvelope;
+  const entry = outstanding.get(response?.id);
+  if (!entry) return;
+  outstanding.delete(response.id);
+  port?.postMessage(
+    'error' in response
+      ? { id: entry.pageId, error: response.error }
+      : { id: entry.pageId, result: response.result },
+  );
+}
+
+function disconnected(id: string): BridgeResponse {
+  return {
+    id,
+    error: {
+      code: RpcErrorCode.disconnected,
+      name: 'DisconnectedError',
+      message: 'Petal is not responding',
+    },
+  };
+}
+
+function relay(data: unknown): void {
   const id =
     typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'string'
       ? (data as { id: string }).id.slice(0, 64)
       : '';
-  let reply: BridgeResponse;
   try {
     assertMessageSize(data);
     const parsed = v.safeParse(BridgeRequest, data);
     if (!parsed.success) {
-      reply = {
+      port?.postMessage({
         id,
         error: {
           code: RpcErrorCode.invalidRequest,
           name: 'InvalidRequestError',
           message: 'Malformed request',
         },
-      };
-    } else {
-      const envelope = {
-        tag: ENVELOPE_TAG,
-        kind: 'request',
-        id: `c${++counter}`,
-        target: 'background',
-        method: parsed.output.method,
-        params: parsed.output.params,
-      };
-      const response = (await browser.runtime.sendMessage(envelope)) as
-        ResponseEnvelope | undefined;
-      if (!response) {
-        reply = {
-          id,
-          error: {
-            code: RpcErrorCode.disconnected,
-            name: 'DisconnectedError',
-            message: 'Petal is not responding',
-          },
-        };
-      } else if ('error' in response) {
-        reply = { id, error: response.error };
-      } else {
-        reply = { id, result: response.result };
-      }
+      } satisfies BridgeResponse);
+      return;
     }
+    const envelope = {
+      tag: ENVELOPE_TAG,
+      kind: 'request',
+      id: `c${++counter}`,
+      target: 'background',
+      method: parsed.output.method,
+      params: parsed.output.params,
+    };
+    outstanding.set(envelope.id, { pageId: id, envelope });
+    background().postMessage(envelope);
   } catch (err) {
     const wire = serializeError(err);
     // Extension reloaded or background unreachable: the page sees "disconnected", not a crash.
-    const disconnected = wire.code === RpcErrorCode.internal;
-    reply = { id, error: disconnected ? { ...wire, code: RpcErrorCode.disconnected } : wire };
+    const gone = wire.code === RpcErrorCode.internal;
+    port?.postMessage({ id, error: gone ? { ...wire, code: RpcErrorCode.disconnected } : wire });
   }
-  port?.postMessage(reply);
 }

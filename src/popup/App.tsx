@@ -2,6 +2,7 @@ import type { RpcClient } from '../core/rpc/index.ts';
 import type { WalletView } from '../core/wallet/wallet-service.ts';
 import { RpcContext, useRoute, useWalletView } from './state.ts';
 import { About } from './screens/About.tsx';
+import { Approve } from './screens/Approve.tsx';
 import { Activity } from './screens/Activity.tsx';
 import { ConnectionBadge, Home } from './screens/Home.tsx';
 import { CreateWallet, ImportWallet, RestoreBackup, Welcome } from './screens/Onboarding.tsx';
@@ -36,7 +37,7 @@ function Shell() {
         {view?.status === 'unlocked' && <ConnectionBadge view={view} />}
       </header>
       <main>{route === '/about' ? <About /> : <Body view={view} route={route} />}</main>
-      {view?.status === 'unlocked' && <Nav route={route} />}
+      {view?.status === 'unlocked' && route !== '/approve' && <Nav route={route} />}
     </>
   );
 }
@@ -68,6 +69,7 @@ function Body({ view, route }: { view: WalletView | undefined; route: string }) 
       if (route === '/send') return <Send view={view} />;
       if (route === '/activity') return <Activity view={view} />;
       if (route === '/sessions') return <Sessions />;
+      if (route === '/approve') return <Approve />;
       return <Home view={view} />;
   }
 }

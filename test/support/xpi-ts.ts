@@ -73,3 +73,14 @@ export const xpi = {
     );
   },
 };
+
+/** xpi-ts's `Message`: sign and verify "signed messages" (base64 compact ECDSA). */
+export const xpiMessage = {
+  sign: (text: string, sk: Uint8Array): string =>
+    new X.Message(text).sign(new X.PrivateKey(buf(sk).toString('hex'))),
+  verifyWithKey: (text: string, pk: Uint8Array, signature: string): boolean =>
+    new X.Message(text)._verify(
+      X.PublicKey.fromBuffer(buf(pk)),
+      X.Signature.fromCompact(Buffer.from(signature, 'base64')),
+    ),
+};

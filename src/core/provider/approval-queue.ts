@@ -13,6 +13,14 @@ export interface PendingRequest {
   method: string;
   params: unknown;
   createdAt: number;
+  /**
+   * The requesting page's own id for this request (document + request). A page whose link to
+   * the background dropped (worker restart) sends it again; the same key re-attaches to the
+   * waiting entry instead of queueing a duplicate.
+   */
+  key?: string;
+  /** What the approval window shows (decoded transaction, message, …). */
+  details?: unknown;
 }
 
 /** Pending requests are persisted (without their promises) so they survive a worker restart. */
@@ -79,6 +87,8 @@ export class ApprovalQueue {
   /** Queues a request and resolves when the user approves (with the approval's result). */
   async enqueue(request: Omit<PendingRequest, 'id' | 'createdAt'>): Promise<unknown> {
     await this.load();
+    const resumed = request.key && this.#pending.find((p) => p.key === request.key);
+    if (resumed && resumed.origin === request.origin) return this.#wait(resumed.id);
     if (this.#pending.length >= this.#maxTotal) {
       throw new RequestLimitError('Too many requests are waiting for approval; try again later');
     }
@@ -88,11 +98,22 @@ export class ApprovalQueue {
     }
     const entry: PendingRequest = { ...request, id: this.#nextId(), createdAt: this.#now() };
     this.#pending = [...this.#pending, entry];
-    const settled = new Promise<unknown>((resolve, reject) => {
-      this.#waiters.set(entry.id, { resolve, reject });
-    });
+    const settled = this.#wait(entry.id);
     await this.#changed();
     return settled;
+  }
+
+  /** A restored entry still waiting for its page (false once the page asked again). */
+  orphaned(id: string): boolean {
+    return this.get(id) !== undefined && !this.#waiters.has(id);
+  }
+
+  #wait(id: string): Promise<unknown> {
+    // A re-sent request replaces the waiter of the link that dropped.
+    this.#waiters.get(id)?.reject(new RequestGoneError('The request was sent again'));
+    return new Promise<unknown>((resolve, reject) => {
+      this.#waiters.set(id, { resolve, reject });
+    });
   }
 
   list(): readonly PendingRequest[] {

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { Target } from './envelope.ts';
 import { type NetworkMethodResults, networkMethodSpecs } from './network-methods.ts';
 import { type SigningMethodResults, signingMethodSpecs } from './signing-methods.ts';
+import { type DappMethodResults, dappMethodSpecs } from '../provider/dapp-methods.ts';
 import type { SendPreview, WalletSettings, WalletView } from '../wallet/wallet-service.ts';
 
 // Wallet params are checked here at the boundary; the wallet service checks its own rules again.
@@ -42,6 +43,7 @@ export const methodSpecs = {
   },
   ...networkMethodSpecs,
   ...signingMethodSpecs,
+  ...dappMethodSpecs,
 
   // ——— wallet (extension pages only; the background refuses page callers) ———
   /** The current `WalletView` (the popup also receives it pushed over its state port). */
@@ -141,7 +143,8 @@ export interface PingResult {
 }
 
 /** Result types, kept beside the schemas so both ends agree on them. */
-export interface MethodResults extends NetworkMethodResults, SigningMethodResults {
+export interface MethodResults
+  extends NetworkMethodResults, SigningMethodResults, DappMethodResults {
   lotus_ping: PingResult;
   petal_offscreenPing: PingResult;
   petal_offscreenStatus: PingResult;
@@ -164,6 +167,9 @@ export interface MethodResults extends NetworkMethodResults, SigningMethodResult
 
 /** Name of the runtime port over which the background pushes `WalletView` snapshots. */
 export const WALLET_VIEW_PORT = 'petal/wallet-view';
+
+/** Name of the runtime port each page's content script opens for provider requests and events. */
+export const PAGE_PORT = 'petal/page';
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methodSpecs, name);

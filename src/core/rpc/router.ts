@@ -26,6 +26,10 @@ export interface CallerInfo {
   /** 'page' for content-script relays, 'extension' for popup/offscreen/background pages. */
   kind: 'page' | 'extension';
   origin: string;
+  /** The requesting document (pages only): its requests die with it. */
+  documentId?: string;
+  /** Stable id of this request across a re-send after a worker restart (pages only). */
+  requestKey?: string;
 }
 
 export type Handler<M extends MethodName> = (

@@ -100,18 +100,18 @@ export type SessionInfo = Omit<SessionView, 'summary'> & {
 };
 
 export function sessionInfo(view: SessionView): SessionInfo {
-  const { summary } = view;
+  return { ...view, summary: summaryInfo(view.summary) };
+}
+
+export function summaryInfo(summary: SessionView['summary']): SessionInfo['summary'] {
   return {
-    ...view,
-    summary: {
-      txid: summary.txid,
-      inputCount: summary.inputCount,
-      inputTotal: summary.inputTotal.toString(),
-      payments: summary.payments.map((p) => ({ ...p, sats: p.sats.toString() })),
-      change: summary.change.toString(),
-      feeSats: summary.feeSats.toString(),
-      feeRate: summary.feeRate,
-    },
+    txid: summary.txid,
+    inputCount: summary.inputCount,
+    inputTotal: summary.inputTotal.toString(),
+    payments: summary.payments.map((p) => ({ ...p, sats: p.sats.toString() })),
+    change: summary.change.toString(),
+    feeSats: summary.feeSats.toString(),
+    feeRate: summary.feeRate,
   };
 }
 

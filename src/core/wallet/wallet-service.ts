@@ -6,6 +6,8 @@
  */
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import * as v from 'valibot';
+import { signMessage } from '../chain/signed-message.ts';
+import { getPublicKey } from '../crypto/schnorr.ts';
 import type { ChainIndexer, ConnectionState } from '../chain/chronik.ts';
 import { NETWORKS, type NetworkName, replayProtectionActive } from '../chain/index.ts';
 import { EMPTY_ACCOUNT, type AccountMeta, HdAccount } from './account.ts';
@@ -374,6 +376,27 @@ export class WalletService {
     );
     this.#emit();
     return address.address;
+  }
+
+  /**
+   * The address a connected site sees: the account's first receive address. It stays the same
+   * while fresh receive addresses are handed out, so a site's notion of "the account" is stable.
+   */
+  dappAddress(): string {
+    return this.#requireSession().account.addressAt(0, 0).address;
+  }
+
+  /** Signs a message with the key of `dappAddress()` (see src/core/chain/signed-message.ts). */
+  signMessage(message: string): { address: string; publicKey: string; signature: string } {
+    const account = this.#requireSession().account;
+    const { address, script } = account.addressAt(0, 0);
+    const secretKey = account.keyFor(script);
+    if (!secretKey) throw new WalletError('The signing key is not available');
+    return {
+      address,
+      publicKey: bytesToHex(getPublicKey(secretKey)),
+      signature: signMessage(message, secretKey),
+    };
   }
 
   /** Validates and prices a send; nothing is signed until `confirmSend`. */

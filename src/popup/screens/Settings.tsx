@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { WalletView } from '../../core/wallet/wallet-service.ts';
 import { ErrorText, Field, Screen } from '../ui.tsx';
 import { useAction, useRpc } from '../state.ts';
+import { ConnectedSites } from './ConnectedSites.tsx';
 
 export function Settings({ view }: { view: WalletView }) {
   const unlocked = view.status === 'unlocked';
@@ -11,6 +12,7 @@ export function Settings({ view }: { view: WalletView }) {
       {unlocked && (
         <>
           <AutoLock view={view} />
+          <ConnectedSites />
           <ChangePassword />
           <RevealPhrase />
           <Backup />

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { until } from '../../support/until.ts';
 import {
   type ApprovalStorage,
   ApprovalQueue,
@@ -118,5 +119,35 @@ describe('ApprovalQueue', () => {
   it('refuses to answer a request that does not exist', async () => {
     const queue = new ApprovalQueue(memoryStorage());
     await expect(queue.approve('nope', 1)).rejects.toMatchObject({ name: 'RequestGoneError' });
+  });
+});
+
+describe('resuming after a worker restart', () => {
+  it('a page that sends the same request again re-attaches to the restored entry', async () => {
+    const storage = memoryStorage();
+    const first = new ApprovalQueue(storage, { nextId: counterIds() });
+    void first.enqueue({ ...request('https://a.example'), key: 'doc-1:c1' }).catch(() => {});
+    await until(() => storage.saved.length === 1);
+    // The worker restarts: a new queue loads the persisted entry; nobody is waiting on it yet.
+    const second = new ApprovalQueue(storage, { nextId: counterIds() });
+    await second.load();
+    const [restored] = second.list();
+    expect(second.orphaned(restored!.id)).toBe(true);
+    const again = second.enqueue({ ...request('https://a.example'), key: 'doc-1:c1' });
+    await until(() => !second.orphaned(restored!.id));
+    expect(second.list()).toHaveLength(1);
+    await second.approve(restored!.id, 'done');
+    await expect(again).resolves.toBe('done');
+  });
+
+  it('another origin cannot hijack a pending request by reusing its key', async () => {
+    const queue = new ApprovalQueue(memoryStorage(), { nextId: counterIds() });
+    void queue.enqueue({ ...request('https://a.example'), key: 'k' }).catch(() => {});
+    void queue.enqueue({ ...request('https://evil.example'), key: 'k' }).catch(() => {});
+    await until(() => queue.list().length === 2);
+    expect(queue.list().map((p) => p.origin)).toEqual([
+      'https://a.example',
+      'https://evil.example',
+    ]);
   });
 });

@@ -1,0 +1,228 @@
+/**
+ * The dApp provider in the background: pages talk to it over one runtime port per document
+ * (opened by the content script), which tells us when the page goes away and lets a page re-send
+ * its open requests after a worker restart. Site grants and waiting approvals live in IndexedDB;
+ * one approval window shows the queue while it is not empty, and closing it rejects with 4001.
+ */
+import type { Runtime } from 'webextension-polyfill';
+import { browser } from '../ext/browser.ts';
+import { callerFromSender } from '../ext/messaging.ts';
+import { PAGE_PORT, type CallerInfo, type Router } from '../core/rpc/index.ts';
+import { formatXpi } from '../core/wallet/amount.ts';
+import { sessionInfo } from '../core/rpc/signing-methods.ts';
+import { ApprovalQueue, UserRejectedError } from '../core/provider/approval-queue.ts';
+import { type DappBackend, DappService } from '../core/provider/dapp-service.ts';
+import { PermissionRegistry, type PermissionGrant } from '../core/provider/permissions.ts';
+import type { PendingRequest } from '../core/provider/approval-queue.ts';
+import type { RecordStore } from '../core/wallet/keystore-service.ts';
+import type { WalletService } from '../core/wallet/wallet-service.ts';
+import type { SigningHost } from './signing-host.ts';
+
+const GRANTS_KEY = 'site-permissions';
+const PENDING_KEY = 'pending-approvals';
+const WINDOW_KEY = 'petal.approvalWindow';
+const APPROVAL_URL = 'popup/index.html#/approve';
+
+export interface ProviderHostDeps {
+  wallet: WalletService;
+  ready: Promise<void>;
+  signing: SigningHost;
+  records: RecordStore;
+}
+
+export function createProviderHost(deps: ProviderHostDeps) {
+  const { wallet, signing, records } = deps;
+  const permissions = new PermissionRegistry({
+    load: async () => ((await records.get(GRANTS_KEY)) as PermissionGrant[] | undefined) ?? [],
+    save: (grants) => records.put(GRANTS_KEY, grants),
+  });
+  const approvals = new ApprovalQueue({
+    load: async () => ((await records.get(PENDING_KEY)) as PendingRequest[] | undefined) ?? [],
+    save: (pending) => records.put(PENDING_KEY, pending),
+  });
+  const windows = approvalWindow(() => approvals.list().length > 0);
+
+  // The window follows the queue: open while anything waits, closed when it is empty.
+  approvals.subscribe((pending) => {
+    if (pending.length > 0) void windows.open();
+    else void windows.close();
+  });
+  windows.onClosed(() => {
+    for (const request of approvals.list()) void approvals.reject(request.id);
+    rejectUnlockWaiters();
+  });
+
+  const unlockWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+  const rejectUnlockWaiters = () => {
+    for (const waiter of unlockWaiters)
+      waiter.reject(new UserRejectedError('Petal was not unlocked'));
+    unlockWaiters.clear();
+  };
+  wallet.onChange((view) => {
+    if (view.status !== 'unlocked') return;
+    for (const waiter of unlockWaiters) waiter.resolve();
+    unlockWaiters.clear();
+    // A window opened only to unlock has done its job (the queue loads after a restart first).
+    void approvals.load().then(() => {
+      if (approvals.list().length === 0) void windows.close();
+    });
+  });
+
+  const backend: DappBackend = {
+    network: () => wallet.settings.network,
+    isUnlocked: () => wallet.view().status === 'unlocked',
+    async unlocked() {
+      await deps.ready;
+      if (wallet.view().status === 'unlocked') return;
+      // The approval window opens on the unlock screen, then shows the request.
+      const unlocked = new Promise<void>((resolve, reject) =>
+        unlockWaiters.add({ resolve, reject }),
+      );
+      await windows.open(true);
+      return unlocked;
+    },
+    accounts: () => [wallet.dappAddress()],
+    async balance() {
+      const view = wallet.view();
+      if (!view.balance) await wallet.refresh();
+      const balance = wallet.view().balance;
+      return balance ?? { confirmed: '0', pending: '0', total: '0' };
+    },
+    async prepareTransfer(to, sats) {
+      const preview = await wallet.prepareSend({ to, amount: formatXpi(BigInt(sats)) });
+      return { ...preview, from: wallet.dappAddress() };
+    },
+    confirmTransfer: (id) => wallet.confirmSend(id),
+    signMessage: (message) => wallet.signMessage(message),
+    vaults: () => signing.listVaults(),
+    prepareVaultSpend: (p) => signing.prepareSpend(p),
+    proposeVaultSpend: async (id, memo) => sessionInfo(await signing.proposeDraft(id, memo)),
+    async session(id) {
+      const view = await signing.session(id);
+      return view ? sessionInfo(view) : undefined;
+    },
+    settled: async (id) => sessionInfo(await signing.settled(id)),
+    createInvite: (p) => signing.createInvite(p),
+  };
+  const service = new DappService({ backend, permissions, approvals });
+
+  // ——— page ports: requests, events, and page lifetime ———
+  const pages = new Set<{ port: Runtime.Port; caller: CallerInfo }>();
+
+  async function emit(origin: string, event: string, data: unknown): Promise<void> {
+    for (const page of pages)
+      if (page.caller.origin === origin) page.port.postMessage({ event, data });
+  }
+  async function accountsChanged(origin: string): Promise<void> {
+    const pageCaller = { origin, documentId: '' };
+    await emit(origin, 'accountsChanged', await service.accounts(pageCaller));
+  }
+  wallet.onChange(() => {
+    const origins = new Set([...pages].map((p) => p.caller.origin));
+    for (const origin of origins) void accountsChanged(origin);
+  });
+
+  function attach(router: Router): void {
+    browser.runtime.onConnect.addListener((port) => {
+      if (port.name !== PAGE_PORT || !port.sender) return;
+      const base = callerFromSender(port.sender);
+      if (base?.kind !== 'page') {
+        port.disconnect();
+        return;
+      }
+      const documentId =
+        (port.sender as { documentId?: string }).documentId ??
+        `tab${port.sender.tab?.id}:frame${port.sender.frameId}:${port.sender.url}`;
+      const page = { port, caller: { ...base, documentId } };
+      pages.add(page);
+      port.onMessage.addListener((message: unknown) => {
+        const id = (message as { id?: unknown })?.id;
+        const caller = { ...page.caller, requestKey: `${documentId}:${String(id).slice(0, 64)}` };
+        void router.handle(message, caller).then((reply) => {
+          if (pages.has(page)) port.postMessage(reply);
+        });
+      });
+      port.onDisconnect.addListener(() => {
+        pages.delete(page);
+        // The page reloaded, navigated or closed: its requests can no longer be answered.
+        void approvals.dropDocument(documentId);
+      });
+    });
+  }
+
+  return {
+    service,
+    permissions,
+    approvals,
+    attach,
+    accountsChanged,
+    /** Pending requests with what the approval window shows; restored orphans are left out. */
+    async pending() {
+      await approvals.load();
+      return approvals.list().filter((p) => !approvals.orphaned(p.id));
+    },
+  };
+}
+
+export type ProviderHost = ReturnType<typeof createProviderHost>;
+
+/**
+ * The single approval window. Opening and closing run one at a time, each deciding on the queue
+ * as it is when it runs, so a request arriving while the window closes gets a new window. The id
+ * is kept in storage.session so a restarted worker still knows its window.
+ */
+function approvalWindow(hasWork: () => boolean) {
+  const closedListeners = new Set<() => void>();
+  let chain: Promise<void> = Promise.resolve();
+
+  const storedId = async (): Promise<number | undefined> =>
+    (await browser.storage.session.get(WINDOW_KEY))[WINDOW_KEY] as number | undefined;
+  const serial = (step: () => Promise<void>) => {
+    chain = chain.then(step).catch(() => undefined);
+    return chain;
+  };
+
+  browser.windows?.onRemoved.addListener((windowId) => {
+    void serial(async () => {
+      if ((await storedId()) !== windowId) return;
+      // The user closed it (we forget the id before closing it ourselves).
+      await browser.storage.session.remove(WINDOW_KEY);
+      for (const listener of closedListeners) listener();
+    });
+  });
+
+  const open = (force = false) =>
+    serial(async () => {
+      if (!force && !hasWork()) return;
+      const id = await storedId();
+      if (id !== undefined && (await browser.windows.get(id).catch(() => undefined))) {
+        await browser.windows.update(id, { focused: true });
+        return;
+      }
+      const created = await browser.windows.create({
+        url: browser.runtime.getURL(APPROVAL_URL),
+        type: 'popup',
+        width: 380,
+        height: 640,
+        focused: true,
+      });
+      if (created.id !== undefined) await browser.storage.session.set({ [WINDOW_KEY]: created.id });
+    });
+
+  const close = () =>
+    serial(async () => {
+      if (hasWork()) return;
+      const id = await storedId();
+      if (id === undefined) return;
+      await browser.storage.session.remove(WINDOW_KEY);
+      await browser.windows.remove(id).catch(() => undefined);
+    });
+
+  return {
+    open,
+    close,
+    onClosed(listener: () => void) {
+      closedListeners.add(listener);
+    },
+  };
+}
