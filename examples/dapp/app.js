@@ -35,6 +35,9 @@ const { info, provider: lotus } = await findPetal();
 show('wallet', info ? `${info.name} (${info.rdns})` : 'window.lotus');
 show('network', (await lotus.request({ method: 'lotus_getNetwork' })).network);
 lotus.on('accountsChanged', (accounts) => show('account', accounts[0] ?? '(not connected)'));
+lotus.on('sessionUpdate', (session) =>
+  show('vault-phase', `${session.phase} (attempt ${session.attempt})`),
+);
 
 $('connect').onclick = () =>
   run(undefined, async () => {

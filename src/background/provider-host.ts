@@ -17,6 +17,7 @@ import type { PendingRequest } from '../core/provider/approval-queue.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
 import type { SigningHost } from './signing-host.ts';
+import { createAttention } from './attention.ts';
 
 const GRANTS_KEY = 'site-permissions';
 const PENDING_KEY = 'pending-approvals';
@@ -42,8 +43,10 @@ export function createProviderHost(deps: ProviderHostDeps) {
   });
   const windows = approvalWindow(() => approvals.list().length > 0);
 
+  const attention = createAttention();
   // The window follows the queue: open while anything waits, closed when it is empty.
   approvals.subscribe((pending) => {
+    attention.requests(pending.length);
     if (pending.length > 0) void windows.open();
     else void windows.close();
   });
@@ -117,9 +120,35 @@ export function createProviderHost(deps: ProviderHostDeps) {
     const pageCaller = { origin, documentId: '' };
     await emit(origin, 'accountsChanged', await service.accounts(pageCaller));
   }
-  wallet.onChange(() => {
-    const origins = new Set([...pages].map((p) => p.caller.origin));
-    for (const origin of origins) void accountsChanged(origin);
+  const connectedOrigins = async () => {
+    const origins = new Set<string>();
+    for (const page of pages)
+      if (await permissions.has(page.caller.origin)) origins.add(page.caller.origin);
+    return origins;
+  };
+  let lastNetwork: string | undefined;
+  let lastStatus: string | undefined;
+  wallet.onChange((view) => {
+    if (view.status !== lastStatus) {
+      lastStatus = view.status;
+      const origins = new Set([...pages].map((p) => p.caller.origin));
+      for (const origin of origins) void accountsChanged(origin);
+    }
+    if (lastNetwork !== undefined && view.settings.network !== lastNetwork) {
+      const origins = new Set([...pages].map((p) => p.caller.origin));
+      for (const origin of origins)
+        void emit(origin, 'networkChanged', { network: view.settings.network });
+    }
+    lastNetwork = view.settings.network;
+  });
+  signing.onEvent((kind, view) => {
+    if (view && kind !== 'vaults') attention.session(kind, view);
+    void connectedOrigins().then((origins) => {
+      for (const origin of origins)
+        void (kind === 'vaults'
+          ? emit(origin, 'vaultsChanged', undefined)
+          : emit(origin, 'sessionUpdate', view && sessionInfo(view)));
+    });
   });
 
   function attach(router: Router): void {

@@ -8,6 +8,7 @@ import { ChronikIndexer } from '../core/chain/chronik.ts';
 import { NETWORKS, addressToScript } from '../core/chain/index.ts';
 import { indexerChainAccess } from '../core/p2p/indexer-chain.ts';
 import { SigningService } from '../core/p2p/signing-service.ts';
+import type { SessionView } from '../core/p2p/session.ts';
 import { type RpcClient, type VaultInfo } from '../core/rpc/index.ts';
 import { vaultMemberKey } from '../core/wallet/keys.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
@@ -47,6 +48,11 @@ interface Running {
   vaults: Map<string, Vault>;
 }
 
+export type SigningListener = (
+  kind: 'proposal' | 'update' | 'vaults',
+  view: SessionView | undefined,
+) => void;
+
 export interface SigningHostDeps {
   wallet: WalletService;
   records: RecordStore;
@@ -58,6 +64,10 @@ export function createSigningHost(deps: SigningHostDeps) {
   const { wallet, records } = deps;
   let running: Running | undefined;
   let starting: Promise<Running> | undefined;
+  const listeners = new Set<SigningListener>();
+  const emit: SigningListener = (kind, view) => {
+    for (const listener of listeners) listener(kind, view);
+  };
 
   const descriptors = async (): Promise<string[]> => {
     const stored = await records.get(VAULTS_KEY);
@@ -82,6 +92,10 @@ export function createSigningHost(deps: SigningHostDeps) {
       chain: indexerChainAccess(indexer),
     });
     service.start();
+    service.on('proposal', (view) => emit('proposal', view));
+    service.on('update', (view) => emit('update', view));
+    service.on('completed', (view) => emit('update', view));
+    service.on('ended', (view) => emit('update', view));
     const vaults = new Map<string, Vault>();
     for (const descriptor of await descriptors()) {
       const vault = decodeVaultDescriptor(descriptor, network());
@@ -145,6 +159,11 @@ export function createSigningHost(deps: SigningHostDeps) {
   return {
     ensure,
     stop,
+    /** Session news for the badge, notifications and dApps (`vaults`: the vault list changed). */
+    onEvent(listener: SigningListener): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async memberKey(): Promise<Uint8Array> {
       await deps.ready;
       return vaultMemberKey(wallet.keystore.secrets(), network()).publicKey;
@@ -160,6 +179,7 @@ export function createSigningHost(deps: SigningHostDeps) {
       if (!r.vaults.has(vault.id)) {
         r.vaults.set(vault.id, vault);
         await r.service.addVault(vault, r.secretKey);
+        emit('vaults', undefined);
       }
       return info(vault, r.publicKey);
     },

@@ -299,6 +299,9 @@ describe('the example dApp with Petal in Chromium', () => {
     await approval.screenshot({ path: await screenshotPath('provider-approve-vault-spend') });
     await approval.click('#approve-accept');
 
+    // Bob's toolbar badge counts the proposal waiting for him.
+    const badge = () => bob.serviceWorker.evaluate(() => chrome.action.getBadgeText({}));
+    await expect.poll(badge, { timeout: 30_000 }).toBe('1');
     const popup = await bob.context.newPage();
     await popup.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/sessions`);
     const card = popup.locator('[data-session]').first();
@@ -316,6 +319,15 @@ describe('the example dApp with Petal in Chromium', () => {
     } finally {
       indexer.close();
     }
+    await expect.poll(badge).toBe('');
+    // The dApp followed the session through sessionUpdate events.
+    await expect.poll(() => text(page, '#vault-phase')).toMatch(/^completed/);
     await page.screenshot({ path: await screenshotPath('provider-dapp-done') });
+  });
+
+  it('locking the wallet tells connected pages their accounts are gone', async () => {
+    await callExtension(aliceWallet, 'petal_walletLock');
+    await expect.poll(() => text(page, '#account')).toBe('(not connected)');
+    expect(await lotus(page, 'lotus_accounts')).toEqual({ result: [] });
   });
 });
