@@ -7,7 +7,7 @@
 import type { Runtime } from 'webextension-polyfill';
 import { browser } from '../ext/browser.ts';
 import { callerFromSender } from '../ext/messaging.ts';
-import { PAGE_PORT, type CallerInfo, type Router } from '../core/rpc/index.ts';
+import { InvalidParamsError, PAGE_PORT, type CallerInfo, type Router } from '../core/rpc/index.ts';
 import { formatXpi } from '../core/wallet/amount.ts';
 import { sessionInfo } from '../core/rpc/signing-methods.ts';
 import { ApprovalQueue, UserRejectedError } from '../core/provider/approval-queue.ts';
@@ -92,13 +92,15 @@ export function createProviderHost(deps: ProviderHostDeps) {
       return balance ?? { confirmed: '0', pending: '0', total: '0' };
     },
     async prepareTransfer(to, sats) {
-      const preview = await wallet.prepareSend({ to, amount: formatXpi(BigInt(sats)) });
+      const preview = await wallet
+        .prepareSend({ to, amount: formatXpi(BigInt(sats)) })
+        .catch(asInvalidParams);
       return { ...preview, from: wallet.dappAddress() };
     },
     confirmTransfer: (id) => wallet.confirmSend(id),
     signMessage: (message) => wallet.signMessage(message),
     vaults: () => signing.listVaults(),
-    prepareVaultSpend: (p) => signing.prepareSpend(p),
+    prepareVaultSpend: (p) => signing.prepareSpend(p).catch(asInvalidParams),
     proposeVaultSpend: async (id, memo) => sessionInfo(await signing.proposeDraft(id, memo)),
     async session(id) {
       const view = await signing.session(id);
@@ -194,6 +196,14 @@ export function createProviderHost(deps: ProviderHostDeps) {
 }
 
 export type ProviderHost = ReturnType<typeof createProviderHost>;
+
+/** A bad address or amount is the dApp's params at fault (-32602), not an internal error. */
+function asInvalidParams(err: unknown): never {
+  const name = (err as Error)?.name;
+  if (['AddressError', 'AmountError', 'PolicyError', 'SendError'].includes(name))
+    throw new InvalidParamsError((err as Error).message);
+  throw err;
+}
 
 /**
  * The single approval window. Opening and closing run one at a time, each deciding on the queue

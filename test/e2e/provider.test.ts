@@ -167,6 +167,18 @@ describe('the example dApp with Petal in Chromium', () => {
     ).toBe(true);
   });
 
+  it('a bad address is invalid params (-32602); too much is refused with the shortfall', async () => {
+    const bad = await lotus(page, 'lotus_sendTransfer', {
+      to: `lotusR${'q'.repeat(40)}`,
+      sats: '1000',
+    });
+    expect(bad).toEqual({ error: expect.objectContaining({ code: -32602 }) });
+    const tooMuch = await lotus(page, 'lotus_sendTransfer', { to: payee, sats: '900000000' });
+    expect(tooMuch).toEqual({
+      error: expect.objectContaining({ code: -32603, message: expect.stringMatching(/short/) }),
+    });
+  });
+
   it('rejecting a transfer gives 4001; approving one broadcasts what was shown', async () => {
     await page.fill('#to', payee);
     await page.fill('#sats', '2500000');
