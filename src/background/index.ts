@@ -50,7 +50,15 @@ const router = new Router('background', {
   petal_connectNetwork: async ({ relays }, caller) => {
     if (caller.kind !== 'extension') throw new UnauthorizedError();
     await offscreen.ensure();
-    return offscreen.client.request('petal_networkStart', { relays }, { timeoutMs: 30_000 });
+    const status = await offscreen.client.request(
+      'petal_networkStart',
+      { relays },
+      { timeoutMs: 30_000 },
+    );
+    // Remembered, so the node comes back on these relays after the browser restarts.
+    await walletHost.ready;
+    await walletHost.wallet.updateSettings({ relays });
+    return status;
   },
   petal_getNetworkStatus: async (_params, caller) => {
     if (caller.kind !== 'extension') throw new UnauthorizedError();

@@ -81,9 +81,19 @@ export function createSigningHost(deps: SigningHostDeps) {
     const secrets = wallet.keystore.secrets(); // WalletLockedError while locked
     const member = vaultMemberKey(secrets, network());
     await deps.network.ensure();
-    const status = await deps.network.client.request('petal_networkStatus', {});
+    let status = await deps.network.client.request('petal_networkStatus', {});
+    // After a browser restart the node is down: bring it up on the relays the user configured.
+    const { relays } = wallet.settings;
+    if (!status.running && relays.length > 0)
+      status = await deps.network.client.request(
+        'petal_networkStart',
+        { relays },
+        { timeoutMs: 30_000 },
+      );
     if (!status.running || !status.peerId)
-      throw new SigningUnavailableError('Connect to a relay first (the P2P node is not running)');
+      throw new SigningUnavailableError(
+        'Add a Petal relay in Settings first (the P2P node is not running)',
+      );
     const transport = new RemoteTransport(deps.network.client, status.peerId);
     const indexer = new ChronikIndexer({ url: wallet.settings.chronikUrl });
     const service = new SigningService({

@@ -94,7 +94,7 @@ export const methodSpecs = {
       replace: v.optional(v.boolean()),
     }),
   },
-  /** Reads settings, or changes the given ones (network, Chronik URL, auto-lock minutes). */
+  /** Reads settings, or changes the given ones (network, Chronik URL, auto-lock, relays). */
   petal_walletSettings: {
     target: 'background',
     params: v.optional(
@@ -103,6 +103,12 @@ export const methodSpecs = {
         chronikUrl: v.optional(v.pipe(v.string(), v.maxLength(512))),
         autoLockMinutes: v.optional(
           v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
+        ),
+        relays: v.optional(
+          v.pipe(
+            v.array(v.pipe(v.string(), v.minLength(4), v.maxLength(512), v.startsWith('/'))),
+            v.maxLength(8),
+          ),
         ),
       }),
     ),

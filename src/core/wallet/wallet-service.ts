@@ -46,13 +46,19 @@ export interface WalletSettings {
   /** Chronik base URL for the selected network. */
   chronikUrl: string;
   autoLockMinutes: number;
+  /** Petal relays (multiaddrs) the P2P node joins to find vault members; empty = offline. */
+  relays: string[];
 }
 
 export const DEFAULT_SETTINGS: WalletSettings = {
   network: 'mainnet',
   chronikUrl: DEFAULT_CHRONIK_URLS.mainnet,
   autoLockMinutes: DEFAULT_IDLE_MINUTES,
+  relays: [],
 };
+
+const Relay = v.pipe(v.string(), v.minLength(4), v.maxLength(512), v.startsWith('/'));
+const RelayList = v.pipe(v.array(Relay), v.maxLength(8));
 
 const ChronikUrl = v.pipe(
   v.string(),
@@ -63,6 +69,7 @@ export const SettingsPatch = v.strictObject({
   network: v.optional(v.picklist(['mainnet', 'testnet', 'regtest'])),
   chronikUrl: v.optional(ChronikUrl),
   autoLockMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440))),
+  relays: v.optional(RelayList),
 });
 export type SettingsPatch = v.InferOutput<typeof SettingsPatch>;
 
@@ -70,6 +77,8 @@ const StoredSettings = v.object({
   network: v.picklist(['mainnet', 'testnet', 'regtest']),
   chronikUrl: ChronikUrl,
   autoLockMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
+  // Records written before relays were a setting have none.
+  relays: v.optional(RelayList, []),
 });
 const StoredMeta = v.object({
   receiveIndex: v.pipe(v.number(), v.integer(), v.minValue(0)),

@@ -20,7 +20,7 @@ export function ConnectedSites() {
     await load();
   });
   return (
-    <section aria-labelledby="sites-title" id="connected-sites">
+    <section class="card" aria-labelledby="sites-title" id="connected-sites">
       <h3 id="sites-title">Connected sites</h3>
       {sites?.length === 0 && <p class="muted small">No site is connected.</p>}
       <ul class="sites">

@@ -3,6 +3,7 @@ import type { WalletView } from '../../core/wallet/wallet-service.ts';
 import { ErrorText, Field, Screen } from '../ui.tsx';
 import { useAction, useRpc } from '../state.ts';
 import { ConnectedSites } from './ConnectedSites.tsx';
+import { RelaySettings } from './RelaySettings.tsx';
 
 export function Settings({ view }: { view: WalletView }) {
   const unlocked = view.status === 'unlocked';
@@ -12,6 +13,7 @@ export function Settings({ view }: { view: WalletView }) {
       {unlocked && (
         <>
           <AutoLock view={view} />
+          <RelaySettings view={view} />
           <ConnectedSites />
           <ChangePassword />
           <RevealPhrase />
