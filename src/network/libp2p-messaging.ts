@@ -4,8 +4,9 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
 import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
+import { liveScoreParams, vaultTopicScoreParams } from './gossip-scoring.ts';
 import { type PeerNode, dialWithRetry } from './peer-node.ts';
-import type { Transport } from '../core/p2p/transport.ts';
+import type { FrameValidator, Transport } from '../core/p2p/transport.ts';
 
 /** Stream protocol for acknowledged point-to-point protocol messages. */
 export const DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
@@ -23,7 +24,7 @@ const UPGRADE_TIMEOUT_MS = 30_000;
 export type MessageHandler = (from: string, data: Uint8Array) => void | Promise<void>;
 
 /** Returns false to reject a gossip message before it is forwarded to anyone else. */
-export type GossipValidator = (from: string, data: Uint8Array) => boolean;
+export type GossipValidator = FrameValidator;
 
 export class DirectSendError extends Error {
   override name = 'DirectSendError';
@@ -78,14 +79,21 @@ export class Libp2pMessaging implements Transport {
       this.#topicHandlers.set(topic, handlers);
       const pubsub = this.#node.services.pubsub;
       // Validation runs before forwarding, so invalid traffic dies at the first honest hop.
-      pubsub.topicValidators.set(topic, (_peer, message) => {
+      pubsub.topicValidators.set(topic, (_propagator, message) => {
         if (message.data.length > MAX_MESSAGE_BYTES || message.type !== 'signed') {
           return TopicValidatorResult.Reject;
         }
+        // A frame that fails the protocol's checks is dropped, not forwarded, but not scored as
+        // invalid: relays hold no vault keys and forward members' frames unopened, and GossipSub
+        // would charge every later deliverer of a rejected message, so Reject would end up
+        // graylisting the honest relay. The author is punished by the protocol's reputation
+        // (its frames are refused once it is banned).
         if (validate && !validate(message.from.toString(), message.data))
-          return TopicValidatorResult.Reject;
+          return TopicValidatorResult.Ignore;
         return TopicValidatorResult.Accept;
       });
+      const scores = liveScoreParams(pubsub);
+      if (scores) scores.topics[topic] = vaultTopicScoreParams();
       pubsub.subscribe(topic);
     }
     handlers.add(handler);
@@ -94,6 +102,7 @@ export class Libp2pMessaging implements Transport {
       if (handlers.size === 0) {
         this.#topicHandlers.delete(topic);
         this.#node.services.pubsub.topicValidators.delete(topic);
+        delete liveScoreParams(this.#node.services.pubsub)?.topics[topic];
         // A stopped node has nothing left to unsubscribe from.
         if (this.#node.status === 'started') this.#node.services.pubsub.unsubscribe(topic);
       }

@@ -1,4 +1,5 @@
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { PETAL_SCORE_PARAMS, PETAL_SCORE_THRESHOLDS } from './gossip-scoring.ts';
 import { gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { Connection, PrivateKey } from '@libp2p/interface';
@@ -54,7 +55,12 @@ export async function createPeerNode(options: PeerNodeOptions) {
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        scoreParams: PETAL_SCORE_PARAMS,
+        scoreThresholds: PETAL_SCORE_THRESHOLDS,
+      }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
         clientMode: true,

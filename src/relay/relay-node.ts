@@ -1,4 +1,5 @@
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
+import { PETAL_SCORE_PARAMS, PETAL_SCORE_THRESHOLDS } from '../network/gossip-scoring.ts';
 import { gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { PrivateKey } from '@libp2p/interface';
@@ -62,7 +63,12 @@ export async function createRelayNode(options: RelayOptions) {
         // peers move their traffic onto the direct WebRTC connection they negotiate through us.
         reservations: { maxReservations: options.maxReservations ?? DEFAULT_MAX_RESERVATIONS },
       }),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false }),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        scoreParams: PETAL_SCORE_PARAMS,
+        scoreThresholds: PETAL_SCORE_THRESHOLDS,
+      }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
         clientMode: false,

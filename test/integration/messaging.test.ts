@@ -4,6 +4,7 @@ import {
   Libp2pMessaging,
   MAX_MESSAGE_BYTES,
 } from '../../src/network/libp2p-messaging.ts';
+import { peerScore } from '../../src/network/gossip-scoring.ts';
 import { createPeerNode, type PeerNode } from '../../src/network/peer-node.ts';
 import type { RunningRelay } from '../../src/relay/start.ts';
 import { memberOptions, startLocalRelay } from '../support/local-relay.ts';
@@ -67,6 +68,26 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     const second = new Promise<string>((done) => b.onDirect((_from, data) => done(read(data))));
     await a.send(b.peerId, text('partial signatures'));
     expect(await second).toBe('partial signatures');
+  });
+
+  it('drops frames the protocol refuses without costing the relay that forwarded them', async () => {
+    const [a, b] = net as [Libp2pMessaging, Libp2pMessaging];
+    const topic = 'petal/test/scored';
+    const onlyGood = (_from: string, data: Uint8Array) => !read(data).startsWith('bad');
+    const seenByB: string[] = [];
+    a.subscribe(topic, () => {}, onlyGood);
+    b.subscribe(topic, (_from, data) => void seenByB.push(read(data)), onlyGood);
+    await until(async () => {
+      await a.publish(topic, text('warm-up'));
+      return seenByB.length > 0 ? true : undefined;
+    });
+    const pubsubB = nodes[1]!.services.pubsub;
+    for (let i = 0; i < 10; i++) await a.publish(topic, text(`bad: forged ${i}`));
+    await a.publish(topic, text('good: after'));
+    await until(() => (seenByB.includes('good: after') ? true : undefined));
+    expect(seenByB.some((m) => m.startsWith('bad'))).toBe(false);
+    // Scoring is on, and the relay that carried the forgeries keeps a clean score.
+    expect(peerScore(pubsubB, relay.peerId)).toBeGreaterThanOrEqual(0);
   });
 
   it('refuses to send an oversized message', async () => {

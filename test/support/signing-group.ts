@@ -22,7 +22,7 @@ import {
   sealEnvelope,
 } from '../../src/core/p2p/envelope.ts';
 import { openFrame, sealFrame } from '../../src/core/p2p/frames.ts';
-import type { Transport, TransportHandler } from '../../src/core/p2p/transport.ts';
+import type { FrameValidator, Transport, TransportHandler } from '../../src/core/p2p/transport.ts';
 import { deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/core/p2p/memory-transport.ts';
@@ -177,7 +177,8 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
     };
     return {
       peerId: transport.peerId,
-      subscribe: (topic: string, handler: TransportHandler) => transport.subscribe(topic, handler),
+      subscribe: (topic: string, handler: TransportHandler, validate?: FrameValidator) =>
+        transport.subscribe(topic, handler, validate),
       onDirect: (handler: TransportHandler) => transport.onDirect(handler),
       publish: async (topic: string, data: Uint8Array) => {
         const out = rewrite(data, 'topic');

@@ -1,4 +1,9 @@
-import { type Transport, type TransportHandler, PeerUnreachableError } from './transport.ts';
+import {
+  type Transport,
+  type FrameValidator,
+  type TransportHandler,
+  PeerUnreachableError,
+} from './transport.ts';
 
 /**
  * An in-process network of transports for fast, deterministic multi-member tests. Delivery is
@@ -54,20 +59,27 @@ export class MemoryTransport implements Transport {
   online = true;
   readonly #network: MemoryNetwork;
   readonly #topics = new Map<string, Set<TransportHandler>>();
+  readonly #validators = new Map<string, FrameValidator>();
   #direct: TransportHandler | undefined;
+  /** Topic messages this node's validator refused (as a gossip node would, before forwarding). */
+  validatorDrops = 0;
 
   constructor(network: MemoryNetwork, peerId: string) {
     this.#network = network;
     this.peerId = peerId;
   }
 
-  subscribe(topic: string, handler: TransportHandler): () => void {
+  subscribe(topic: string, handler: TransportHandler, validate?: FrameValidator): () => void {
     let handlers = this.#topics.get(topic);
     if (!handlers) this.#topics.set(topic, (handlers = new Set()));
     handlers.add(handler);
+    if (validate) this.#validators.set(topic, validate);
     return () => {
       handlers.delete(handler);
-      if (handlers.size === 0) this.#topics.delete(topic);
+      if (handlers.size === 0) {
+        this.#topics.delete(topic);
+        this.#validators.delete(topic);
+      }
     };
   }
 
@@ -78,6 +90,11 @@ export class MemoryTransport implements Transport {
     let delivered = 0;
     for (const peer of this.#network.peers()) {
       if (peer === this || !peer.online) continue;
+      const validate = peer.#validators.get(topic);
+      if (validate && !validate(this.peerId, copy)) {
+        peer.validatorDrops++;
+        continue;
+      }
       for (const handler of peer.#topics.get(topic) ?? []) {
         delivered++;
         void Promise.resolve(handler(this.peerId, copy.slice())).catch(() => {});

@@ -27,6 +27,7 @@ import {
   MessageDecodeError,
   MessageType,
   openEnvelope,
+  type SignedEnvelope,
   schnorrAuth,
   sealEnvelope,
   verifyEnvelope,
@@ -285,8 +286,10 @@ export class SigningService extends TypedEvents<SigningEvents> {
     this.#vaults.get(vault.id)?.unsubscribe();
     this.#vaults.set(vault.id, state);
     this.#vaultsByTag.set(bytesToHex(keys.tag), state);
-    state.unsubscribe = this.#transport.subscribe(keys.topic, (from, data) =>
-      this.#receiveFrame(from, data),
+    state.unsubscribe = this.#transport.subscribe(
+      keys.topic,
+      (from, data) => this.#receiveFrame(from, data),
+      (from, data) => this.#validFrame(state, from, data),
     );
     await this.#serial(() => this.#resumeStored(state));
     await this.sync(vault.id);
@@ -472,6 +475,33 @@ export class SigningService extends TypedEvents<SigningEvents> {
       return;
     }
     void this.#serial(() => this.#receiveEnvelope(state, bytes, from)).catch(() => undefined);
+  }
+
+  /**
+   * The checks a member runs before its gossip node forwards a vault frame: the author is not
+   * banned, the frame opens under the vault's keys, and the envelope inside is signed by a member.
+   * Session-level rules (replay, phase) are left to delivery: they depend on local state.
+   */
+  #validFrame(state: VaultState, from: string, frame: Uint8Array): boolean {
+    if (this.#reputation.isBanned(from)) return false;
+    let env: SignedEnvelope;
+    try {
+      env = openEnvelope(openFrame(state.keys, frame));
+    } catch {
+      this.#penalize(from, 'bad-frame');
+      return false;
+    }
+    const key = state.vault.members[env.signerIndex];
+    if (!same(env.vaultId, state.vaultId) || !key) {
+      this.#penalize(from, 'non-member');
+      return false;
+    }
+    // The author pays for a forgery here: GossipSub will not hand it to #receiveFrame.
+    if (!verifyEnvelope(env, key, this.#auth)) {
+      this.#penalize(from, 'bad-signature');
+      return false;
+    }
+    return true;
   }
 
   /** Verifies one envelope and hands it to its session (or buffers it). Never throws on input. */

@@ -5,10 +5,16 @@
  */
 export type TransportHandler = (from: string, data: Uint8Array) => void | Promise<void>;
 
+/**
+ * Decides, before a relaying node forwards a topic message, whether it is a valid protocol
+ * message from `from` (its author). Transports that forward (GossipSub) drop what fails it.
+ */
+export type FrameValidator = (from: string, data: Uint8Array) => boolean;
+
 export interface Transport {
   readonly peerId: string;
   /** Receive a topic's messages; the returned function unsubscribes. */
-  subscribe(topic: string, handler: TransportHandler): () => void;
+  subscribe(topic: string, handler: TransportHandler, validate?: FrameValidator): () => void;
   /** Best-effort broadcast to the topic's subscribers (not to ourselves). */
   publish(topic: string, data: Uint8Array): Promise<unknown>;
   /** The handler for acknowledged point-to-point messages. */

@@ -101,6 +101,8 @@ describe('what a member checks before it signs', () => {
     await group.members[0]!.service.propose(group.vault.id, group.spend([10_000_000n]));
     await new Promise((r) => setTimeout(r, 50));
     expect(proposals).toEqual([]);
+    // The gossip copy died in the topic validator (never forwarded); the author paid for it.
+    expect(group.members[1]!.transport.validatorDrops).toBeGreaterThan(0);
     expect(group.members[1]!.service.reputation.score('peer-0')).toBeLessThan(0);
   });
 
@@ -202,7 +204,9 @@ describe('blame and equivocation', () => {
       peerId: culpritPeer,
     });
     expect(group.members[0]!.service.reputation.score(culpritPeer)).toBeLessThan(-50);
-    expect(group.chain.broadcasts).toEqual([]);
+    // No honest member broadcasts. (The culprit corrupts only what it sends: its own copy of
+    // the partials is sound, so it may still aggregate the spend everyone approved.)
+    expect(group.chain.broadcasts.filter((b) => b.by !== 'member-2')).toEqual([]);
   });
 
   it('detects a member who sends different nonces to different members', async () => {
