@@ -234,8 +234,21 @@ function decodePartialSigs(r: Reader): PartialSigsPayload {
 }
 
 export function encodeAbort(p: AbortPayload): Uint8Array {
-  const detail = utf8ToBytes(p.detail).slice(0, MAX_DETAIL_BYTES);
-  return new Writer().u32(p.attempt).u8(p.reason).medium(detail).finish();
+  return new Writer()
+    .u32(p.attempt)
+    .u8(p.reason)
+    .medium(utf8Prefix(p.detail, MAX_DETAIL_BYTES))
+    .finish();
+}
+
+/** The longest UTF-8 encoding of a prefix of `text` within `max` bytes (never half a character). */
+function utf8Prefix(text: string, max: number): Uint8Array {
+  const bytes = utf8ToBytes(text);
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  // Continuation bytes are 10xxxxxx: back up to the start of the character that does not fit.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.slice(0, end);
 }
 
 const ABORT_REASONS = new Set<number>(Object.values(AbortReason));

@@ -144,3 +144,14 @@ describe('vault frames and mailbox records', () => {
     expect(keys.recordId(0)).not.toBe(keys.recordId(1));
   });
 });
+
+describe('abort details', () => {
+  it('cuts a long non-ASCII detail at a character boundary, so it still decodes', () => {
+    const detail = 'é'.repeat(150) + '🌸'.repeat(20); // 300 + 80 bytes of UTF-8
+    const bytes = encodeAbort({ attempt: 1, reason: AbortReason.user, detail });
+    const decoded = decodePayload(MessageType.abort, bytes).body as { detail: string };
+    expect(detail.startsWith(decoded.detail)).toBe(true);
+    expect(new TextEncoder().encode(decoded.detail).length).toBeLessThanOrEqual(200);
+    expect(decoded.detail.length).toBeGreaterThan(90);
+  });
+});
