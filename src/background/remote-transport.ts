@@ -49,6 +49,14 @@ export class RemoteTransport implements Transport {
     }
   }
 
+  protectPeers(sessionId: string, peers: string[]): void {
+    void this.#client.request('petal_p2pProtect', { sessionId, peers }).catch(() => undefined);
+  }
+
+  releasePeers(sessionId: string): void {
+    void this.#client.request('petal_p2pRelease', { sessionId }).catch(() => undefined);
+  }
+
   async putRecord(id: string, payload: Uint8Array, expiresAt: number): Promise<void> {
     await this.#client.request('petal_p2pPutRecord', {
       id,

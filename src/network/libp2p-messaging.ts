@@ -6,6 +6,7 @@ import { lpStream } from '@libp2p/utils';
 import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
 import { liveScoreParams, vaultTopicScoreParams } from './gossip-scoring.ts';
 import { type PeerNode, dialWithRetry } from './peer-node.ts';
+import { SessionPeerGuard } from './session-peers.ts';
 import type { FrameValidator, Transport } from '../core/p2p/transport.ts';
 
 /** Stream protocol for acknowledged point-to-point protocol messages. */
@@ -39,6 +40,7 @@ export class Libp2pMessaging implements Transport {
   readonly #topicHandlers = new Map<string, Set<MessageHandler>>();
   #directHandler: MessageHandler | undefined;
   readonly #upgrading = new Set<string>();
+  readonly #guard: SessionPeerGuard;
   readonly #onGossip = (
     event: CustomEvent<{ topic: string; data: Uint8Array; type: string; from?: PeerId }>,
   ) => {
@@ -49,6 +51,20 @@ export class Libp2pMessaging implements Transport {
 
   constructor(node: PeerNode) {
     this.#node = node;
+    this.#guard = new SessionPeerGuard(node);
+  }
+
+  protectPeers(sessionId: string, peers: string[]): void {
+    void this.#guard.protect(sessionId, peers).catch(() => undefined);
+  }
+
+  releasePeers(sessionId: string): void {
+    void this.#guard.release(sessionId).catch(() => undefined);
+  }
+
+  /** Sessions whose members are currently protected. */
+  get protectedSessions(): number {
+    return this.#guard.size;
   }
 
   get peerId(): string {

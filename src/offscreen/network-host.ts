@@ -124,6 +124,16 @@ export class NetworkHost {
     return { ok: true };
   }
 
+  protect(sessionId: string, peers: string[]): { ok: true } {
+    this.#requireMessaging().protectPeers(sessionId, peers);
+    return { ok: true };
+  }
+
+  release(sessionId: string): { ok: true } {
+    this.#messaging?.releasePeers(sessionId);
+    return { ok: true };
+  }
+
   async putRecord(id: string, payload: string, expiresAt: number): Promise<{ ok: true }> {
     await this.#requireMessaging().putRecord(id, hexToBytes(payload), expiresAt);
     return { ok: true };

@@ -16,6 +16,8 @@ export function createOffscreenRouter(version: string, network = new NetworkHost
     petal_p2pSend: ({ peer, data }) => network.send(peer, data),
     petal_p2pPutRecord: ({ id, payload, expiresAt }) => network.putRecord(id, payload, expiresAt),
     petal_p2pGetRecord: ({ id }) => network.getRecord(id),
+    petal_p2pProtect: ({ sessionId, peers }) => network.protect(sessionId, peers),
+    petal_p2pRelease: ({ sessionId }) => network.release(sessionId),
     petal_offscreenPing: (params, caller) => ({
       pong: true,
       echo: params?.echo,

@@ -57,6 +57,13 @@ describe('signing over real libp2p under faults', () => {
       await until(() =>
         b.service.session(view.id) && c.service.session(view.id) ? true : undefined,
       );
+      // b saw a's approval (a proposed): a is a protected, high-value peer for the session.
+      const tagOf = (m: typeof b, peer: typeof a) =>
+        m.node.peerStore
+          .get(peer.node.peerId)
+          .then((p) => p.tags.get(`petal-session-${view.id}`)?.value)
+          .catch(() => undefined);
+      await until(async () => ((await tagOf(b, a)) === 100 ? true : undefined));
       await relay.stop();
       const restarted = await startLocalRelay({ keyFile, port, stunPort });
       cleanups.push(() => restarted.stop());
@@ -65,6 +72,13 @@ describe('signing over real libp2p under faults', () => {
       await Promise.all([b.service.approve(view.id), c.service.approve(view.id)]);
       const results = await Promise.all(group.members.map((m) => m.service.settled(view.id)));
       expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
+      // The session is over: its protection is released everywhere.
+      await until(async () =>
+        group.members.every((m) => m.messaging.protectedSessions === 0) &&
+        (await tagOf(b, a)) === undefined
+          ? true
+          : undefined,
+      );
     },
   );
 

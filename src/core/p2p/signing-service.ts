@@ -685,6 +685,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     }
     session.peers[signer] = body.peerId;
     session.approvals[signer] = inbound.bytes;
+    this.#protectPeers(session);
     // A member who approves after us may have missed our approval: send it straight to them.
     const mine = session.approvals[session.entry.me];
     if (mine && !session.replaying && !session.caughtUp.has(signer)) {
@@ -726,6 +727,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     );
     session.approvals[state.me] = bytes;
     session.peers[state.me] = this.#transport.peerId;
+    this.#protectPeers(session);
     await this.#publish(state, bytes);
     // Members already known to be online get it directly too (gossip is best effort).
     session.peers.forEach((peer, index) => {
@@ -1336,7 +1338,15 @@ export class SigningService extends TypedEvents<SigningEvents> {
   }
 
   /** Releases everything a session holds in memory. */
+  /** Members known to be online in a live session stay connected while it lasts. */
+  #protectPeers(session: Session): void {
+    if (session.replaying) return;
+    const peers = session.peers.filter((p, i): p is string => !!p && i !== session.entry.me);
+    if (peers.length > 0) this.#transport.protectPeers?.(session.idHex, peers);
+  }
+
   #drop(session: Session, abortDeliveries = true): void {
+    this.#transport.releasePeers?.(session.idHex);
     session.timers.clearAll();
     if (abortDeliveries) session.deliveries.abort();
     session.deferred = [];

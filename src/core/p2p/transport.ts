@@ -29,6 +29,12 @@ export interface Transport {
     signal?: AbortSignal,
   ): Promise<void>;
   getRecord(id: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  /**
+   * Keep these peers (a live session's members) connected above every other peer until
+   * `releasePeers`; transports without connection management leave it out.
+   */
+  protectPeers?(sessionId: string, peers: string[]): void;
+  releasePeers?(sessionId: string): void;
 }
 
 export class PeerUnreachableError extends Error {

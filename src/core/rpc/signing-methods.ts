@@ -66,6 +66,15 @@ export const signingMethodSpecs = {
     target: 'offscreen',
     params: v.strictObject({ id: v.pipe(v.string(), v.maxLength(128)) }),
   },
+  /** Keep a live session's members connected (tagged above other peers, redialled). */
+  petal_p2pProtect: {
+    target: 'offscreen',
+    params: v.strictObject({
+      sessionId: SessionId,
+      peers: v.pipe(v.array(v.pipe(v.string(), v.maxLength(128))), v.maxLength(100)),
+    }),
+  },
+  petal_p2pRelease: { target: 'offscreen', params: v.strictObject({ sessionId: SessionId }) },
   /** The network host hands the background what arrived (a topic message or a direct one). */
   petal_p2pInbound: {
     target: 'background',
@@ -128,5 +137,7 @@ export interface SigningMethodResults {
   petal_p2pSend: { ok: true };
   petal_p2pPutRecord: { ok: true };
   petal_p2pGetRecord: { payload?: string };
+  petal_p2pProtect: { ok: true };
+  petal_p2pRelease: { ok: true };
   petal_p2pInbound: { ok: true };
 }
