@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChronikIndexer } from '../../src/core/chain/chronik.ts';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
 import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import type { SessionInfo, VaultInfo } from '../../src/core/rpc/index.ts';
+import type { NetworkStatus, SessionInfo, VaultInfo } from '../../src/core/rpc/index.ts';
 import { createMnemonic } from '../../src/core/wallet/keys.ts';
 import { createVault, encodeVaultDescriptor } from '../../src/core/wallet/vault.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
@@ -110,5 +110,14 @@ describe('a 2-of-2 vault spend between two browsers', () => {
     }
     await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('completed');
     await popup.screenshot({ path: await screenshotPath('vault-session-completed') });
+
+    // The session's messages moved the pair onto a direct WebRTC link (not only the relay).
+    const bobId = (await callExtension<NetworkStatus>(bobPage, 'petal_getNetworkStatus')).peerId;
+    await until(async () => {
+      const status = await callExtension<NetworkStatus>(alicePage, 'petal_getNetworkStatus');
+      return status.connections.some(
+        (c) => c.peerId === bobId && c.kind === 'webrtc' && !c.limited,
+      );
+    }, 30_000);
   });
 });
