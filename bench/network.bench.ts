@@ -1,0 +1,179 @@
+/**
+ * `npm run bench:network`: signing over real networks on loopback, with a local relay.
+ * - 3-of-3 browser to browser: three headless Chromium with the built extension (node in each
+ *   offscreen document), from the last member's approval to the session completed everywhere.
+ * - 3-of-3 and 10-of-10 headless: Node members on real libp2p nodes, same measure.
+ * - Discovery: how long until every other member knows a new session through GossipSub, and how
+ *   long a member that was offline at announcement takes to find it through the DHT mailboxes.
+ * Medians of several runs; each row prints its target from issue #6.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { execSync } from 'node:child_process';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { encodeAddress, p2pkhScript, regtest } from '../src/core/chain/index.ts';
+import { MemorySessionStore } from '../src/core/p2p/session-store.ts';
+import { SigningService } from '../src/core/p2p/signing-service.ts';
+import type { SessionInfo, VaultInfo } from '../src/core/rpc/index.ts';
+import { createMnemonic } from '../src/core/wallet/keys.ts';
+import { createVault, encodeVaultDescriptor } from '../src/core/wallet/vault.ts';
+import { startDevnet } from '../src/devnet/server.ts';
+import type { RunningRelay } from '../src/relay/start.ts';
+import { callExtension, extensionPage, launchExtension } from '../test/e2e/harness.ts';
+import { startLibp2pGroup } from '../test/support/libp2p-group.ts';
+import { startLocalRelay } from '../test/support/local-relay.ts';
+import { TestLedger } from '../test/support/signing-group.ts';
+import { until } from '../test/support/until.ts';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const rows: [string, number, string][] = [];
+const report = (name: string, ms: number, target: string) => {
+  rows.push([name, ms, target]);
+  console.log(`${name.padEnd(44)} ${ms.toFixed(1).padStart(9)} ms   target ${target}`);
+};
+
+async function headless(relay: RunningRelay, n: number, runs: number): Promise<void> {
+  const ledger = new TestLedger();
+  const group = await startLibp2pGroup(n, relay, ledger, { autoApprove: false });
+  const signing: number[] = [];
+  const gossip: number[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      const [first, ...others] = group.members;
+      const announced = performance.now();
+      const view = await first!.service.propose(
+        group.vault.id,
+        ledger.spend(group.vault, [BigInt(1_000_000 + run)]),
+      );
+      await until(() => group.members.every((m) => m.service.session(view.id)), 30_000);
+      gossip.push(performance.now() - announced);
+      await Promise.all(others.slice(0, -1).map((m) => m.service.approve(view.id)));
+      const last = others.at(-1)!;
+      await until(() => last.service.session(view.id)?.approvals.length === n - 1, 30_000);
+      const start = performance.now();
+      await last.service.approve(view.id);
+      await Promise.all(group.members.map((m) => m.service.settled(view.id)));
+      signing.push(performance.now() - start);
+    }
+    report(
+      `${n}-of-${n} headless: last approval → completed`,
+      median(signing),
+      n === 10 ? '< 1000 ms' : '—',
+    );
+    if (n === 10)
+      report(`${n} members: new session noticed via GossipSub`, median(gossip), '< 100 ms');
+  } finally {
+    await group.stop();
+  }
+}
+
+/** A member offline at announcement finds the session in the others' DHT mailboxes. */
+async function dhtDiscovery(relay: RunningRelay, runs: number): Promise<void> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const ledger = new TestLedger();
+    const group = await startLibp2pGroup(3, relay, ledger, { autoApprove: false });
+    try {
+      const late = group.members[2]!;
+      await late.service.stop();
+      const view = await group.members[0]!.service.propose(
+        group.vault.id,
+        ledger.spend(group.vault, [2_000_000n]),
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the mailbox record is written
+      const service = new SigningService({
+        transport: late.messaging,
+        store: new MemorySessionStore(),
+        chain: ledger.chain.as('late'),
+      });
+      service.start();
+      const start = performance.now();
+      await service.addVault(group.vault, late.secret);
+      await until(() => service.session(view.id), 10_000);
+      times.push(performance.now() - start);
+      await service.stop();
+    } finally {
+      await group.stop();
+    }
+  }
+  report('late member finds a session via the DHT', median(times), '< 2000 ms');
+}
+
+async function browsers(relay: RunningRelay, runs: number): Promise<void> {
+  const root = resolve(import.meta.dirname, '..');
+  if (!existsSync(resolve(root, 'extension/manifest.json')))
+    execSync('npm run build', { cwd: root, stdio: 'inherit' });
+  const devnet = await startDevnet({ port: 0 });
+  const exts = await Promise.all([0, 1, 2].map(() => launchExtension()));
+  try {
+    const pages = await Promise.all(exts.map((e) => extensionPage(e)));
+    for (const page of pages) {
+      await callExtension(page, 'petal_walletSettings', {
+        network: 'regtest',
+        chronikUrl: devnet.url,
+      });
+      await callExtension(page, 'petal_walletImport', {
+        password: 'bench network password',
+        mnemonic: createMnemonic(12),
+      });
+      await callExtension(page, 'petal_connectNetwork', { relays: relay.multiaddrs });
+    }
+    const keys = await Promise.all(
+      pages.map(async (p) =>
+        hexToBytes(
+          (await callExtension<{ memberKey: string }>(p, 'petal_vaultMemberKey')).memberKey,
+        ),
+      ),
+    );
+    const descriptor = encodeVaultDescriptor(createVault(keys, regtest, 'bench'));
+    const [vault] = (await Promise.all(
+      pages.map((p) => callExtension(p, 'petal_vaultAdd', { descriptor })),
+    )) as VaultInfo[];
+    for (let i = 0; i < runs; i++) devnet.fund(vault!.address, 20_000_000n);
+    devnet.mine(1);
+    const payee = encodeAddress(p2pkhScript(new Uint8Array(20).fill(7)), regtest);
+    const [a, b, c] = pages as [(typeof pages)[0], (typeof pages)[0], (typeof pages)[0]];
+    const list = (p: typeof a) => callExtension<SessionInfo[]>(p, 'petal_sessionList');
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const view = await callExtension<SessionInfo>(a, 'petal_vaultPropose', {
+        vaultId: vault!.id,
+        to: payee,
+        sats: String(1_000_000 + run),
+      });
+      await until(async () => (await list(c)).some((s) => s.id === view.id), 30_000);
+      await until(async () => (await list(b)).some((s) => s.id === view.id), 30_000);
+      await callExtension(b, 'petal_sessionApprove', { id: view.id });
+      await until(
+        async () => (await list(c)).find((s) => s.id === view.id)?.approvals.length === 2,
+        30_000,
+      );
+      const start = performance.now();
+      await callExtension(c, 'petal_sessionApprove', { id: view.id });
+      await until(async () => {
+        const all = await Promise.all(pages.map(list));
+        return all.every((l) => l.find((s) => s.id === view.id)?.phase === 'completed');
+      }, 30_000);
+      times.push(performance.now() - start);
+      devnet.mine(1);
+    }
+    report('3-of-3 browsers: last approval → completed', median(times), '< 300 ms');
+  } finally {
+    await Promise.all(exts.map((e) => e.close()));
+    await devnet.close();
+  }
+}
+
+const relay = await startLocalRelay();
+console.log(
+  `Petal network bench — Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, loopback`,
+);
+try {
+  await browsers(relay, 5);
+  await headless(relay, 3, 5);
+  await headless(relay, 10, 5);
+  await dhtDiscovery(relay, 3);
+} finally {
+  await relay.stop();
+}
+process.exit(0);
