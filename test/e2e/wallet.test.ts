@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, type Worker, chromium } from 'playwright-core';
@@ -10,6 +10,7 @@ import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
 import { CHROMIUM, EXTENSION_DIR, chromiumArgs, screenshotPath } from './harness.ts';
 
 const PASSWORD = 'petal e2e password';
+const NEW_PASSWORD = 'a brand new petal password';
 const OTHER_PHRASE = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
 
 /** One browser on a profile that outlives it, so a relaunch shows what closing did. */
@@ -74,6 +75,7 @@ function expectNoSecrets(dump: string, mnemonic: string) {
   for (let i = 0; i + 3 <= words.length; i++)
     expect(dump).not.toContain(words.slice(i, i + 3).join(' '));
   expect(dump).not.toContain(PASSWORD);
+  expect(dump).not.toContain(NEW_PASSWORD);
 }
 
 const shot = async (page: Page, name: string) =>
@@ -248,5 +250,86 @@ describe('wallet in the built extension against the devnet', () => {
     await popup.click('#unlock-submit');
     await expect.poll(() => popup.textContent('#balance')).toMatch(/^237\.49\d+ XPI$/);
     expect(browser.errors).toEqual([]);
+  });
+
+  let backupFile = '';
+
+  it('changes the password, reveals the phrase only after it, and exports an encrypted backup', async () => {
+    await popup.goto(`chrome-extension://${browser.id}/popup/index.html#/settings`);
+    await popup.fill('#pw-old', 'not my password');
+    await popup.fill('#pw-new', NEW_PASSWORD);
+    await popup.click('text=Change password >> nth=-1');
+    await expect
+      .poll(() => popup.locator('form:has(#pw-old) [role=alert]').textContent())
+      .toMatch(/wrong password/i);
+    await popup.fill('#pw-old', PASSWORD);
+    await popup.fill('#pw-new', NEW_PASSWORD);
+    await popup.click('text=Change password >> nth=-1');
+    await popup.waitForSelector('text=Password changed.');
+
+    await popup.fill('#reveal-password', PASSWORD); // the old one no longer works
+    await popup.click('text=Reveal recovery phrase');
+    await expect
+      .poll(() => popup.locator('form:has(#reveal-password) [role=alert]').textContent())
+      .toMatch(/wrong password/i);
+    await popup.fill('#reveal-password', NEW_PASSWORD);
+    await popup.click('text=Reveal recovery phrase');
+    await expect.poll(() => popup.textContent('#revealed-phrase')).toBe(mnemonic);
+    await shot(popup, '17-phrase-revealed');
+    await popup.click('text=Hide');
+
+    await popup.fill('#backup-export-password', NEW_PASSWORD);
+    const [download] = await Promise.all([
+      popup.waitForEvent('download'),
+      popup.click('text=Download backup'),
+    ]);
+    backupFile = join(profile, '..', `petal-backup-${Date.now()}.json`);
+    await download.saveAs(backupFile);
+    const backup = await readFile(backupFile, 'utf8');
+    expect(JSON.parse(backup)).toBeTruthy();
+    expectNoSecrets(backup, mnemonic);
+    await shot(popup, '18-settings-after-backup');
+    expectNoSecrets(await dumpStorage(browser.context, popup), mnemonic);
+  });
+
+  it('a damaged keystore record is reported with the ways back; the backup restores it', async () => {
+    // Flip bytes in the stored record, then let the worker start from storage again.
+    await popup.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('petal-wallet');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('records', 'readwrite');
+        tx.objectStore('records').put({ version: 1, garbage: 'x'.repeat(40) }, 'keystore');
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+      await chrome.storage.session.clear();
+    });
+    const cdp = await browser.context.newCDPSession(popup);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+    await popup.goto(`chrome-extension://${browser.id}/popup/index.html#/`);
+    await popup.waitForSelector('#damaged');
+    expect(await popup.textContent('#damaged-problem')).toMatch(/backup|recovery phrase/i);
+    await shot(popup, '19-damaged-record');
+
+    await popup.click('text=Restore an encrypted backup');
+    await popup.waitForSelector('#restore-backup');
+    await popup.setInputFiles('#backup-file', backupFile);
+    await popup.fill('#backup-password', NEW_PASSWORD);
+    await shot(popup, '20-restore-backup');
+    await popup.click('#restore-backup button[type=submit]');
+    await popup.goto(`chrome-extension://${browser.id}/popup/index.html#/`);
+    await expect
+      .poll(() => popup.textContent('#balance'), { timeout: 20_000 })
+      .toMatch(/^237\.49\d+ XPI$/);
+    expectNoSecrets(await dumpStorage(browser.context, popup), mnemonic);
+    expect(browser.errors).toEqual([]);
+    await rm(backupFile, { force: true });
   });
 });
