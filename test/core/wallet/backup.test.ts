@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BackupFormatError,
+  type BackupContents,
+  exportBackup,
+  importBackup,
+} from '../../../src/core/wallet/backup.ts';
+import { createMnemonic } from '../../../src/core/wallet/keys.ts';
+import { WeakPasswordError, WrongPasswordError } from '../../../src/core/wallet/keystore.ts';
+
+// Tests use a low iteration count; the default (600,000) is asserted in keystore.test.ts.
+const ITERATIONS = 1_000;
+const subtle = crypto.subtle;
+
+function contents(): BackupContents {
+  return {
+    secrets: { mnemonic: createMnemonic(12), passphrase: 'extra word' },
+    accounts: { regtest: { receiveIndex: 3, changeIndex: 1 } },
+    vaults: ['petalvault1qqq…'],
+    contacts: [{ name: 'Bob', address: 'lotusR16PSJ…' }],
+    settings: { network: 'regtest', relays: ['/ip4/127.0.0.1/tcp/1/ws'] },
+    createdAt: 1_700_000_000_000,
+  };
+}
+
+describe('encrypted backups', () => {
+  it('round-trips everything it holds, with nothing readable in the file', async () => {
+    const original = contents();
+    const file = await exportBackup(subtle, 'backup password', original, ITERATIONS);
+    for (const word of original.secrets.mnemonic.split(' ')) expect(file).not.toContain(word);
+    expect(file).not.toContain('Bob');
+    expect(file).not.toContain('extra word');
+    expect(await importBackup(subtle, file, 'backup password')).toEqual(original);
+  });
+
+  it('refuses a wrong password with a typed error, and a short one when exporting', async () => {
+    const file = await exportBackup(subtle, 'backup password', contents(), ITERATIONS);
+    await expect(importBackup(subtle, file, 'backup passwore')).rejects.toBeInstanceOf(
+      WrongPasswordError,
+    );
+    await expect(exportBackup(subtle, 'short', contents(), ITERATIONS)).rejects.toBeInstanceOf(
+      WeakPasswordError,
+    );
+  });
+
+  it('detects a tampered header or ciphertext instead of decrypting', async () => {
+    const file = JSON.parse(await exportBackup(subtle, 'backup password', contents(), ITERATIONS));
+    // Lowering the KDF cost in the header is caught: the header is authenticated data.
+    const weaker = JSON.stringify({ ...file, kdf: { ...file.kdf, iterations: ITERATIONS - 1 } });
+    await expect(importBackup(subtle, weaker, 'backup password')).rejects.toThrow();
+    const flipped =
+      file.ciphertext.slice(0, -2) +
+      (file.ciphertext.endsWith('0') ? '1' : '0') +
+      file.ciphertext.at(-1);
+    await expect(
+      importBackup(subtle, JSON.stringify({ ...file, ciphertext: flipped }), 'backup password'),
+    ).rejects.toThrow();
+  });
+
+  it('says clearly when a file is not a Petal backup', async () => {
+    for (const text of [
+      'not json',
+      '{}',
+      JSON.stringify({ format: 'other' }),
+      'x'.repeat(4_000_001),
+    ])
+      await expect(importBackup(subtle, text, 'backup password')).rejects.toBeInstanceOf(
+        BackupFormatError,
+      );
+  });
+});
