@@ -30,6 +30,15 @@ export function signingHandlers(host: SigningHost): Handlers {
     petal_vaultPropose: handle<'petal_vaultPropose'>(async (p) =>
       sessionInfo(await host.propose(p)),
     ),
+    petal_vaultInviteCreate: handle<'petal_vaultInviteCreate'>((p) => host.createInvite(p)),
+    petal_vaultInviteJoin: handle<'petal_vaultInviteJoin'>(({ invite }) => host.joinInvite(invite)),
+    petal_vaultInviteAssemble: handle<'petal_vaultInviteAssemble'>(({ invite, joins }) =>
+      host.assembleInvite(invite, joins),
+    ),
+    petal_vaultDetails: handle<'petal_vaultDetails'>(async ({ id }) => {
+      const details = await host.vaultDetails(id);
+      return { ...details, sessions: details.sessions.map(sessionInfo) };
+    }),
     petal_sessionList: handle<'petal_sessionList'>(async () =>
       (await host.sessions()).map(sessionInfo),
     ),

@@ -26,7 +26,12 @@ import { txidFromHex } from '../core/chain/transaction.ts';
 import { type UnsignedSpend, serializeUnsignedSpend } from '../core/chain/unsigned-spend.ts';
 import { checkSpend } from '../core/p2p/spend-check.ts';
 import { summaryInfo } from '../core/rpc/signing-methods.ts';
-import { createInvite } from '../core/wallet/vault-invite.ts';
+import {
+  assembleVault,
+  createInvite,
+  createJoin,
+  readInvite,
+} from '../core/wallet/vault-invite.ts';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 
 /** How long a prepared vault spend waits for the user's approval. */
@@ -229,6 +234,45 @@ export function createSigningHost(deps: SigningHostDeps) {
     /** Resolves when the session ends (completed, declined, expired, failed). */
     async settled(id: string) {
       return (await ensure()).service.settled(id);
+    },
+    /** Answers an invite: the join code (this wallet's member key, signed) to send back. */
+    async joinInvite(code: string) {
+      const r = await ensure();
+      const invite = readInvite(code.trim(), { network: network() });
+      if (bytesToHex(invite.creatorKey) === bytesToHex(r.publicKey))
+        throw new SigningUnavailableError('This is your own invite: share it with the others');
+      return {
+        join: createJoin(invite, r.secretKey),
+        label: invite.label,
+        members: invite.memberCount,
+      };
+    },
+    /** The creator turns its invite and the members' join codes into the vault, and keeps it. */
+    async assembleInvite(code: string, joins: string[]) {
+      const r = await ensure();
+      const invite = readInvite(code.trim(), { network: network() });
+      if (bytesToHex(invite.creatorKey) !== bytesToHex(r.publicKey))
+        throw new SigningUnavailableError(
+          'Only the wallet that created the invite can assemble it',
+        );
+      const vault = assembleVault(
+        invite,
+        joins.map((j) => j.trim()),
+      );
+      return this.addVault(encodeVaultDescriptor(vault));
+    },
+    /** A vault's members (this wallet marked), its balance and its sessions, for its screen. */
+    async vaultDetails(id: string) {
+      const r = await ensure();
+      const vault = r.vaults.get(id);
+      if (!vault) throw new SigningUnavailableError(`Unknown vault ${id}`);
+      const utxos = await r.indexer.utxos(vault.script).catch(() => undefined);
+      return {
+        ...info(vault, r.publicKey),
+        memberKeys: vault.members.map((k) => bytesToHex(k)),
+        balance: utxos ? String(utxos.reduce((sum, u) => sum + u.value, 0n)) : undefined,
+        sessions: r.service.sessions().filter((s) => s.vaultId === id),
+      };
     },
     /** A signed invite code to form a new vault with this wallet as its creator. */
     async createInvite(p: { members: number; label?: string }) {

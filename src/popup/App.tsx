@@ -9,6 +9,8 @@ import { CreateWallet, ImportWallet, RestoreBackup, Welcome } from './screens/On
 import { Receive } from './screens/Receive.tsx';
 import { Send } from './screens/Send.tsx';
 import { Sessions } from './screens/Sessions.tsx';
+import { SessionDetails } from './screens/SessionDetails.tsx';
+import { JoinVault, NewVault, VaultScreen, Vaults } from './screens/Vaults.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { Damaged, Restore, Unlock } from './screens/Unlock.tsx';
 import { Screen } from './ui.tsx';
@@ -69,6 +71,12 @@ function Body({ view, route }: { view: WalletView | undefined; route: string }) 
       if (route === '/send') return <Send view={view} />;
       if (route === '/activity') return <Activity view={view} />;
       if (route === '/sessions') return <Sessions />;
+      if (route === '/vaults') return <Vaults />;
+      if (route === '/vault-new') return <NewVault />;
+      if (route === '/vault-join') return <JoinVault />;
+      if (route.startsWith('/vault/')) return <VaultScreen id={route.slice('/vault/'.length)} />;
+      if (route.startsWith('/session/'))
+        return <SessionDetails id={route.slice('/session/'.length)} />;
       if (route === '/approve') return <Approve />;
       return <Home view={view} />;
   }
@@ -84,7 +92,7 @@ function Nav({ route }: { route: string }) {
     <nav aria-label="Main">
       {item('/', 'Home')}
       {item('/activity', 'Activity')}
-      {item('/sessions', 'Vaults')}
+      {item('/vaults', 'Vaults')}
       {item('/settings', 'Settings')}
     </nav>
   );

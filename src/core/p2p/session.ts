@@ -62,6 +62,9 @@ export interface SessionView {
   phase: SessionPhase;
   /** Member indices in broadcast order, once the attempt's election is done. */
   coordinators?: number[];
+  /** Members whose public nonces / partial signatures for the current attempt are in. */
+  noncesFrom?: number[];
+  partialsFrom?: number[];
   txid?: string;
   end?: SessionEnd;
 }
@@ -170,6 +173,12 @@ export function viewOf(session: Session): SessionView {
     attempt: session.attempt,
     phase: session.phase,
     ...(round?.order ? { coordinators: [...round.order] } : {}),
+    ...(round
+      ? {
+          noncesFrom: round.nonces.flatMap((n, i) => (n ? [i] : [])),
+          partialsFrom: round.partials.flatMap((p, i) => (p ? [i] : [])),
+        }
+      : {}),
     ...(round?.final || session.phase === 'completed' ? { txid: checked.summary.txid } : {}),
     ...(session.end ? { end: { ...session.end } } : {}),
   };

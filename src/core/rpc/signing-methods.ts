@@ -5,6 +5,7 @@ const Hex = (max: number) => v.pipe(v.string(), v.regex(/^([0-9a-f]{2})*$/), v.m
 const SessionId = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
 const VaultId = SessionId;
 const Sats = v.pipe(v.string(), v.regex(/^[1-9]\d{0,17}$/));
+const Code = v.pipe(v.string(), v.minLength(10), v.maxLength(1000));
 /** A frame on the wire is at most ~64 KiB of envelope; hex doubles it. */
 const FRAME_HEX = 2 * 70 * 1024;
 
@@ -31,6 +32,23 @@ export const signingMethodSpecs = {
       memo: v.optional(v.pipe(v.string(), v.maxLength(200))),
     }),
   },
+  /** Creates an invite (this wallet is the vault's creator and first member). */
+  petal_vaultInviteCreate: {
+    target: 'background',
+    params: v.strictObject({
+      members: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(100)),
+      label: v.optional(v.pipe(v.string(), v.maxLength(64))),
+    }),
+  },
+  petal_vaultInviteJoin: {
+    target: 'background',
+    params: v.strictObject({ invite: Code }),
+  },
+  petal_vaultInviteAssemble: {
+    target: 'background',
+    params: v.strictObject({ invite: Code, joins: v.pipe(v.array(Code), v.maxLength(99)) }),
+  },
+  petal_vaultDetails: { target: 'background', params: v.strictObject({ id: VaultId }) },
   petal_sessionList: { target: 'background', params: v.optional(v.strictObject({})) },
   petal_sessionApprove: { target: 'background', params: v.strictObject({ id: SessionId }) },
   petal_sessionDecline: {
@@ -95,6 +113,13 @@ export interface VaultInfo {
   descriptor: string;
 }
 
+export interface VaultDetails extends VaultInfo {
+  memberKeys: string[];
+  /** Sats at the vault's address; absent while the indexer cannot be reached. */
+  balance?: string;
+  sessions: SessionInfo[];
+}
+
 /** A SessionView with amounts as decimal strings (runtime messages carry JSON, not bigint). */
 export type SessionInfo = Omit<SessionView, 'summary'> & {
   summary: {
@@ -129,6 +154,10 @@ export interface SigningMethodResults {
   petal_vaultAdd: VaultInfo;
   petal_vaultList: VaultInfo[];
   petal_vaultPropose: SessionInfo;
+  petal_vaultInviteCreate: { code: string; expiresAt: number };
+  petal_vaultInviteJoin: { join: string; label: string; members: number };
+  petal_vaultInviteAssemble: VaultInfo;
+  petal_vaultDetails: VaultDetails;
   petal_sessionList: SessionInfo[];
   petal_sessionApprove: SessionInfo;
   petal_sessionDecline: SessionInfo;

@@ -49,7 +49,7 @@ export function Sessions() {
   );
 }
 
-function SessionCard({ session: s }: { session: SessionInfo }) {
+export function SessionCard({ session: s }: { session: SessionInfo }) {
   const rpc = useRpc();
   const approve = useAction(() => rpc.request('petal_sessionApprove', { id: s.id }));
   const decline = useAction(() => rpc.request('petal_sessionDecline', { id: s.id }));
@@ -84,6 +84,9 @@ function SessionCard({ session: s }: { session: SessionInfo }) {
         {s.txid && <span class="txid">{s.txid.slice(0, 12)}…</span>}
       </div>
       {s.end && <p class="muted small">{s.end.detail}</p>}
+      <a class="link small" href={`#/session/${s.id}`}>
+        Live view
+      </a>
       {undecided && (
         <div class="actions">
           <button type="button" disabled={approve.busy} onClick={() => void approve.act()}>

@@ -1,0 +1,175 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { SessionInfo } from '../../core/rpc/index.ts';
+import { useAction, useRpc } from '../state.ts';
+import { ErrorText, Screen, Xpi } from '../ui.tsx';
+
+const PHASES: Record<string, string> = {
+  'awaiting-approvals': 'Waiting for every member to approve',
+  nonces: 'Exchanging nonces',
+  echo: 'Checking everyone saw the same nonces',
+  signing: 'Collecting partial signatures',
+  broadcasting: 'Broadcasting',
+  completed: 'Completed',
+  aborted: 'Ended',
+  failed: 'Failed',
+  expired: 'Expired',
+};
+
+const member = (i: number, me: number) => (i === me ? 'You' : `Member ${i + 1}`);
+
+/** Why a session ended, in plain words, naming the member at fault when the proof names one. */
+export function endInWords(s: SessionInfo): string | undefined {
+  const end = s.end;
+  if (!end) return undefined;
+  const who = end.culprit === undefined ? undefined : `${member(end.culprit, s.me)}’s wallet`;
+  switch (end.reason) {
+    case 'invalidPartialSig':
+      return `${who ?? 'A wallet'} sent an invalid signature.`;
+    case 'invalidNonce':
+      return `${who ?? 'A wallet'} sent an invalid nonce.`;
+    case 'equivocation':
+      return `${who ?? 'A wallet'} sent different nonces to different members.`;
+    case 'badReveal':
+      return `${who ?? 'A wallet'} cheated in the broadcaster election.`;
+    case 'declined':
+      return `The spend was declined: ${end.detail}`;
+    case 'expired':
+      return 'The proposal expired before it was signed.';
+    default:
+      return end.detail;
+  }
+}
+
+/** A live session: phase, who has done what, who broadcasts (and who takes over), and why it ended. */
+export function SessionDetails({ id }: { id: string }) {
+  const rpc = useRpc();
+  const [session, setSession] = useState<SessionInfo | null>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      rpc.request('petal_sessionList', {}).then(
+        (list) => !stopped && setSession(list.find((s) => s.id === id) ?? null),
+        (err: unknown) => !stopped && setError((err as Error).message),
+      );
+    void load();
+    const timer = setInterval(() => void load(), 1_000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [rpc, id]);
+  const approve = useAction(() => rpc.request('petal_sessionApprove', { id }));
+  const decline = useAction(() => rpc.request('petal_sessionDecline', { id }));
+
+  if (!session)
+    return (
+      <Screen title="Signing session" back="/sessions" id="session">
+        <ErrorText error={error} />
+        {session === null && <p class="muted">This session is not known to this wallet.</p>}
+      </Screen>
+    );
+  const s = session;
+  const order = s.coordinators ?? [];
+  const undecided = s.phase === 'awaiting-approvals' && !s.approvedByMe;
+  return (
+    <Screen title={s.vaultLabel || 'Vault spend'} back={`/vault/${s.vaultId}`} id="session">
+      <p>
+        <span class="badge" id="session-phase" data-phase={s.phase}>
+          {PHASES[s.phase] ?? s.phase}
+        </span>{' '}
+        {s.attempt > 1 && <span class="muted small">attempt {s.attempt}</span>}
+      </p>
+      {s.memo && <p class="memo">“{s.memo}”</p>}
+      <dl class="summary" id="session-payments">
+        {s.summary.payments.flatMap((p, i) => [
+          <dt key={`t${i}`}>To</dt>,
+          <dd key={`d${i}`} class="mono small">
+            {p.address ?? 'a script without an address'}
+            <br />
+            <strong>
+              <Xpi sats={p.sats} />
+            </strong>
+          </dd>,
+        ])}
+      </dl>
+      <p class="muted small">
+        Fee <Xpi sats={s.summary.feeSats} /> · back to the vault <Xpi sats={s.summary.change} />
+      </p>
+      <table class="members-progress" id="session-members">
+        <caption class="muted small">Progress of each member</caption>
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col">Approved</th>
+            <th scope="col">Nonces</th>
+            <th scope="col">Signature</th>
+            <th scope="col">Broadcasts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Array.from({ length: s.members }, (_, i) => (
+            <tr key={i} data-member={i}>
+              <th scope="row">{member(i, s.me)}</th>
+              <td>{s.approvals.includes(i) ? '✓' : '…'}</td>
+              <td>{s.noncesFrom?.includes(i) ? '✓' : '—'}</td>
+              <td>{s.partialsFrom?.includes(i) ? '✓' : '—'}</td>
+              <td>
+                {order.indexOf(i) === 0
+                  ? 'first'
+                  : order.includes(i)
+                    ? `#${order.indexOf(i) + 1}`
+                    : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {order.length > 0 && (
+        <p class="muted small" id="session-failover">
+          {member(order[0] as number, s.me)} {order[0] === s.me ? 'broadcast' : 'broadcasts'}; if
+          silent, then{' '}
+          {order
+            .slice(1)
+            .map((i) => member(i, s.me))
+            .join(', then ')}
+          .
+        </p>
+      )}
+      {s.txid && (
+        <p class="small">
+          Transaction{' '}
+          <span class="mono" id="session-txid">
+            {s.txid}
+          </span>
+        </p>
+      )}
+      {s.end && s.phase !== 'completed' && (
+        <p class="error" role="alert" id="session-end">
+          {endInWords(s)}
+        </p>
+      )}
+      {undecided && (
+        <div class="actions">
+          <button
+            type="button"
+            class="primary"
+            disabled={approve.busy}
+            onClick={() => void approve.act()}
+          >
+            Approve
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            disabled={decline.busy}
+            onClick={() => void decline.act()}
+          >
+            Decline
+          </button>
+        </div>
+      )}
+      <ErrorText error={approve.error ?? decline.error} />
+    </Screen>
+  );
+}

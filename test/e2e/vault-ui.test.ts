@@ -1,0 +1,147 @@
+import { randomBytes } from '@noble/hashes/utils.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChronikIndexer } from '../../src/core/chain/chronik.ts';
+import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
+import { createMnemonic } from '../../src/core/wallet/keys.ts';
+import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
+import type { RunningRelay } from '../../src/relay/start.ts';
+import { startLocalRelay } from '../support/local-relay.ts';
+import {
+  type LaunchedExtension,
+  callExtension,
+  extensionPage,
+  launchExtension,
+  screenshotPath,
+} from './harness.ts';
+
+const PASSWORD = 'vault ui e2e password';
+
+async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
+  const page = await ext.context.newPage();
+  await page.setViewportSize({ width: 360, height: 600 });
+  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
+  return page;
+}
+
+const shot = async (page: Page, name: string) =>
+  page.screenshot({ path: await screenshotPath(`vault-ui-${name}`), fullPage: true });
+
+// Two people form a vault entirely in their popups (invite → join code → descriptor), see the
+// same address, and spend from it: proposed on the vault screen, approved in the live view.
+describe('vaults in the popup', () => {
+  let devnet: Devnet;
+  let relay: RunningRelay;
+  let alice: LaunchedExtension;
+  let bob: LaunchedExtension;
+  let a: Page;
+  let b: Page;
+  let vaultId = '';
+  const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
+
+  beforeAll(async () => {
+    [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
+    [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
+    for (const ext of [alice, bob]) {
+      const page = await extensionPage(ext);
+      await callExtension(page, 'petal_walletSettings', {
+        network: 'regtest',
+        chronikUrl: devnet.url,
+      });
+      await callExtension(page, 'petal_walletImport', {
+        password: PASSWORD,
+        mnemonic: createMnemonic(12),
+      });
+      await callExtension(page, 'petal_connectNetwork', { relays: relay.multiaddrs });
+      await page.close();
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await relay?.stop();
+    await devnet?.close();
+  });
+
+  it('forms a 2-of-2 vault by invite and join code; both wallets show the same address', async () => {
+    a = await popupAt(alice, '/vaults');
+    await a.waitForSelector('#vaults');
+    await shot(a, '01-empty-list');
+    await a.click('#vault-new');
+    await a.fill('#new-vault-label', 'Household');
+    await a.fill('#new-vault-members', '2');
+    await shot(a, '02-new-vault');
+    await a.click('#create-invite');
+    const invite = await a.locator('#invite-code').inputValue();
+    expect(invite).toMatch(/^petalinvite1/);
+    await shot(a, '03-invite');
+
+    b = await popupAt(bob, '/vault-join');
+    await b.fill('#join-invite', invite);
+    await b.click('#join-answer');
+    const join = await b.locator('#join-code').inputValue();
+    expect(join).toMatch(/^petaljoin1/);
+    await shot(b, '04-join-code');
+
+    await a.fill('#join-codes', join);
+    await a.click('#assemble');
+    const descriptor = await a.locator('#vault-descriptor').inputValue();
+    await shot(a, '05-created');
+
+    await b.fill('#join-descriptor', descriptor);
+    await b.click('#join-add');
+    await b.waitForSelector('#vault-address');
+    await a.click('text=Open the vault');
+    await a.waitForSelector('#vault-address');
+    const address = await a.textContent('#vault-address');
+    expect(address).toMatch(/^lotusR/);
+    expect(await b.textContent('#vault-address')).toBe(address);
+    vaultId = a.url().split('#/vault/')[1] as string;
+    expect(await a.locator('#vault-members li').count()).toBe(2);
+    devnet.fund(address as string, 40_000_000n);
+    devnet.mine(1);
+    await expect.poll(() => a.textContent('#vault-balance'), { timeout: 20_000 }).toBe('40 XPI');
+    await shot(a, '06-vault');
+  });
+
+  it('proposes from the vault screen; the other member approves in the live view', async () => {
+    await a.fill('#vault-to', payee);
+    await a.fill('#vault-amount', '12.5');
+    await a.fill('#vault-memo', 'New fridge');
+    await a.click('#vault-propose button[type=submit]');
+    await a.waitForSelector('#session');
+    const sessionId = a.url().split('#/session/')[1] as string;
+    await shot(a, '07-session-waiting');
+
+    await b.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/vault/${vaultId}`);
+    const card = b.locator(`[data-session="${sessionId}"]`);
+    await card.waitFor({ timeout: 30_000 });
+    await card.getByRole('link', { name: 'Live view' }).click();
+    await b.waitForSelector('#session-members');
+    await expect.poll(() => b.textContent('#session')).toContain('New fridge');
+    await shot(b, '08-live-view-undecided');
+    await b.getByRole('button', { name: 'Approve' }).click();
+
+    for (const page of [a, b])
+      await expect
+        .poll(() => page.getAttribute('#session-phase', 'data-phase'), { timeout: 60_000 })
+        .toBe('completed');
+    // Every member's nonces and signature are shown as in; the broadcaster and failover order too.
+    const rows = await a.$$eval('#session-members tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    expect(rows.map((r) => r.slice(0, 3))).toEqual([
+      ['✓', '✓', '✓'],
+      ['✓', '✓', '✓'],
+    ]);
+    expect(await a.textContent('#session-failover')).toMatch(/broadcasts?; if silent, then/);
+    const txid = (await a.textContent('#session-txid')) as string;
+    const indexer = new ChronikIndexer({ url: devnet.url });
+    try {
+      expect((await indexer.tx(txid)).outputs.some((o) => o.value === 12_500_000n)).toBe(true);
+    } finally {
+      indexer.close();
+    }
+    await shot(a, '09-live-view-completed');
+  });
+});
