@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { SessionInfo } from '../../core/rpc/index.ts';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Screen, Xpi } from '../ui.tsx';
+import { endInWords, member } from '../session-words.ts';
 
 const PHASES: Record<string, string> = {
   'awaiting-approvals': 'Waiting for every member to approve',
@@ -14,31 +15,6 @@ const PHASES: Record<string, string> = {
   failed: 'Failed',
   expired: 'Expired',
 };
-
-const member = (i: number, me: number) => (i === me ? 'You' : `Member ${i + 1}`);
-
-/** Why a session ended, in plain words, naming the member at fault when the proof names one. */
-export function endInWords(s: SessionInfo): string | undefined {
-  const end = s.end;
-  if (!end) return undefined;
-  const who = end.culprit === undefined ? undefined : `${member(end.culprit, s.me)}’s wallet`;
-  switch (end.reason) {
-    case 'invalidPartialSig':
-      return `${who ?? 'A wallet'} sent an invalid signature.`;
-    case 'invalidNonce':
-      return `${who ?? 'A wallet'} sent an invalid nonce.`;
-    case 'equivocation':
-      return `${who ?? 'A wallet'} sent different nonces to different members.`;
-    case 'badReveal':
-      return `${who ?? 'A wallet'} cheated in the broadcaster election.`;
-    case 'declined':
-      return `The spend was declined: ${end.detail}`;
-    case 'expired':
-      return 'The proposal expired before it was signed.';
-    default:
-      return end.detail;
-  }
-}
 
 /** A live session: phase, who has done what, who broadcasts (and who takes over), and why it ended. */
 export function SessionDetails({ id }: { id: string }) {
