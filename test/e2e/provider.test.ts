@@ -337,7 +337,53 @@ describe('the example dApp with Petal in Chromium', () => {
     await page.screenshot({ path: await screenshotPath('provider-dapp-done') });
   });
 
+  it('lists the connected site in Settings, where disconnecting it takes effect at once', async () => {
+    const settings = await alice.context.newPage();
+    await settings.setViewportSize({ width: 360, height: 600 });
+    await settings.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/settings`);
+    const site = settings.locator(`#connected-sites [data-origin="${new URL(dapp.url).origin}"]`);
+    await site.waitFor();
+    await expect.poll(() => site.textContent()).toContain('until disconnected');
+    await settings.screenshot({
+      path: await screenshotPath('settings-connected-sites'),
+      fullPage: true,
+    });
+    // Every field on the screen has an accessible name.
+    const unnamed = await settings.$$eval(
+      'input, select, textarea, button',
+      (els) =>
+        els.filter((el) => {
+          const e = el as HTMLInputElement;
+          const labelled =
+            e.labels?.length || e.getAttribute('aria-label') || e.textContent?.trim();
+          return !labelled && e.type !== 'hidden';
+        }).length,
+    );
+    expect(unnamed).toBe(0);
+    // The same screen in dark mode.
+    await settings.emulateMedia({ colorScheme: 'dark' });
+    await settings.screenshot({ path: await screenshotPath('settings-dark'), fullPage: true });
+    await settings.emulateMedia({ colorScheme: 'light' });
+
+    await site.getByRole('button', { name: /Disconnect/ }).click();
+    await expect.poll(() => text(page, '#account')).toBe('(not connected)');
+    expect(await lotus(page, 'lotus_getBalance')).toEqual({
+      error: expect.objectContaining({ code: 4100 }),
+    });
+    await settings.close();
+  });
+
   it('locking the wallet tells connected pages their accounts are gone', async () => {
+    // Connect again first (the previous test disconnected the site).
+    await page.click('#connect');
+    const approval = await approvalWindow(alice, '#approve-duration');
+    await approval.selectOption('#approve-duration', '1h');
+    await approval.click('#approve-accept');
+    await expect.poll(() => text(page, '#account')).toMatch(/^lotusR/);
+    const [grant] = ((await lotus(page, 'wallet_getPermissions')).result ?? []) as {
+      caveats: { type: string; value: number }[];
+    }[];
+    expect(grant?.caveats[0]?.type).toBe('expiresAt');
     await callExtension(aliceWallet, 'petal_walletLock');
     await expect.poll(() => text(page, '#account')).toBe('(not connected)');
     expect(await lotus(page, 'lotus_accounts')).toEqual({ result: [] });
