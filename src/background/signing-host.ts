@@ -267,9 +267,22 @@ export function createSigningHost(deps: SigningHostDeps) {
       const vault = r.vaults.get(id);
       if (!vault) throw new SigningUnavailableError(`Unknown vault ${id}`);
       const utxos = await r.indexer.utxos(vault.script).catch(() => undefined);
+      // A member is online when its peer (from an open session) has a live connection to us.
+      const status = await deps.network.client
+        .request('petal_networkStatus', {})
+        .catch(() => undefined);
+      const connected = new Set(status?.connections.map((c) => c.peerId));
+      const peers = r.service.memberPeers(id);
       return {
         ...info(vault, r.publicKey),
         memberKeys: vault.members.map((k) => bytesToHex(k)),
+        online: vault.members.map((_, i) =>
+          i === memberIndex(vault, r.publicKey)
+            ? true
+            : peers[i]
+              ? connected.has(peers[i] as string)
+              : undefined,
+        ),
         balance: utxos ? String(utxos.reduce((sum, u) => sum + u.value, 0n)) : undefined,
         sessions: r.service.sessions().filter((s) => s.vaultId === id),
       };

@@ -121,6 +121,15 @@ describe('vaults in the popup', () => {
     await expect.poll(() => b.textContent('#session')).toContain('New fridge');
     await shot(b, '08-live-view-undecided');
     await b.getByRole('button', { name: 'Approve' }).click();
+    // With the session under way, each wallet sees the other member online.
+    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/vault/${vaultId}`);
+    await expect
+      .poll(() => a.locator('#vault-members [data-online]').getAttribute('data-online'), {
+        timeout: 30_000,
+      })
+      .toBe('true');
+    await shot(a, '08b-vault-member-online');
+    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/session/${sessionId}`);
 
     for (const page of [a, b])
       await expect

@@ -208,6 +208,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
   /** Finished sessions: id → when the record may be deleted (replays of them are ignored). */
   readonly #tombstones = new Map<string, { expiresAt: number; view?: SessionView }>();
   readonly #early = new Map<string, { at: number; items: Inbound[] }>();
+  /** Per vault: each member's last known transport peer (bounded by the vault's size). */
+  readonly #lastPeers = new Map<string, (string | undefined)[]>();
   /** Callers of settled(), per session (a map rather than event listeners: there can be many). */
   readonly #waiters = new Map<string, Set<(view: SessionView) => void>>();
   readonly #staleMailboxes = new Set<VaultState>();
@@ -257,6 +259,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     for (const vault of this.#vaults.values()) vault.unsubscribe();
     this.#vaults.clear();
     this.#vaultsByTag.clear();
+    this.#lastPeers.clear();
     this.#early.clear();
   }
 
@@ -399,6 +402,14 @@ export class SigningService extends TypedEvents<SigningEvents> {
   session(sessionId: string): SessionView | undefined {
     const session = this.#sessions.get(sessionId);
     return session ? viewOf(session) : this.#tombstones.get(sessionId)?.view;
+  }
+
+  /**
+   * The transport peer each member of a vault last approved from, so a wallet can show who is
+   * reachable. Undefined for members not seen since this service started.
+   */
+  memberPeers(vaultId: string): (string | undefined)[] {
+    return [...(this.#lastPeers.get(vaultId) ?? [])];
   }
 
   /** Open sessions, then the recently finished ones still remembered (newest last). */
@@ -1341,6 +1352,12 @@ export class SigningService extends TypedEvents<SigningEvents> {
   /** Members known to be online in a live session stay connected while it lasts. */
   #protectPeers(session: Session): void {
     if (session.replaying) return;
+    const vaultId = session.entry.vault.id;
+    const last = this.#lastPeers.get(vaultId) ?? session.entry.vault.members.map(() => undefined);
+    session.peers.forEach((peer, i) => {
+      if (peer) last[i] = peer;
+    });
+    this.#lastPeers.set(vaultId, last);
     const peers = session.peers.filter((p, i): p is string => !!p && i !== session.entry.me);
     if (peers.length > 0) this.#transport.protectPeers?.(session.idHex, peers);
   }

@@ -115,6 +115,8 @@ export interface VaultInfo {
 
 export interface VaultDetails extends VaultInfo {
   memberKeys: string[];
+  /** Per member: connected now (true/false), or unknown until it takes part in a session. */
+  online: (boolean | undefined)[];
   /** Sats at the vault's address; absent while the indexer cannot be reached. */
   balance?: string;
   sessions: SessionInfo[];

@@ -96,7 +96,17 @@ export function VaultScreen({ id }: { id: string }) {
         {vault.memberKeys.map((key, i) => (
           <li key={key} data-member={i}>
             <span class="mono small">{key.slice(0, 10)}…</span>
-            {i === vault.me && <span class="badge">you</span>}
+            {i === vault.me ? (
+              <span class="badge">you</span>
+            ) : (
+              <span class="muted small" data-online={String(vault.online[i])}>
+                {vault.online[i] === true
+                  ? 'online'
+                  : vault.online[i] === false
+                    ? 'offline'
+                    : 'not seen yet'}
+              </span>
+            )}
           </li>
         ))}
       </ol>
