@@ -1058,6 +1058,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
           await this.#end(session, 'completed');
           return;
         }
+        // Everyone ahead of us in the order stayed silent: that costs them reputation.
+        for (const silent of (round.order as number[]).slice(0, position))
+          this.#penalize(session.peers[silent], 'timeout');
         await this.#broadcastFinal(session, attempt);
       });
     }, position * this.#timeouts.failoverMs);

@@ -36,6 +36,9 @@ describe('coordinator election and failover', () => {
     const order = results[0]?.coordinators as number[];
     expect(g.crashed.has(order[0] as number)).toBe(true);
     expect(g.chain.broadcasts).toEqual([{ txid: results[0]?.txid, by: `member-${order[1]}` }]);
+    // The member that took over charged the silent coordinator a timeout.
+    const takeover = g.members[order[1] as number]!;
+    expect(takeover.service.reputation.score(`peer-${order[0]}`)).toBeLessThan(0);
   });
 
   it('works through N−1 coordinator crashes: the last member in the order broadcasts', async () => {
