@@ -30,16 +30,22 @@ const DAPP_DIR = resolve(import.meta.dirname, '../../examples/dapp');
 /** The approval window the background opens (`#/approve`), once it shows `showing`. */
 async function approvalWindow(ext: LaunchedExtension, showing: string): Promise<Page> {
   return until(async () => {
-    const page = ext.context
+    // Newest first: a window that is closing (its queue just emptied) may still be listed.
+    const candidates = ext.context
       .pages()
-      .find((p) => !p.isClosed() && p.url().includes('/popup/index.html#/approve'));
-    // A window that is closing (its queue just emptied) is not the one we are waiting for.
-    const ready = await page
-      ?.locator(showing)
-      .waitFor({ timeout: 2_000 })
-      .then(() => true)
-      .catch(() => false);
-    return ready ? page : undefined;
+      .filter((p) => !p.isClosed() && p.url().includes('/popup/index.html#/approve'))
+      .reverse();
+    for (const page of candidates) {
+      const ready = await page
+        .locator(showing)
+        .waitFor({ timeout: 2_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (!ready) continue;
+      await new Promise((r) => setTimeout(r, 300));
+      if (!page.isClosed()) return page;
+    }
+    return undefined;
   }, 20_000);
 }
 
@@ -205,6 +211,7 @@ describe('the example dApp with Petal in Chromium', () => {
   });
 
   it('a request waiting for approval survives a service-worker restart', async () => {
+    const previous = await text(page, '#signature');
     await page.fill('#message', 'Still here after a restart');
     await page.click('#sign');
     let approval = await approvalWindow(alice, '#approve-message');
@@ -214,7 +221,7 @@ describe('the example dApp with Petal in Chromium', () => {
     approval = await approvalWindow(alice, '#approve-message');
     await expect.poll(() => text(approval, '#approve-message')).toBe('Still here after a restart');
     await approval.click('#approve-accept');
-    await expect.poll(() => text(page, '#signature')).toMatch(/^[A-Za-z0-9+/]{87}=$/);
+    await expect.poll(() => text(page, '#signature')).not.toBe(previous);
     expect(
       verifyMessage(
         'Still here after a restart',
@@ -332,9 +339,30 @@ describe('the example dApp with Petal in Chromium', () => {
       indexer.close();
     }
     await expect.poll(badge).toBe('');
-    // The dApp followed the session through sessionUpdate events.
+    // The dApp followed the session through sessionUpdate events, and can read it back.
     await expect.poll(() => text(page, '#vault-phase')).toMatch(/^completed/);
+    const vaults = (await lotus(page, 'lotus_getVaults')).result as { id: string }[];
+    expect(vaults.map((v) => v.id)).toEqual([vault!.id]);
+    const spendTxid = await text(page, '#vault-out');
+    const sessions = await callExtension<{ id: string; txid?: string }[]>(
+      aliceWallet,
+      'petal_sessionList',
+    );
+    const sessionId = sessions.find((s) => s.txid === spendTxid)?.id;
+    const session = await lotus(page, 'lotus_getSession', { id: sessionId });
+    expect(session.result).toMatchObject({ phase: 'completed', txid: spendTxid });
     await page.screenshot({ path: await screenshotPath('provider-dapp-done') });
+  });
+
+  it('creates a vault invite for the dApp after the user approves it', async () => {
+    const pending = lotus(page, 'lotus_createVaultInvite', { members: 3, label: 'Club' });
+    const approval = await approvalWindow(alice, '#approve');
+    expect(await text(approval, '#approve')).toContain('3-member vault “Club”');
+    await approval.screenshot({ path: await screenshotPath('provider-approve-vault-invite') });
+    await approval.click('#approve-accept');
+    const { result } = (await pending) as { result: { code: string; expiresAt: number } };
+    expect(result.code).toMatch(/^petalinvite1/);
+    expect(result.expiresAt).toBeGreaterThan(Date.now());
   });
 
   it('lists the connected site in Settings, where disconnecting it takes effect at once', async () => {
