@@ -112,7 +112,12 @@ export function verifyBlame(ctx: BlameContext, blame: BlamePayload): boolean {
     }
     case BlameReason.invalidNonce: {
       const a = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
-      return !!a && a.body.pubNonces.some((p) => !pubNonceValid(p));
+      // A signed nonce message with the wrong number of nonces is itself the proof.
+      return (
+        !!a &&
+        (a.body.pubNonces.length !== ctx.sighashes.length ||
+          a.body.pubNonces.some((p) => !pubNonceValid(p)))
+      );
     }
     case BlameReason.badReveal: {
       const nonces = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
@@ -156,7 +161,8 @@ function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
     nonceSetHash(echo.body.digests),
   );
   if (!same(psigs.env.transcriptHash, expected)) return false;
-  if (psigs.body.partialSigs.length !== ctx.sighashes.length) return false;
+  // Signed, bound to the agreed nonce set, and the wrong number of signatures: proven.
+  if (psigs.body.partialSigs.length !== ctx.sighashes.length) return true;
   for (let i = 0; i < ctx.sighashes.length; i++) {
     const column = nonces.map((p) => p.pubNonces[i] as Uint8Array);
     let aggNonce: Uint8Array;

@@ -209,6 +209,29 @@ describe('blame and equivocation', () => {
     expect(group.chain.broadcasts.filter((b) => b.by !== 'member-2')).toEqual([]);
   });
 
+  it('proves a partial-signature message with the wrong number of signatures, too', async () => {
+    const tamper: Tamper = (member, env, _to, reseal) => {
+      if (member !== 1 || env.type !== MessageType.partialSigs) return undefined;
+      const body = decodePayload(env.type, env.payload).body as {
+        attempt: number;
+        partialSigs: Uint8Array[];
+      };
+      const partialSigs = [...body.partialSigs, body.partialSigs[0] as Uint8Array]; // one extra
+      return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
+    };
+    group = await createGroup(3, { tamper });
+    autoApprove(group);
+    const { results } = await proposeAndSettle(group);
+    for (const r of results.filter((r) => r.me !== 1)) {
+      expect(r.phase).toBe('failed');
+      expect(r.end).toMatchObject({ reason: 'invalidPartialSig', culprit: 1 });
+    }
+    // No honest member was charged with a false blame.
+    for (const m of group.members.filter((m) => m.index !== 1))
+      for (const other of group.members.filter((o) => o.index !== 1 && o !== m))
+        expect(m.service.reputation.score(`peer-${other.index}`)).toBeGreaterThanOrEqual(0);
+  });
+
   it('detects a member who sends different nonces to different members', async () => {
     const tamper: Tamper = (member, env, to, reseal) => {
       if (member !== 1 || env.type !== MessageType.nonces || to !== 'peer-2') return undefined;
