@@ -8,7 +8,9 @@ import { ChronikIndexer } from '../core/chain/chronik.ts';
 import { NETWORKS, addressToScript } from '../core/chain/index.ts';
 import { indexerChainAccess } from '../core/p2p/indexer-chain.ts';
 import { SigningService } from '../core/p2p/signing-service.ts';
-import type { SessionView } from '../core/p2p/session.ts';
+import { FINISHED, type SessionView } from '../core/p2p/session.ts';
+import { browser } from '../ext/browser.ts';
+import { createKeepAlive } from './keep-alive.ts';
 import { type RpcClient, type VaultInfo } from '../core/rpc/index.ts';
 import { vaultMemberKey } from '../core/wallet/keys.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
@@ -73,6 +75,13 @@ export function createSigningHost(deps: SigningHostDeps) {
   const emit: SigningListener = (kind, view) => {
     for (const listener of listeners) listener(kind, view);
   };
+  // While any session is open, hold the worker awake; let it sleep otherwise.
+  const keepAlive = createKeepAlive(() => browser.runtime.getPlatformInfo());
+  const holdWhileOpen = () =>
+    keepAlive.update(
+      (running?.service.sessions() ?? []).filter((s) => !FINISHED.has(s.phase)).map((s) => s.id),
+    );
+  listeners.add(holdWhileOpen);
 
   const descriptors = async (): Promise<string[]> => {
     const stored = await records.get(VAULTS_KEY);
@@ -127,12 +136,14 @@ export function createSigningHost(deps: SigningHostDeps) {
       starting = undefined;
     });
     running = await starting;
+    holdWhileOpen(); // sessions resumed after a worker restart count too
     return running;
   }
 
   async function stop(): Promise<void> {
     const current = running;
     running = undefined;
+    keepAlive.update([]);
     if (!current) return;
     await current.service.stop();
     current.indexer.close();

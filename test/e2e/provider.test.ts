@@ -49,6 +49,16 @@ async function approvalWindow(ext: LaunchedExtension, showing: string): Promise<
   }, 20_000);
 }
 
+/**
+ * Acts in the approval window, which the wallet may close the moment it has nothing left to show
+ * (while the click is still completing): that closing is success, not an error.
+ */
+async function inWindow(approval: Page, act: (p: Page) => Promise<unknown>): Promise<void> {
+  await act(approval).catch((err: unknown) => {
+    if (!approval.isClosed() && !/closed/.test((err as Error).message)) throw err;
+  });
+}
+
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).textContent()) ?? '';
 }
@@ -138,7 +148,7 @@ describe('the example dApp with Petal in Chromium', () => {
     const approval = await approvalWindow(alice, '#approve-duration');
     expect(await text(approval, '#approve-origin')).toContain(new URL(dapp.url).origin);
     await approval.screenshot({ path: await screenshotPath('provider-approve-connect') });
-    await approval.click('#approve-accept');
+    await inWindow(approval, (w) => w.click('#approve-accept'));
     await expect.poll(() => text(page, '#account')).toMatch(/^lotusR/);
     const account = await text(page, '#account');
     const addresses = await lotus(page, 'lotus_requestAccounts');
@@ -161,7 +171,7 @@ describe('the example dApp with Petal in Chromium', () => {
     const approval = await approvalWindow(alice, '#approve-message');
     expect(await text(approval, '#approve-message')).toBe('Log in to the Petal example dApp');
     await approval.screenshot({ path: await screenshotPath('provider-approve-message') });
-    await approval.keyboard.press('Enter');
+    await inWindow(approval, (w) => w.keyboard.press('Enter'));
     await expect.poll(() => text(page, '#signature')).toMatch(/^[A-Za-z0-9+/]{87}=$/);
     expect(
       verifyMessage(
@@ -190,7 +200,7 @@ describe('the example dApp with Petal in Chromium', () => {
     await page.fill('#sats', '2500000');
     await page.click('#send');
     let approval = await approvalWindow(alice, '#approve-transfer');
-    await approval.keyboard.press('Escape');
+    await inWindow(approval, (w) => w.keyboard.press('Escape'));
     await expect.poll(() => text(page, '#error')).toMatch(/^4001: /);
 
     await page.click('#send');
@@ -199,7 +209,7 @@ describe('the example dApp with Petal in Chromium', () => {
     expect(shown).toContain(payee);
     expect(shown).toContain('2.5 XPI');
     await approval.screenshot({ path: await screenshotPath('provider-approve-transfer') });
-    await approval.click('#approve-accept');
+    await inWindow(approval, (w) => w.click('#approve-accept'));
     await expect.poll(() => text(page, '#send-out'), { timeout: 20_000 }).toMatch(/^[0-9a-f]{64}$/);
     const indexer = new ChronikIndexer({ url: devnet.url });
     try {
@@ -220,7 +230,7 @@ describe('the example dApp with Petal in Chromium', () => {
     await approval.reload();
     approval = await approvalWindow(alice, '#approve-message');
     await expect.poll(() => text(approval, '#approve-message')).toBe('Still here after a restart');
-    await approval.click('#approve-accept');
+    await inWindow(approval, (w) => w.click('#approve-accept'));
     await expect.poll(() => text(page, '#signature')).not.toBe(previous);
     expect(
       verifyMessage(
@@ -316,7 +326,7 @@ describe('the example dApp with Petal in Chromium', () => {
     expect(shown).toContain('7 XPI');
     expect(shown).toContain('2 members');
     await approval.screenshot({ path: await screenshotPath('provider-approve-vault-spend') });
-    await approval.click('#approve-accept');
+    await inWindow(approval, (w) => w.click('#approve-accept'));
 
     // Bob's toolbar badge counts the proposal waiting for him.
     const badge = () => bob.serviceWorker.evaluate(() => chrome.action.getBadgeText({}));
@@ -359,7 +369,7 @@ describe('the example dApp with Petal in Chromium', () => {
     const approval = await approvalWindow(alice, '#approve');
     expect(await text(approval, '#approve')).toContain('3-member vault “Club”');
     await approval.screenshot({ path: await screenshotPath('provider-approve-vault-invite') });
-    await approval.click('#approve-accept');
+    await inWindow(approval, (w) => w.click('#approve-accept'));
     const { result } = (await pending) as { result: { code: string; expiresAt: number } };
     expect(result.code).toMatch(/^petalinvite1/);
     expect(result.expiresAt).toBeGreaterThan(Date.now());
@@ -406,7 +416,7 @@ describe('the example dApp with Petal in Chromium', () => {
     await page.click('#connect');
     const approval = await approvalWindow(alice, '#approve-duration');
     await approval.selectOption('#approve-duration', '1h');
-    await approval.click('#approve-accept');
+    await inWindow(approval, (w) => w.click('#approve-accept'));
     await expect.poll(() => text(page, '#account')).toMatch(/^lotusR/);
     const [grant] = ((await lotus(page, 'wallet_getPermissions')).result ?? []) as {
       caveats: { type: string; value: number }[];
