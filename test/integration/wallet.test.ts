@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChronikIndexer } from '../../src/core/chain/chronik.ts';
-import { serializeTx } from '../../src/core/chain/index.ts';
+import { addressToScript, serializeTx } from '../../src/core/chain/index.ts';
+import { activityOf, fetchSnapshot } from '../../src/core/wallet/account-sync.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
 import type { WalletService } from '../../src/core/wallet/wallet-service.ts';
 import { until } from '../support/until.ts';
@@ -138,6 +139,31 @@ describe('wallet against the devnet', () => {
       () => balance(alice.service)?.confirmed === 0n && balance(alice.service)?.pending === 0n,
     );
     await expectNoSecretsStored(alice.records, alice.session, aliceNeedles);
+  });
+
+  it('counts confirmations from the newest block it saw when one lands mid-refresh', async () => {
+    const indexer = new ChronikIndexer({ url: devnet.url });
+    const address = await bob.service.receiveAddress();
+    const script = addressToScript(address);
+    devnet.fund(address, 3n * XPI);
+    // The tip is read first; a block mined right after it confirms the coin the UTXO query sees.
+    const readTip = indexer.tip.bind(indexer);
+    indexer.tip = async () => {
+      const tip = await readTip();
+      devnet.mine(1);
+      return tip;
+    };
+    const scriptHex = Buffer.from(script).toString('hex');
+    const snapshot = await fetchSnapshot(indexer, [
+      { change: 0, index: 0, address, script, scriptHex },
+    ]);
+    const coin = snapshot.utxos.find((u) => u.value === 3n * XPI);
+    expect(coin?.blockHeight).toBeGreaterThan(0);
+    const entry = activityOf(snapshot, (hex) => hex === scriptHex, devnet.chain.network).find(
+      (a) => a.net === 3n * XPI,
+    );
+    expect(entry?.confirmations).toBe(1);
+    indexer.close();
   });
 
   it('rejects a transaction with a bad signature, naming the failed script check', async () => {

@@ -54,11 +54,13 @@ export async function fetchSnapshot(
   );
   const txs = new Map<string, IndexedTx>();
   for (const { txs: list } of perAddress) for (const tx of list) txs.set(tx.txid, tx);
-  return {
-    tipHeight: tip.height,
-    utxos: perAddress.flatMap((p) => p.utxos),
-    txs: [...txs.values()],
-  };
+  const utxos = perAddress.flatMap((p) => p.utxos);
+  // The tip is read first, so a block mined meanwhile can confirm coins above it: count from the
+  // highest height seen, or a confirmed coin would show 0 confirmations.
+  let tipHeight = tip.height;
+  for (const u of utxos) tipHeight = Math.max(tipHeight, u.blockHeight);
+  for (const tx of txs.values()) tipHeight = Math.max(tipHeight, tx.block?.height ?? -1);
+  return { tipHeight, utxos, txs: [...txs.values()] };
 }
 
 /** Spendable coins in the chain module's shape. */
