@@ -2,6 +2,7 @@
  * Crypto benchmark cases that run anywhere (Node and Chromium): pure Petal code, no Node APIs.
  */
 import {
+  SigningKey,
   applyTaprootTweak,
   getPublicKey,
   keyAgg,
@@ -34,20 +35,25 @@ export function randomSecretKeys(n: number): Uint8Array[] {
   });
 }
 
-/** One complete n-party vault session: KeyAgg (cached per vault), nonces, partials, verified aggregation. */
+/**
+ * One complete n-party vault session, all members in this process: each derives its key pair
+ * from its secret key (as xpi-ts's side does), KeyAgg (cached per vault), fresh nonces, NonceAgg,
+ * partial signatures (each checked by its signer), aggregation with the final signature verified.
+ */
 export function petalSession(sks: Uint8Array[], msg: Uint8Array): Uint8Array {
-  const pubs = sks.map(getPublicKey);
-  const ctx = applyTaprootTweak(keyAgg(pubs));
-  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  const bySorted = ctx.pubkeys.map(
-    (pk) => sks[pubs.findIndex((p) => hex(p) === hex(pk))] as Uint8Array,
-  );
-  const nonces = bySorted.map((sk, i) =>
-    nonceGen({ secretKey: sk, publicKey: ctx.pubkeys[i] as Uint8Array, message: msg }),
+  const keys = sks.map((sk) => new SigningKey(sk));
+  const ctx = applyTaprootTweak(keyAgg(keys.map((k) => k.publicKey)));
+  const bySorted = keys.slice().sort((a, b) => ctx.indexOf(a.publicKey) - ctx.indexOf(b.publicKey));
+  const nonces = bySorted.map((key, i) =>
+    nonceGen({
+      secretKey: sks[keys.indexOf(key)],
+      publicKey: ctx.pubkeys[i] as Uint8Array,
+      message: msg,
+    }),
   );
   const pubNonces = nonces.map((n) => n.pubNonce);
   const aggNonce = nonceAgg(pubNonces);
-  const psigs = bySorted.map((sk, i) => sign(nonces[i]!.secNonce, sk, ctx, aggNonce, msg));
+  const psigs = bySorted.map((key, i) => sign(nonces[i]!.secNonce, key, ctx, aggNonce, msg));
   return partialSigAgg(psigs, ctx, aggNonce, msg, pubNonces);
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:crypto:browser`: builds bench/browser with Vite, serves it on 127.0.0.1 and runs
- * the crypto cases inside headless Debian Chromium (the extension's real engine), then prints
- * ops/s next to the same cases measured in Node in this run.
+ * the crypto cases inside headless Debian Chromium (the extension's real engine), Petal and xpi-ts
+ * side by side in one page, then prints ops/s, the ratio, and Petal's ops/s in Node for scale.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -58,23 +58,27 @@ await page.goto(url);
 await page.waitForFunction(() => 'runBench' in window);
 const inBrowser = (await page.evaluate(
   (ms) =>
-    (window as unknown as { runBench(m: number): { op: string; opsPerSecond: number }[] }).runBench(
-      ms,
-    ),
+    (
+      window as unknown as {
+        runBench(m: number): Promise<{ op: string; petal: number; xpi: number }[]>;
+      }
+    ).runBench(ms),
   MIN_MS,
-)) as { op: string; opsPerSecond: number }[];
+)) as { op: string; petal: number; xpi: number }[];
 await browser.close();
 server.close();
 
 console.log(
-  `Petal crypto in Chromium ${browser.version()} vs Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+  `Petal vs xpi-ts 0.3.1 in Chromium ${browser.version()}; Petal in Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`,
 );
 console.log(
-  `${'operation'.padEnd(28)} ${'Chromium op/s'.padStart(13)} ${'Node op/s'.padStart(10)}`,
+  `${'operation'.padEnd(22)} ${'Petal op/s'.padStart(11)} ${'xpi-ts op/s'.padStart(11)} ${'ratio'.padStart(8)} ${'Node op/s'.padStart(10)}`,
 );
 for (const { op, run } of petalCases()) {
-  const chromiumOps = inBrowser.find((r) => r.op === op)?.opsPerSecond ?? NaN;
+  const row = inBrowser.find((r) => r.op === op);
+  const petal = row?.petal ?? NaN;
+  const xpi = row?.xpi ?? NaN;
   console.log(
-    `${op.padEnd(28)} ${chromiumOps.toFixed(1).padStart(13)} ${measure(run, MIN_MS).toFixed(1).padStart(10)}`,
+    `${op.padEnd(22)} ${petal.toFixed(1).padStart(11)} ${xpi.toFixed(1).padStart(11)} ${(petal / xpi).toFixed(2).padStart(7)}× ${measure(run, MIN_MS).toFixed(1).padStart(10)}`,
   );
 }

@@ -1,7 +1,25 @@
+import { Buffer } from 'buffer';
 import { measure, petalCases } from '../crypto-cases.ts';
+import { xpiReference } from '../xpi-cases.ts';
 
-/** Called by scripts/bench-browser.ts through Playwright: the same Petal cases, in Chromium's V8. */
-(
-  window as unknown as { runBench: (minMs: number) => { op: string; opsPerSecond: number }[] }
-).runBench = (minMs) =>
-  petalCases().map(({ op, run }) => ({ op, opsPerSecond: measure(run, minMs) }));
+interface Row {
+  op: string;
+  petal: number;
+  xpi: number;
+}
+
+/**
+ * Called by scripts/bench-browser.ts through Playwright: every Petal case and its xpi-ts
+ * reference, both in Chromium's V8 in this one page. xpi-ts's bn.js needs a global Buffer in a
+ * browser (without it KeyAgg fails with "Point does not lie on the curve"), so it gets the
+ * `buffer` package's before the library loads.
+ */
+(window as unknown as { runBench: (minMs: number) => Promise<Row[]> }).runBench = async (minMs) => {
+  (globalThis as unknown as { Buffer: typeof Buffer }).Buffer ??= Buffer;
+  const X: unknown = await import('xpi-ts/lib/bitcore');
+  return petalCases().map(({ op, run }) => ({
+    op,
+    petal: measure(run, minMs),
+    xpi: measure(xpiReference(X, op), minMs),
+  }));
+};

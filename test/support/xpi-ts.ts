@@ -3,7 +3,6 @@
  * unresolvable directory imports), for cross-implementation tests and benchmarks only.
  */
 import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const X: any = createRequire(import.meta.url)('xpi-ts/lib/bitcore');
@@ -57,21 +56,6 @@ export const xpi = {
         tweak,
       ),
     ),
-  /** One full xpi-ts n-party session (for benchmarks): keyAgg, nonces, partials, aggregation. */
-  fullSession(sks: Uint8Array[], msg: Uint8Array): Uint8Array {
-    const privs = sks.map((sk) => new X.PrivateKey(buf(sk).toString('hex')));
-    const ctx = X.muSig2KeyAgg(privs.map((p: any) => p.publicKey));
-    const nonces = privs.map((p: any) =>
-      X.muSig2NonceGen(p, ctx.aggregatedPubKey, buf(msg), Buffer.from(randomBytes(32))),
-    );
-    const agg = X.muSig2NonceAgg(nonces.map((n: any) => n.publicNonces));
-    const psigs = privs.map((p: any, i: number) =>
-      X.muSig2PartialSign(nonces[i], p, ctx, i, agg, buf(msg)),
-    );
-    return new Uint8Array(
-      X.muSig2SigAgg(psigs, agg, buf(msg), ctx.aggregatedPubKey).toBuffer('schnorr'),
-    );
-  },
 };
 
 /** xpi-ts's `Message`: sign and verify "signed messages" (base64 compact ECDSA). */

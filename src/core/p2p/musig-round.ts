@@ -12,6 +12,7 @@ import { InvalidContributionError } from '../crypto/errors.ts';
 import {
   type KeyAggContext,
   type SecretNonce,
+  SigningKey,
   nonceAgg,
   nonceGen,
   partialSigAgg,
@@ -89,8 +90,9 @@ export function signInputs(
   aggNonces: Uint8Array[],
   checked: CheckedSpend,
 ): Uint8Array[] {
+  const key = new SigningKey(secretKey);
   return checked.sighashes.map((message, i) =>
-    sign(secNonces[i] as SecretNonce, secretKey, ctx, aggNonces[i] as Uint8Array, message),
+    sign(secNonces[i] as SecretNonce, key, ctx, aggNonces[i] as Uint8Array, message),
   );
 }
 

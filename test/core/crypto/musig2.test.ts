@@ -2,6 +2,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidContributionError,
+  SigningKey,
   applyTaprootTweak,
   getPublicKey,
   keyAgg,
@@ -176,6 +177,59 @@ describe('MuSig2 sessions (Lotus)', () => {
       nonces.map((n) => n.pubNonce),
     );
     expect(schnorrVerify(sig, msg, ctx.signingPublicKey)).toBe(true);
+  });
+
+  it('signs several inputs with one SigningKey exactly as with the raw key', () => {
+    const sks = [h('41'.repeat(32)), h('42'.repeat(32)), h('43'.repeat(32))];
+    const ctx = applyTaprootTweak(keyAgg(sks.map(getPublicKey)));
+    const signers = ctx.pubkeys.map(
+      (pk) => sks.find((sk) => hex(getPublicKey(sk)) === hex(pk)) as Uint8Array,
+    );
+    const keys = signers.map((sk) => new SigningKey(sk));
+    expect(keys.map((k) => hex(k.publicKey))).toEqual(ctx.pubkeys.map(hex));
+    for (const msg of [h('01'.repeat(32)), h('02'.repeat(32))]) {
+      const nonces = signers.map((sk, i) =>
+        nonceGen({ secretKey: sk, publicKey: ctx.pubkeys[i]!, message: msg }),
+      );
+      const pubNonces = nonces.map((n) => n.pubNonce);
+      const aggNonce = nonceAgg(pubNonces);
+      // Signer 0 (who carries the tweak term) uses the raw key, the others their SigningKey.
+      const psigs = signers.map((sk, i) =>
+        sign(nonces[i]!.secNonce, i === 0 ? sk : keys[i]!, ctx, aggNonce, msg),
+      );
+      psigs.forEach((p, i) =>
+        expect(partialSigVerify(p, pubNonces[i]!, i, ctx, aggNonce, msg)).toBe(true),
+      );
+      const sig = partialSigAgg(psigs, ctx, aggNonce, msg, pubNonces);
+      expect(schnorrVerify(sig, msg, ctx.signingPublicKey)).toBe(true);
+    }
+    // The context's table-based check agrees with plain Lotus Schnorr verification.
+    const msg = h('03'.repeat(32));
+    const nonces = signers.map((sk, i) => nonceGen({ secretKey: sk, publicKey: ctx.pubkeys[i]! }));
+    const aggNonce = nonceAgg(nonces.map((n) => n.pubNonce));
+    const sig = partialSigAgg(
+      signers.map((sk, i) => sign(nonces[i]!.secNonce, sk, ctx, aggNonce, msg)),
+      ctx,
+      aggNonce,
+      msg,
+    );
+    const variants = [
+      sig,
+      h('ff'.repeat(32) + hex(sig.subarray(32))),
+      h(hex(sig.subarray(0, 32)) + 'ff'.repeat(32)),
+    ];
+    for (let bit = 0; bit < 512; bit += 37) {
+      const flipped = sig.slice();
+      flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+      variants.push(flipped);
+    }
+    for (const v of variants)
+      expect(ctx.verifies(v, msg)).toBe(schnorrVerify(v, msg, ctx.signingPublicKey));
+    expect(ctx.verifies(sig, msg)).toBe(true);
+    expect(ctx.verifies(sig, h('04'.repeat(32)))).toBe(false);
+    expect(() => JSON.stringify({ key: keys[0] })).toThrow(/never be serialised/);
+    expect(String(keys[0])).toBe('[SigningKey]');
+    expect(() => new SigningKey(new Uint8Array(32))).toThrow(/out of range/);
   });
 
   it('never produces the same nonce twice and refuses to sign twice with one', () => {
