@@ -37,6 +37,7 @@ export {
   SecretNonce,
   SigningKey,
   applyTaprootTweak,
+  applyTweak,
   keyAgg,
   keySort,
   nonceAgg,
@@ -46,3 +47,5 @@ export {
   sign,
 } from './musig2.ts';
 export type { NonceGenInput } from './musig2.ts';
+export { BIP340, LOTUS } from './musig-scheme.ts';
+export type { MuSigScheme } from './musig-scheme.ts';

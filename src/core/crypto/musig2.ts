@@ -25,7 +25,8 @@ import {
   InvalidInputError,
   NonceReuseError,
 } from './errors.ts';
-import { sha256, taggedHash } from './hash.ts';
+import { taggedHash } from './hash.ts';
+import { BIP340, LOTUS, type MuSigScheme, bip340Verify, hasEvenY } from './musig-scheme.ts';
 import { schnorrChallenge } from './schnorr.ts';
 import { tapTweakHash } from './taproot.ts';
 
@@ -43,45 +44,72 @@ export function keySort(pubkeys: Uint8Array[]): Uint8Array[] {
   return [...pubkeys].sort(compareBytes);
 }
 
+/** What a context is built from; everything else it holds is derived. */
+interface ContextParts {
+  scheme: MuSigScheme;
+  pubkeys: Uint8Array[];
+  points: Pt[];
+  coefficients: bigint[];
+  aggregatePoint: Pt;
+  /** Lotus Taproot tweak t, added once by the signer at sorted index 0. */
+  tweak?: bigint;
+  merkleRoot?: Uint8Array;
+  /** BIP327 tweaking: the tweaked key and its gacc/tacc bookkeeping. */
+  tweakedPoint?: Pt;
+  gacc?: bigint;
+  tacc?: bigint;
+  tables?: Map<number, Pt>;
+}
+
 /**
  * The aggregate key and everything signing needs about the group, computed once. The signing
  * key S is Q for plain MuSig2 and the Taproot commitment Q + t·G for a vault.
  */
 export class KeyAggContext {
+  /** Lotus for every vault; BIP327/BIP340 only to run that BIP's vectors through this engine. */
+  readonly scheme: MuSigScheme;
   readonly pubkeys: readonly Uint8Array[];
   readonly points: readonly Pt[];
   readonly coefficients: readonly bigint[];
   readonly aggregatePoint: Pt;
   readonly aggregatePublicKey: Uint8Array;
-  /** Taproot tweak scalar (0n when untweaked). */
+  /** Lotus Taproot tweak scalar (0n when untweaked). */
   readonly tweak: bigint;
   readonly merkleRoot: Uint8Array | undefined;
   readonly signingPoint: Pt;
   readonly signingPublicKey: Uint8Array;
+  /** The signing key as the scheme hashes it (33 bytes on Lotus, x-only for BIP340). */
+  readonly signingKeyBytes: Uint8Array;
+  /** g·gacc: multiplies every member's key share (1 on Lotus). */
+  readonly keyFactor: bigint;
+  /** g·tacc: the aggregator adds e times this to s (BIP327 tweaks; 0 on Lotus). */
+  readonly finalTweak: bigint;
+  readonly gacc: bigint;
+  readonly tacc: bigint;
   readonly #index = new Map<string, number>();
   /** Session values by aggregate nonce and message, so many verifications share one computation. */
   readonly sessionCache = new Map<string, SessionValues>();
 
-  constructor(
-    pubkeys: Uint8Array[],
-    points: Pt[],
-    coefficients: bigint[],
-    Q: Pt,
-    tweak = 0n,
-    merkleRoot?: Uint8Array,
-    tables = new Map<number, Pt>(),
-  ) {
-    this.#tables = tables;
-    this.pubkeys = pubkeys;
-    this.points = points;
-    this.coefficients = coefficients;
+  constructor(parts: ContextParts) {
+    const { scheme, aggregatePoint: Q, tweak = 0n } = parts;
+    this.scheme = scheme;
+    this.#tables = parts.tables ?? new Map();
+    this.pubkeys = parts.pubkeys;
+    this.points = parts.points;
+    this.coefficients = parts.coefficients;
     this.aggregatePoint = Q;
     this.aggregatePublicKey = compress(Q);
     this.tweak = tweak;
-    this.merkleRoot = merkleRoot;
-    this.signingPoint = tweak === 0n ? Q : Q.add(G.multiply(tweak));
+    this.merkleRoot = parts.merkleRoot;
+    this.signingPoint = parts.tweakedPoint ?? (tweak === 0n ? Q : Q.add(G.multiply(tweak)));
     this.signingPublicKey = compress(this.signingPoint);
-    pubkeys.forEach((pk, i) => this.#index.set(bytesToHex(pk), i));
+    this.signingKeyBytes = scheme.keyBytes(this.signingPoint);
+    this.gacc = parts.gacc ?? 1n;
+    this.tacc = parts.tacc ?? 0n;
+    const g = scheme.keySign(this.signingPoint);
+    this.keyFactor = mod(g * this.gacc);
+    this.finalTweak = mod(g * this.tacc);
+    parts.pubkeys.forEach((pk, i) => this.#index.set(bytesToHex(pk), i));
   }
 
   readonly #tables: Map<number, Pt>;
@@ -99,12 +127,8 @@ export class KeyAggContext {
     return table;
   }
 
-  /** @internal The tweaked variant for a merkle root, built once (see applyTaprootTweak). */
-  tweaked(
-    merkleRoot: Uint8Array | undefined,
-    build: (tables: Map<number, Pt>) => KeyAggContext,
-  ): KeyAggContext {
-    const key = merkleRoot ? bytesToHex(merkleRoot) : '';
+  /** @internal A tweaked variant, built once per tweak (see applyTaprootTweak, applyTweak). */
+  tweaked(key: string, build: (tables: Map<number, Pt>) => KeyAggContext): KeyAggContext {
     let ctx = this.#tweaked.get(key);
     if (!ctx) {
       ctx = build(this.#tables);
@@ -114,10 +138,11 @@ export class KeyAggContext {
   }
 
   /**
-   * Lotus Schnorr verification of a signature by the signing key, through a multiplication table
-   * for S kept with the context (every session of the vault ends with this check).
+   * Verifies a final signature by the signing key. Lotus Schnorr goes through a multiplication
+   * table for S kept with the context (every session of the vault ends with this check).
    */
   verifies(sig64: Uint8Array, msg: Uint8Array): boolean {
+    if (this.scheme.name === 'bip340') return bip340Verify(sig64, msg, this.signingKeyBytes);
     if (sig64.length !== 64 || msg.length !== 32) return false;
     const r = bytesToInt(sig64.subarray(0, 32));
     const s = bytesToInt(sig64.subarray(32));
@@ -130,7 +155,7 @@ export class KeyAggContext {
 
   #signingTable: Pt | undefined;
 
-  /** Sorted position of a member key, or -1. */
+  /** Position of a member key in the context's (Lotus: sorted) order, or -1. */
   indexOf(pubkey: Uint8Array): number {
     return this.#index.get(bytesToHex(pubkey)) ?? -1;
   }
@@ -139,7 +164,9 @@ export class KeyAggContext {
 /**
  * KeyAgg, Lotus variant: sort the keys, L = TH("KeyAgg list", keys), a_i = TH("KeyAgg
  * coefficient", L ‖ P_i) for *every* key (Lotus: no BIP327 second-key shortcut), Q = Σ a_i·P_i as a
- * full point. Duplicate keys are refused (the Lotus libraries disagree on them).
+ * full point. Duplicate keys are refused (the Lotus libraries disagree on them). With the BIP340
+ * scheme it is BIP327's KeyAgg instead: the caller's order, duplicates allowed, the second
+ * distinct key's coefficient 1.
  *
  * @throws InvalidContributionError naming the input index of an invalid key; InvalidInputError
  *   for an empty list or duplicates.
@@ -147,11 +174,11 @@ export class KeyAggContext {
  *   const ctx = applyTaprootTweak(keyAgg([alicePub, bobPub]));
  *   ctx.signingPublicKey; // the vault's 33-byte Taproot commitment
  */
-export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
+export function keyAgg(pubkeys: Uint8Array[], scheme: MuSigScheme = LOTUS): KeyAggContext {
   if (pubkeys.length === 0) throw new InvalidInputError('KeyAgg needs at least one key');
   // A vault signs many times with one key set: reuse its context (and its point tables).
   const cacheKey = pubkeys.every((pk) => pk instanceof Uint8Array && pk.length === 33)
-    ? keySort(pubkeys).map(bytesToHex).join('')
+    ? scheme.name + (scheme.sortsKeys ? keySort(pubkeys) : pubkeys).map(bytesToHex).join('')
     : undefined;
   const cached = cacheKey ? contextCache.get(cacheKey) : undefined;
   if (cached) {
@@ -159,7 +186,7 @@ export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
     contextCache.set(cacheKey as string, cached);
     return cached;
   }
-  const ctx = computeKeyAgg(pubkeys);
+  const ctx = computeKeyAgg(pubkeys, scheme);
   if (cacheKey) {
     if (contextCache.size >= CONTEXT_CACHE_SIZE)
       contextCache.delete(contextCache.keys().next().value as string);
@@ -171,7 +198,7 @@ export function keyAgg(pubkeys: Uint8Array[]): KeyAggContext {
 const CONTEXT_CACHE_SIZE = 64;
 const contextCache = new Map<string, KeyAggContext>();
 
-function computeKeyAgg(pubkeys: Uint8Array[]): KeyAggContext {
+function computeKeyAgg(pubkeys: Uint8Array[], scheme: MuSigScheme): KeyAggContext {
   const parsed = new Map<string, Pt>();
   pubkeys.forEach((pk, i) => {
     try {
@@ -180,15 +207,24 @@ function computeKeyAgg(pubkeys: Uint8Array[]): KeyAggContext {
       throw new InvalidContributionError(i, 'pubkey', (err as Error).message);
     }
   });
-  const sorted = keySort(pubkeys);
-  for (let i = 1; i < sorted.length; i++) {
-    if (compareBytes(sorted[i - 1] as Uint8Array, sorted[i] as Uint8Array) === 0) {
-      throw new InvalidInputError('duplicate public key in the key set');
+  const ordered = scheme.sortsKeys ? keySort(pubkeys) : [...pubkeys];
+  if (scheme.sortsKeys) {
+    for (let i = 1; i < ordered.length; i++) {
+      if (compareBytes(ordered[i - 1] as Uint8Array, ordered[i] as Uint8Array) === 0) {
+        throw new InvalidInputError('duplicate public key in the key set');
+      }
     }
   }
-  const L = taggedHash('KeyAgg list', ...sorted);
-  const coefficients = sorted.map((pk) => mod(bytesToInt(taggedHash('KeyAgg coefficient', L, pk))));
-  const points = sorted.map((pk) => parsed.get(bytesToHex(pk)) as Pt);
+  const L = taggedHash('KeyAgg list', ...ordered);
+  const second = scheme.secondKeyShortcut
+    ? ordered.find((pk) => compareBytes(pk, ordered[0] as Uint8Array) !== 0)
+    : undefined;
+  const coefficients = ordered.map((pk) =>
+    second && compareBytes(pk, second) === 0
+      ? 1n
+      : mod(bytesToInt(taggedHash('KeyAgg coefficient', L, pk))),
+  );
+  const points = ordered.map((pk) => parsed.get(bytesToHex(pk)) as Pt);
   // One multi-scalar multiplication (public data, variable time): Strauss shares one doubling
   // chain across every key; Pippenger's buckets only pay off for very large sets.
   const Q =
@@ -200,7 +236,7 @@ function computeKeyAgg(pubkeys: Uint8Array[]): KeyAggContext {
           ? interleavedMSMUnsafe(Point, points, 5)(coefficients)
           : mulAddUnsafe(Point, points, coefficients);
   if (Q.is0()) throw new CryptoError('aggregate key is the point at infinity');
-  return new KeyAggContext(sorted, points, coefficients, Q);
+  return new KeyAggContext({ scheme, pubkeys: ordered, points, coefficients, aggregatePoint: Q });
 }
 
 /**
@@ -208,19 +244,47 @@ function computeKeyAgg(pubkeys: Uint8Array[]): KeyAggContext {
  * for key-only vaults, S = Q + t·G. Lotus: 33-byte keys, no x-only parity bookkeeping.
  */
 export function applyTaprootTweak(ctx: KeyAggContext, merkleRoot?: Uint8Array): KeyAggContext {
+  if (ctx.scheme !== LOTUS) throw new InvalidInputError('Taproot tweaks are for Lotus contexts');
   if (ctx.tweak !== 0n) throw new InvalidInputError('context is already tweaked');
-  return ctx.tweaked(merkleRoot, (tables) => {
+  return ctx.tweaked(merkleRoot ? bytesToHex(merkleRoot) : '', (tables) => {
     const t = bytesToInt(tapTweakHash(ctx.aggregatePublicKey, merkleRoot));
     if (t >= N) throw new CryptoError('Taproot tweak is out of range');
-    return new KeyAggContext(
-      [...ctx.pubkeys],
-      [...ctx.points],
-      [...ctx.coefficients],
-      ctx.aggregatePoint,
-      t,
-      merkleRoot ?? new Uint8Array(32),
+    return new KeyAggContext({
+      scheme: ctx.scheme,
+      pubkeys: [...ctx.pubkeys],
+      points: [...ctx.points],
+      coefficients: [...ctx.coefficients],
+      aggregatePoint: ctx.aggregatePoint,
+      tweak: t,
+      merkleRoot: merkleRoot ?? new Uint8Array(32),
       tables,
-    );
+    });
+  });
+}
+
+/**
+ * BIP327 ApplyTweak, for BIP340-scheme contexts: Q' = g·Q + t·G with g = −1 for an x-only tweak
+ * of an odd-y key, gacc' = g·gacc, tacc' = t + g·tacc.
+ * @throws InvalidInputError for a tweak ≥ n, or a result at infinity.
+ */
+export function applyTweak(ctx: KeyAggContext, tweak32: Uint8Array, xonly: boolean): KeyAggContext {
+  if (ctx.scheme !== BIP340) throw new InvalidInputError('BIP327 tweaks are for BIP340 contexts');
+  if (tweak32.length !== 32) throw new InvalidInputError('tweak must be 32 bytes');
+  const t = bytesToInt(tweak32);
+  if (t >= N) throw new InvalidInputError('tweak must be less than n');
+  const Q = ctx.signingPoint;
+  const g = xonly && !hasEvenY(Q) ? N - 1n : 1n;
+  const tweaked = Q.multiplyUnsafe(g).add(G.multiplyUnsafe(t));
+  if (tweaked.is0()) throw new InvalidInputError('result of tweaking cannot be infinity');
+  return new KeyAggContext({
+    scheme: ctx.scheme,
+    pubkeys: [...ctx.pubkeys],
+    points: [...ctx.points],
+    coefficients: [...ctx.coefficients],
+    aggregatePoint: ctx.aggregatePoint,
+    tweakedPoint: tweaked,
+    gacc: mod(g * ctx.gacc),
+    tacc: mod(t + g * ctx.tacc),
   });
 }
 
@@ -255,7 +319,8 @@ export class SecretNonce {
 
   /** @internal Hands the scalars to `sign` once and erases them. */
   consume(): [bigint, bigint] {
-    if (this.#used)
+    // A zero scalar is a nonce that was erased (BIP327 treats it as used), never a real one.
+    if (this.#used || this.#k1 === 0n || this.#k2 === 0n)
       throw new NonceReuseError('secret nonce was already used; generate a fresh one');
     const pair: [bigint, bigint] = [this.#k1, this.#k2];
     this.#used = true;
@@ -436,8 +501,9 @@ interface SessionValues {
 }
 
 /**
- * Lotus: b = TH("MuSig/noncecoef", cmp(S) ‖ R1 ‖ R2 ‖ m), R = R1 + b·R2, negation decided by the
- * quadratic residuosity of R.y, e = SHA256(R.x ‖ cmp(S) ‖ m) (the Lotus Schnorr challenge).
+ * b, R = R1 + b·R2, whether signers negate their nonces, and e, by the context's scheme. Lotus:
+ * b = TH("MuSig/noncecoef", cmp(S) ‖ R1 ‖ R2 ‖ m), negation decided by the quadratic residuosity
+ * of R.y, e = SHA256(R.x ‖ cmp(S) ‖ m) (the Lotus Schnorr challenge).
  */
 export function sessionValues(
   ctx: KeyAggContext,
@@ -445,28 +511,18 @@ export function sessionValues(
   msg: Uint8Array,
 ): SessionValues {
   if (aggNonce.length !== 66) throw new InvalidInputError('aggregate nonce must be 66 bytes');
-  if (msg.length !== 32) throw new InvalidInputError('message must be 32 bytes');
+  ctx.scheme.checkMessage(msg);
   const key = bytesToHex(aggNonce) + bytesToHex(msg);
   const cached = ctx.sessionCache.get(key);
   if (cached) return cached;
   const R1 = parseCbytesExt(aggNonce.subarray(0, 33));
   const R2 = parseCbytesExt(aggNonce.subarray(33));
-  const b = mod(
-    bytesToInt(
-      taggedHash(
-        'MuSig/noncecoef',
-        ctx.signingPublicKey,
-        aggNonce.subarray(0, 33),
-        aggNonce.subarray(33),
-        msg,
-      ),
-    ),
-  );
+  const b = ctx.scheme.nonceCoefficient(aggNonce, ctx.signingKeyBytes, msg);
   let R = R1.add(R2.multiplyUnsafe(b));
   if (R.is0()) R = G; // BIP327: an infinite R (only reachable by an attack) becomes G
-  const negate = !hasSquareY(R);
+  const negate = !ctx.scheme.acceptsR(R);
   const rx = intTo32(R.toAffine().x);
-  const e = mod(bytesToInt(sha256(concatBytes(rx, ctx.signingPublicKey, msg))));
+  const e = ctx.scheme.challenge(rx, ctx.signingKeyBytes, msg);
   const values = { b, R, rx, negate, e };
   if (ctx.sessionCache.size >= 16) ctx.sessionCache.clear();
   ctx.sessionCache.set(key, values);
@@ -474,8 +530,9 @@ export function sessionValues(
 }
 
 /**
- * Sign: s_i = (±(k1 + b·k2) + e·a_i·x_i) mod n. Lotus: the signer at sorted index 0 of a tweaked
- * context also adds e·t (the lotus-lib convention, so partials interoperate with xpi-ts signers).
+ * Sign: s_i = (±(k1 + b·k2) + e·a_i·x_i) mod n (BIP340 scheme: x_i times g·gacc). Lotus: the
+ * signer at sorted index 0 of a tweaked context also adds e·t (the lotus-lib convention, so
+ * partials interoperate with xpi-ts signers).
  * Consumes the secret nonce and checks its own partial signature before returning it.
  *
  * @throws NonceReuseError if the nonce was used; InvalidInputError if the key is not a member.
@@ -498,13 +555,14 @@ export function sign(
   const { b, negate, e } = values;
   const [k1, k2] = secNonce.consume();
   const k = negate ? mod(-(k1 + b * k2)) : mod(k1 + b * k2);
-  let s = mod(k + e * (ctx.coefficients[index] as bigint) * x);
+  // keyFactor is BIP327's g·gacc (1 on Lotus).
+  const ea = mod(e * (ctx.coefficients[index] as bigint) * ctx.keyFactor);
+  let s = mod(k + ea * x);
   if (index === 0 && ctx.tweak !== 0n) s = mod(s + e * ctx.tweak);
   // A fault while computing s must not leave this device. The check recomputes the share in the
   // group from the nonce scalar (constant-time G·k: k is secret), which costs less than the
   // co-signer's check through R1 + b·R2.
   const point = ctx.memberPoint(index) as Pt;
-  const ea = mod(e * (ctx.coefficients[index] as bigint));
   const untweaked = index === 0 && ctx.tweak !== 0n ? mod(s - e * ctx.tweak) : s;
   if (!G.multiplyUnsafe(untweaked).equals(G.multiply(k).add(point.multiplyUnsafe(ea)))) {
     throw new CryptoError('own partial signature failed verification');
@@ -525,7 +583,8 @@ function shareVerifies(
   const s = signerIndex === 0 && ctx.tweak !== 0n ? mod(share - e * ctx.tweak) : share;
   let Re = R1.add(R2.multiplyUnsafe(b));
   if (negate) Re = Re.negate();
-  const expected = Re.add(point.multiplyUnsafe(mod(e * (ctx.coefficients[signerIndex] as bigint))));
+  const ea = mod(e * (ctx.coefficients[signerIndex] as bigint) * ctx.keyFactor);
+  const expected = Re.add(point.multiplyUnsafe(ea));
   return G.multiplyUnsafe(s).equals(expected);
 }
 
@@ -576,7 +635,9 @@ export function partialSigAgg(
     if (value >= N) throw new InvalidContributionError(i, 'psig', 'not a 32-byte scalar below n');
     s = mod(s + value);
   });
-  const sig = concatBytes(sessionValues(ctx, aggNonce, msg).rx, intTo32(s));
+  const { rx, e } = sessionValues(ctx, aggNonce, msg);
+  // BIP327 tweaks are settled here (e·g·tacc); Lotus's Taproot tweak is in signer 0's partial.
+  const sig = concatBytes(rx, intTo32(mod(s + e * ctx.finalTweak)));
   if (!pubNonces) return sig;
   // One check of the final signature covers every partial; only when it fails is each partial
   // verified, to name the member who sent a bad one.
