@@ -1,4 +1,5 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
 import {
   getPublicKey,
@@ -22,6 +23,7 @@ interface VerifyRow {
   valid: boolean;
 }
 
+const h = hexToBytes;
 const generated = loadVectors<{ sign: SignRow[]; verify: VerifyRow[] }>('generated/schnorr.json');
 const node = loadVectors<{
   bch_compact: VerifyRow[];
@@ -70,6 +72,32 @@ describe('Lotus Schnorr', () => {
     expect(bytesToHex(a)).not.toBe(bytesToHex(b));
     expect(schnorrVerify(a, msg, hexToBytes(row.pubkey))).toBe(true);
     expect(schnorrVerify(b, msg, hexToBytes(row.pubkey))).toBe(true);
+  });
+
+  it('keeps verifying exactly as keys get cached, tabled and evicted', () => {
+    // More keys than the table cap, each used past the table threshold, then a sweep past the
+    // parsed-key cache: every valid signature verifies and every forged one fails throughout.
+    const keys = Array.from({ length: 40 }, (_, i) => h((i + 1).toString(16).padStart(64, '0')));
+    const msg = h('5a'.repeat(32));
+    const other = h('5b'.repeat(32));
+    for (let round = 0; round < 5; round++) {
+      for (const sk of keys) {
+        const pub = getPublicKey(sk);
+        const sig = schnorrSign(msg, sk);
+        expect(schnorrVerify(sig, msg, pub)).toBe(true);
+        expect(schnorrVerify(sig, other, pub)).toBe(false);
+        const uncompressed = secp256k1.Point.fromBytes(pub).toBytes(false);
+        expect(schnorrVerify(sig, msg, uncompressed)).toBe(true);
+      }
+    }
+    for (let i = 0; i < 300; i++) getPublicKey(h((1000 + i).toString(16).padStart(64, '0')));
+    for (let i = 0; i < 300; i++) {
+      const sk = h((1000 + i).toString(16).padStart(64, '0'));
+      expect(schnorrVerify(schnorrSign(msg, sk), msg, getPublicKey(sk))).toBe(true);
+    }
+    const first = keys[0] as Uint8Array;
+    expect(schnorrVerify(schnorrSign(msg, first), msg, getPublicKey(first))).toBe(true);
+    expect(schnorrVerify(schnorrSign(msg, first), msg, getPublicKey(keys[1]!))).toBe(false);
   });
 
   it('rejects every single-bit flip of a valid signature', () => {
