@@ -1,8 +1,8 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
-import type { Connection, PeerId, Stream } from '@libp2p/interface';
+import type { Connection, PeerId } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { lpStream } from '@libp2p/utils';
+import { DirectChannel, serveDirectStream } from './direct-channel.ts';
 import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
 import { liveScoreParams, vaultTopicScoreParams } from './gossip-scoring.ts';
 import { type PeerNode, dialWithRetry } from './peer-node.ts';
@@ -13,7 +13,6 @@ import type { FrameValidator, Transport } from '../core/p2p/transport.ts';
 export const DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
 /** Largest protocol message accepted on any path; bigger frames are refused unread. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
-const ACK = Uint8Array.of(1);
 const DIRECT_TIMEOUT_MS = 10_000;
 const UPGRADE_TIMEOUT_MS = 30_000;
 
@@ -40,6 +39,9 @@ export class Libp2pMessaging implements Transport {
   readonly #topicHandlers = new Map<string, Set<MessageHandler>>();
   #directHandler: MessageHandler | undefined;
   readonly #upgrading = new Set<string>();
+  /** The kept stream to each peer, and channels being opened (so concurrent sends share one). */
+  readonly #channels = new Map<string, DirectChannel>();
+  readonly #opening = new Map<string, Promise<DirectChannel>>();
   readonly #guard: SessionPeerGuard;
   readonly #onGossip = (
     event: CustomEvent<{ topic: string; data: Uint8Array; type: string; from?: PeerId }>,
@@ -75,7 +77,12 @@ export class Libp2pMessaging implements Transport {
     this.#node.services.pubsub.addEventListener('message', this.#onGossip as EventListener);
     await this.#node.handle(
       DIRECT_PROTOCOL,
-      (stream, connection) => this.#receive(stream, connection.remotePeer),
+      (stream, connection) => {
+        const from = connection.remotePeer.toString();
+        void serveDirectStream(stream, MAX_MESSAGE_BYTES, (frame) => {
+          void Promise.resolve(this.#directHandler?.(from, frame)).catch(() => undefined);
+        });
+      },
       // Protocol frames are small, so a relayed link may carry them while WebRTC comes up.
       { maxInboundStreams: 64, runOnLimitedConnection: true },
     );
@@ -86,6 +93,8 @@ export class Libp2pMessaging implements Transport {
     for (const topic of this.#topicHandlers.keys()) this.#node.services.pubsub.unsubscribe(topic);
     this.#topicHandlers.clear();
     await this.#node.unhandle(DIRECT_PROTOCOL);
+    for (const channel of this.#channels.values()) channel.fail(new Error('Messaging stopped'));
+    this.#channels.clear();
   }
 
   subscribe(topic: string, handler: MessageHandler, validate?: GossipValidator): () => void {
@@ -138,25 +147,50 @@ export class Libp2pMessaging implements Transport {
   /** Delivers one message to a peer and resolves once the peer acknowledged it. */
   async send(peerId: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
     if (data.length > MAX_MESSAGE_BYTES) throw new DirectSendError('Message too large');
-    const options = { signal: signal ?? AbortSignal.timeout(DIRECT_TIMEOUT_MS) };
-    const connection = await this.#connect(peerId, options.signal);
-    const stream = await connection.newStream(DIRECT_PROTOCOL, {
-      ...options,
-      runOnLimitedConnection: true,
-    });
+    const deadline = signal ?? AbortSignal.timeout(DIRECT_TIMEOUT_MS);
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-      await lp.write(data, options);
-      const ack = await lp.read(options);
-      if (ack.byteLength !== 1 || ack.get(0) !== 1)
-        throw new DirectSendError('Peer did not acknowledge');
-      await stream.close(options);
+      const channel = await this.#channelTo(peerId, deadline);
+      await channel.send(data, deadline);
     } catch (err) {
-      stream.abort(err as Error);
       throw err instanceof DirectSendError
         ? err
         : new DirectSendError(`Send to ${peerId} failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The kept stream to a peer. A channel over a relayed link is used until a direct connection
+   * exists; then a new channel opens on it and the relayed one retires once its acks are in.
+   */
+  async #channelTo(peerId: string, signal: AbortSignal): Promise<DirectChannel> {
+    const current = this.#channels.get(peerId);
+    if (current?.usable) {
+      if (current.direct) return current;
+      this.#upgrade(peerId, this.#webrtcRoutes(peerId));
+      const direct = this.#node.getConnections(peerIdFromString(peerId)).some((c) => !c.limits);
+      if (!direct) return current;
+    }
+    let opening = this.#opening.get(peerId);
+    if (!opening) {
+      opening = (async () => {
+        const connection = await this.#connect(peerId, signal);
+        return DirectChannel.open(connection, DIRECT_PROTOCOL, {
+          signal,
+          maxDataLength: MAX_MESSAGE_BYTES,
+          ackTimeoutMs: DIRECT_TIMEOUT_MS,
+        });
+      })();
+      this.#opening.set(peerId, opening);
+      void opening
+        .then((channel) => {
+          const previous = this.#channels.get(peerId);
+          this.#channels.set(peerId, channel);
+          if (previous && previous !== channel) void previous.retire();
+        })
+        .catch(() => undefined)
+        .finally(() => this.#opening.delete(peerId));
+    }
+    return opening;
   }
 
   /**
@@ -169,21 +203,10 @@ export class Libp2pMessaging implements Transport {
     const existing = this.#node.getConnections(target);
     const direct = existing.find((c) => c.limits === undefined);
     if (direct) return direct;
-    const relays = this.#node
-      .getConnections()
-      .filter((c) => c.limits === undefined && !c.remoteAddr.toString().includes('/p2p-circuit'))
-      .filter((c) => c.remoteAddr.toString().includes('/ws'))
-      .map((c) => {
-        const addr = c.remoteAddr.toString();
-        return addr.includes('/p2p/') ? addr : `${addr}/p2p/${c.remotePeer.toString()}`;
-      });
-    this.#upgrade(
-      peerId,
-      relays.map((r) => `${r}/p2p-circuit/webrtc/p2p/${peerId}`),
-    );
+    this.#upgrade(peerId, this.#webrtcRoutes(peerId));
     if (existing[0]) return existing[0];
     let lastError: unknown;
-    for (const route of relays.map((r) => `${r}/p2p-circuit/p2p/${peerId}`)) {
+    for (const route of this.#relayAddrs().map((r) => `${r}/p2p-circuit/p2p/${peerId}`)) {
       try {
         return await this.#node.dial(multiaddr(route), { signal });
       } catch (err) {
@@ -197,6 +220,22 @@ export class Libp2pMessaging implements Transport {
         `No route to ${peerId}: ${(lastError as Error | undefined)?.message ?? (err as Error).message}`,
       );
     }
+  }
+
+  /** Our relays' WebSocket addresses (direct connections to them, not circuits). */
+  #relayAddrs(): string[] {
+    return this.#node
+      .getConnections()
+      .filter((c) => c.limits === undefined && !c.remoteAddr.toString().includes('/p2p-circuit'))
+      .filter((c) => c.remoteAddr.toString().includes('/ws'))
+      .map((c) => {
+        const addr = c.remoteAddr.toString();
+        return addr.includes('/p2p/') ? addr : `${addr}/p2p/${c.remotePeer.toString()}`;
+      });
+  }
+
+  #webrtcRoutes(peerId: string): string[] {
+    return this.#relayAddrs().map((r) => `${r}/p2p-circuit/webrtc/p2p/${peerId}`);
   }
 
   /** Negotiates a direct WebRTC connection to the peer in the background (one at a time). */
@@ -245,19 +284,5 @@ export class Libp2pMessaging implements Transport {
       throw err;
     }
     return undefined;
-  }
-
-  async #receive(stream: Stream, remotePeer: PeerId): Promise<void> {
-    const options = { signal: AbortSignal.timeout(DIRECT_TIMEOUT_MS) };
-    try {
-      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-      const frame = (await lp.read(options)).subarray();
-      // Acknowledge receipt before handling: the ack means "delivered", not "accepted".
-      await lp.write(ACK, options);
-      await stream.close(options);
-      await this.#directHandler?.(remotePeer.toString(), frame);
-    } catch (err) {
-      stream.abort(err as Error);
-    }
   }
 }

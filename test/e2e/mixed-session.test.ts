@@ -137,7 +137,10 @@ describe('browsers and a headless cosigner in one vault', () => {
     }, 60_000);
     const tx = await indexer.tx(done.txid as string);
     expect(tx.outputs.some((o) => o.value === 15_000_000n)).toBe(true);
-    expect(cosigner.service.session(proposed.id)?.phase).toBe('completed');
+    // The cosigner learns of the broadcast from the aggregator's notice, a moment later.
+    await expect
+      .poll(() => cosigner.service.session(proposed.id)?.phase, { timeout: 30_000 })
+      .toBe('completed');
     await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('completed');
     await popup.screenshot({ path: await screenshotPath('mixed-session-completed') });
   });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lpStream } from '@libp2p/utils';
 import {
+  DIRECT_PROTOCOL,
   DirectSendError,
   Libp2pMessaging,
   MAX_MESSAGE_BYTES,
@@ -88,6 +90,48 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     expect(seenByB.some((m) => m.startsWith('bad'))).toBe(false);
     // Scoring is on, and the relay that carried the forgeries keeps a clean score.
     expect(peerScore(pubsubB, relay.peerId)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps one stream per peer: frames arrive in order, and a dead link is reopened', async () => {
+    const [a, , c] = net as [Libp2pMessaging, Libp2pMessaging, Libp2pMessaging];
+    const got: string[] = [];
+    c.onDirect((_from, data) => void got.push(read(data)));
+    await a.send(c.peerId, text('open'));
+    await until(() =>
+      (nodes[0]?.getConnections(nodes[2]?.peerId) ?? []).some((conn) => !conn.limits),
+    );
+    await a.send(c.peerId, text('move to the direct link'));
+    // 100 concurrent sends share the kept stream and are acknowledged in order.
+    await Promise.all(Array.from({ length: 100 }, (_, i) => a.send(c.peerId, text(`frame ${i}`))));
+    expect(got.slice(-100)).toEqual(Array.from({ length: 100 }, (_, i) => `frame ${i}`));
+    const directStreams = () =>
+      (nodes[0]?.getConnections(nodes[2]?.peerId) ?? [])
+        .flatMap((conn) => conn.streams)
+        .filter((st) => st.protocol === DIRECT_PROTOCOL && st.direction === 'outbound');
+    expect(directStreams()).toHaveLength(1);
+    // Every connection dies: the next send opens a new connection and stream by itself.
+    await Promise.all(
+      (nodes[0]?.getConnections(nodes[2]?.peerId) ?? []).map((conn) => conn.close()),
+    );
+    await a.send(c.peerId, text('after the link died'));
+    expect(got.at(-1)).toBe('after the link died');
+  });
+
+  it('serves a peer that opens one stream per frame', async () => {
+    const [a, b] = net as [Libp2pMessaging, Libp2pMessaging];
+    const got: string[] = [];
+    b.onDirect((_from, data) => void got.push(read(data)));
+    const connection = await nodes[0]!.dial(nodes[1]!.peerId);
+    for (const word of ['one', 'two']) {
+      const stream = await connection.newStream(DIRECT_PROTOCOL, { runOnLimitedConnection: true });
+      const lp = lpStream(stream);
+      await lp.write(text(word));
+      expect((await lp.read()).subarray()).toEqual(Uint8Array.of(1));
+      await stream.close();
+    }
+    await until(() => (got.length === 2 ? true : undefined));
+    expect(got).toEqual(['one', 'two']);
+    expect(a.peerId).not.toBe(b.peerId);
   });
 
   it('refuses to send an oversized message', async () => {
