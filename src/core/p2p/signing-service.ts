@@ -30,7 +30,6 @@ import {
   type SignedEnvelope,
   schnorrAuth,
   sealEnvelope,
-  verifyEnvelope,
 } from './envelope.ts';
 import {
   ProposalRefusedError,
@@ -105,6 +104,7 @@ import {
 } from './transcript.ts';
 import type { Transport } from './transport.ts';
 import { type VaultKeys, deriveVaultKeys } from './vault-keys.ts';
+import { VerifiedEnvelopes } from './verified-envelopes.ts';
 
 export interface SigningTimeouts {
   /** Each coordinator after the first waits this much longer before it broadcasts itself. */
@@ -197,6 +197,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
   readonly #timeouts: SigningTimeouts;
   readonly #limits: SpendLimits;
   readonly #auth: EnvelopeAuth;
+  readonly #verified: VerifiedEnvelopes;
   readonly #rate: RateLimiter;
   readonly #reputation: Reputation;
   readonly #replay = new ReplayGuard();
@@ -225,6 +226,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#limits = options.limits ?? {};
     this.#auth = options.auth ?? schnorrAuth;
+    this.#verified = new VerifiedEnvelopes(this.#auth);
     const now = () => this.#clock.now();
     this.#rate = new RateLimiter({ burst: 400, perSecond: 200, ...options.rate, now });
     this.#reputation = options.reputation ?? new Reputation({ now });
@@ -508,7 +510,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       return false;
     }
     // The author pays for a forgery here: GossipSub will not hand it to #receiveFrame.
-    if (!verifyEnvelope(env, key, this.#auth)) {
+    if (!this.#verified.verify(env, key)) {
       this.#penalize(from, 'bad-signature');
       return false;
     }
@@ -523,7 +525,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       if (!same(env.vaultId, state.vaultId)) return this.#penalize(from, 'bad-frame');
       const key = state.vault.members[env.signerIndex];
       if (!key) return this.#penalize(from, 'non-member');
-      if (!verifyEnvelope(env, key, this.#auth)) return this.#penalize(from, 'bad-signature');
+      if (!this.#verified.verify(env, key)) return this.#penalize(from, 'bad-signature');
       inbound = { env, payload: decodePayload(env.type, env.payload), bytes, ...opt(from) };
     } catch (err) {
       if (err instanceof MessageDecodeError) return this.#penalize(from, 'bad-frame');
@@ -1321,6 +1323,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
   async #end(session: Session, phase: SessionPhase, end?: SessionEnd): Promise<void> {
     if (FINISHED.has(session.phase)) return;
     session.phase = phase;
+    session.endedAt = this.#clock.now();
     if (end) session.end = end;
     const status: SessionStatus =
       phase === 'completed'
