@@ -67,6 +67,8 @@ export interface SessionView {
   partialsFrom?: number[];
   txid?: string;
   end?: SessionEnd;
+  /** When this member saw the session end (completed, failed, aborted or expired), ms. */
+  endedAt?: number;
 }
 
 /** A verified, decoded envelope and its wire bytes. */
@@ -137,6 +139,7 @@ export interface Session {
   /** Members who already got our approval directly (catch-up for late-comers). */
   caughtUp: Set<number>;
   end?: SessionEnd;
+  endedAt?: number;
   /** True while the stored transcript is being replayed after a restart: no side effects. */
   replaying: boolean;
 }
@@ -181,6 +184,7 @@ export function viewOf(session: Session): SessionView {
       : {}),
     ...(round?.final || session.phase === 'completed' ? { txid: checked.summary.txid } : {}),
     ...(session.end ? { end: { ...session.end } } : {}),
+    ...(session.endedAt !== undefined ? { endedAt: session.endedAt } : {}),
   };
 }
 

@@ -46,6 +46,8 @@ function expectCompleted(g: Group, results: SessionView[]) {
   for (const r of results) {
     expect(r.phase).toBe('completed');
     expect(r.txid).toBe(txid);
+    expect(r.endedAt).toBeGreaterThanOrEqual(r.createdAt);
+    expect(r.endedAt).toBeLessThanOrEqual(Date.now());
   }
   // Exactly one broadcast reached the chain, and the chain's verifier accepted it.
   expect(g.chain.broadcasts.map((b) => b.txid)).toEqual([txid]);
