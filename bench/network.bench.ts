@@ -13,7 +13,7 @@ import { execSync } from 'node:child_process';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { encodeAddress, p2pkhScript, regtest } from '../src/core/chain/index.ts';
 import { MemorySessionStore } from '../src/core/p2p/session-store.ts';
-import { SigningService } from '../src/core/p2p/signing-service.ts';
+import { DEFAULT_TIMEOUTS, SigningService } from '../src/core/p2p/signing-service.ts';
 import type { SessionInfo, VaultInfo } from '../src/core/rpc/index.ts';
 import { createMnemonic } from '../src/core/wallet/keys.ts';
 import { createVault, encodeVaultDescriptor } from '../src/core/wallet/vault.ts';
@@ -34,18 +34,25 @@ const report = (name: string, ms: number, target: string) => {
 
 async function headless(relay: RunningRelay, n: number, runs: number): Promise<void> {
   const ledger = new TestLedger();
-  const group = await startLibp2pGroup(n, relay, ledger, { autoApprove: false });
+  // Production timing: the test harness syncs mailboxes every second to exercise the DHT path,
+  // which would add sixty times the real background load to what is measured here.
+  const group = await startLibp2pGroup(n, relay, ledger, {
+    autoApprove: false,
+    timeouts: DEFAULT_TIMEOUTS,
+  });
   const signing: number[] = [];
   const gossip: number[] = [];
   try {
     for (let run = 0; run < runs; run++) {
       const [first, ...others] = group.members;
+      // Timed by the members' own 'proposal' events, not by polling.
+      const noticed = Promise.all(others.map((m) => m.service.once('proposal')));
       const announced = performance.now();
       const view = await first!.service.propose(
         group.vault.id,
         ledger.spend(group.vault, [BigInt(1_000_000 + run)]),
       );
-      await until(() => group.members.every((m) => m.service.session(view.id)), 30_000);
+      await noticed;
       gossip.push(performance.now() - announced);
       await Promise.all(others.slice(0, -1).map((m) => m.service.approve(view.id)));
       const last = others.at(-1)!;
@@ -148,13 +155,20 @@ async function browsers(relay: RunningRelay, runs: number): Promise<void> {
         async () => (await list(c)).find((s) => s.id === view.id)?.approvals.length === 2,
         30_000,
       );
-      const start = performance.now();
+      // Each wallet stamps when it saw the session end (same machine, same clock), so the
+      // measure needs no fast polling that would itself load the browsers.
+      const start = Date.now();
       await callExtension(c, 'petal_sessionApprove', { id: view.id });
-      await until(async () => {
-        const all = await Promise.all(pages.map(list));
-        return all.every((l) => l.find((s) => s.id === view.id)?.phase === 'completed');
-      }, 30_000);
-      times.push(performance.now() - start);
+      const ended = await until(
+        async () => {
+          const all = await Promise.all(pages.map(list));
+          const views = all.map((l) => l.find((s) => s.id === view.id));
+          return views.every((v) => v?.phase === 'completed') && views.map((v) => v!.endedAt!);
+        },
+        30_000,
+        250,
+      );
+      times.push(Math.max(...ended) - start);
       devnet.mine(1);
     }
     report('3-of-3 browsers: last approval → completed', median(times), '< 300 ms');
