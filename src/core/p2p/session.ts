@@ -67,6 +67,8 @@ export interface SessionView {
   partialsFrom?: number[];
   txid?: string;
   end?: SessionEnd;
+  /** When this member held the verified final transaction (every partial signature in), ms. */
+  finalizedAt?: number;
   /** When this member saw the session end (completed, failed, aborted or expired), ms. */
   endedAt?: number;
 }
@@ -139,6 +141,7 @@ export interface Session {
   /** Members who already got our approval directly (catch-up for late-comers). */
   caughtUp: Set<number>;
   end?: SessionEnd;
+  finalizedAt?: number;
   endedAt?: number;
   /** True while the stored transcript is being replayed after a restart: no side effects. */
   replaying: boolean;
@@ -184,6 +187,7 @@ export function viewOf(session: Session): SessionView {
       : {}),
     ...(round?.final || session.phase === 'completed' ? { txid: checked.summary.txid } : {}),
     ...(session.end ? { end: { ...session.end } } : {}),
+    ...(session.finalizedAt !== undefined ? { finalizedAt: session.finalizedAt } : {}),
     ...(session.endedAt !== undefined ? { endedAt: session.endedAt } : {}),
   };
 }

@@ -1043,6 +1043,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       });
       return;
     }
+    session.finalizedAt = this.#clock.now();
     session.phase = 'broadcasting';
     this.#changed(session);
     const position = (round.order as number[]).indexOf(session.entry.me);

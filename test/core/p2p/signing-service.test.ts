@@ -46,9 +46,13 @@ function expectCompleted(g: Group, results: SessionView[]) {
   for (const r of results) {
     expect(r.phase).toBe('completed');
     expect(r.txid).toBe(txid);
-    expect(r.endedAt).toBeGreaterThanOrEqual(r.createdAt);
+    // A member may learn of the broadcast before the last partial signature reaches it.
+    const finalizedAt = r.finalizedAt ?? r.endedAt;
+    expect(finalizedAt).toBeGreaterThanOrEqual(r.createdAt);
+    expect(r.endedAt).toBeGreaterThanOrEqual(finalizedAt!);
     expect(r.endedAt).toBeLessThanOrEqual(Date.now());
   }
+  expect(results.some((r) => r.finalizedAt !== undefined)).toBe(true);
   // Exactly one broadcast reached the chain, and the chain's verifier accepted it.
   expect(g.chain.broadcasts.map((b) => b.txid)).toEqual([txid]);
 }
