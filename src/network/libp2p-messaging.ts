@@ -159,23 +159,36 @@ export class Libp2pMessaging implements Transport {
   }
 
   /**
-   * The kept stream to a peer. A channel over a relayed link is used until a direct connection
-   * exists; then a new channel opens on it and the relayed one retires once its acks are in.
+   * The kept stream to a peer. A channel over a relayed link stays in use until a channel over a
+   * direct connection has opened (in the background, so a direct link that is still coming up,
+   * or never does, cannot hold a message back); then the relayed one retires once its acks are in.
    */
   async #channelTo(peerId: string, signal: AbortSignal): Promise<DirectChannel> {
     const current = this.#channels.get(peerId);
     if (current?.usable) {
-      if (current.direct) return current;
-      this.#upgrade(peerId, this.#webrtcRoutes(peerId));
-      const direct = this.#node.getConnections(peerIdFromString(peerId)).some((c) => !c.limits);
-      if (!direct) return current;
+      if (!current.direct) this.#preferDirect(peerId);
+      return current;
     }
+    return this.#open(peerId, signal);
+  }
+
+  #preferDirect(peerId: string): void {
+    this.#upgrade(peerId, this.#webrtcRoutes(peerId));
+    if (this.#opening.has(peerId)) return;
+    const direct = this.#node.getConnections(peerIdFromString(peerId)).some((c) => !c.limits);
+    if (direct)
+      void this.#open(peerId, AbortSignal.timeout(DIRECT_TIMEOUT_MS)).catch(() => undefined);
+  }
+
+  /** Opens a channel (one opening per peer at a time), bounded even when the caller is not. */
+  #open(peerId: string, signal: AbortSignal): Promise<DirectChannel> {
     let opening = this.#opening.get(peerId);
     if (!opening) {
+      const bounded = AbortSignal.any([signal, AbortSignal.timeout(DIRECT_TIMEOUT_MS)]);
       opening = (async () => {
-        const connection = await this.#connect(peerId, signal);
+        const connection = await this.#connect(peerId, bounded);
         return DirectChannel.open(connection, DIRECT_PROTOCOL, {
-          signal,
+          signal: bounded,
           maxDataLength: MAX_MESSAGE_BYTES,
           ackTimeoutMs: DIRECT_TIMEOUT_MS,
         });
@@ -203,12 +216,19 @@ export class Libp2pMessaging implements Transport {
     const existing = this.#node.getConnections(target);
     const direct = existing.find((c) => c.limits === undefined);
     if (direct) return direct;
-    this.#upgrade(peerId, this.#webrtcRoutes(peerId));
-    if (existing[0]) return existing[0];
+    // The upgrade starts only once a relayed link is in hand: libp2p merges dials to one peer,
+    // so a WebRTC dial started first would hold the relayed dial until ICE succeeds or gives up.
+    const upgrade = () => this.#upgrade(peerId, this.#webrtcRoutes(peerId));
+    if (existing[0]) {
+      upgrade();
+      return existing[0];
+    }
     let lastError: unknown;
     for (const route of this.#relayAddrs().map((r) => `${r}/p2p-circuit/p2p/${peerId}`)) {
       try {
-        return await this.#node.dial(multiaddr(route), { signal });
+        const relayed = await this.#node.dial(multiaddr(route), { signal });
+        upgrade();
+        return relayed;
       } catch (err) {
         lastError = err;
       }

@@ -92,6 +92,8 @@ export async function launchFirefoxWallet(xpi: string): Promise<FirefoxWallet> {
     'browser.shell.checkDefaultBrowser': false,
     'datareporting.policy.dataSubmissionEnabled': false,
     'browser.aboutwelcome.enabled': false,
+    // Tests run on loopback only; Firefox leaves 127.0.0.1 out of its ICE candidates by default.
+    'media.peerconnection.ice.loopback': true,
   };
   await writeFile(
     join(profile, 'user.js'),
