@@ -43,6 +43,15 @@ export class Libp2pMessaging implements Transport {
   readonly #channels = new Map<string, DirectChannel>();
   readonly #opening = new Map<string, Promise<DirectChannel>>();
   readonly #guard: SessionPeerGuard;
+  /** A channel whose connection closed is forgotten, so peers long gone hold no memory. */
+  readonly #onConnectionClose = (event: CustomEvent<Connection>) => {
+    const closed = event.detail;
+    const peerId = closed.remotePeer.toString();
+    const channel = this.#channels.get(peerId);
+    if (channel?.connection.id !== closed.id) return;
+    channel.fail(new Error('Connection closed'));
+    this.#channels.delete(peerId);
+  };
   readonly #onGossip = (
     event: CustomEvent<{ topic: string; data: Uint8Array; type: string; from?: PeerId }>,
   ) => {
@@ -64,6 +73,11 @@ export class Libp2pMessaging implements Transport {
     void this.#guard.release(sessionId).catch(() => undefined);
   }
 
+  /** Peers with a kept direct stream. */
+  get openChannels(): number {
+    return this.#channels.size;
+  }
+
   /** Sessions whose members are currently protected. */
   get protectedSessions(): number {
     return this.#guard.size;
@@ -75,6 +89,7 @@ export class Libp2pMessaging implements Transport {
 
   async start(): Promise<void> {
     this.#node.services.pubsub.addEventListener('message', this.#onGossip as EventListener);
+    this.#node.addEventListener('connection:close', this.#onConnectionClose);
     await this.#node.handle(
       DIRECT_PROTOCOL,
       (stream, connection) => {
@@ -90,6 +105,7 @@ export class Libp2pMessaging implements Transport {
 
   async stop(): Promise<void> {
     this.#node.services.pubsub.removeEventListener('message', this.#onGossip as EventListener);
+    this.#node.removeEventListener('connection:close', this.#onConnectionClose);
     for (const topic of this.#topicHandlers.keys()) this.#node.services.pubsub.unsubscribe(topic);
     this.#topicHandlers.clear();
     await this.#node.unhandle(DIRECT_PROTOCOL);

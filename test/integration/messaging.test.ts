@@ -117,12 +117,17 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => a.send(c.peerId, text(`frame ${i}`))));
     expect(got.slice(-100)).toEqual(Array.from({ length: 100 }, (_, i) => `frame ${i}`));
     expect(directStreams()).toEqual(['direct']);
-    // Every connection dies: the next send opens a new connection and stream by itself.
+    // Every connection to c dies.
+    const channels = a.openChannels; // c's, and those of peers earlier tests sent to
     await Promise.all(
       (nodes[0]?.getConnections(nodes[2]?.peerId) ?? []).map((conn) => conn.close()),
     );
+    // The dead channel is forgotten (no memory held for peers gone for good) ...
+    await until(() => a.openChannels === channels - 1);
+    // ... and the next send opens a new connection and stream by itself.
     await a.send(c.peerId, text('after the link died'));
     expect(got.at(-1)).toBe('after the link died');
+    expect(a.openChannels).toBe(channels);
   });
 
   it('serves a peer that opens one stream per frame', async () => {
