@@ -38,24 +38,33 @@ export interface LaunchedFirefox {
   close(): Promise<void>;
 }
 
+/** Lets the unsigned build load from the profile's extensions folder, enabled. */
+const SIDELOAD_PREFS = {
+  'xpinstall.signatures.required': false,
+  'extensions.autoDisableScopes': 0,
+  'extensions.enabledScopes': 15,
+};
+
+/** A fresh profile with the XPI in its extensions folder, named by Petal's add-on id. */
+async function profileWithPetal(xpi: string): Promise<string> {
+  const profile = await mkdtemp(join(tmpdir(), 'petal-ff-'));
+  await mkdir(join(profile, 'extensions'), { recursive: true });
+  await copyFile(xpi, join(profile, 'extensions', `${GECKO_ID}.xpi`));
+  return profile;
+}
+
 /**
  * Firefox ESR with Petal sideloaded into a fresh profile. ESR honours
  * `xpinstall.signatures.required=false`, so the unsigned build loads as a normal add-on.
  */
 export async function launchFirefox(xpi: string): Promise<LaunchedFirefox> {
-  const profile = await mkdtemp(join(tmpdir(), 'petal-ff-'));
-  await mkdir(join(profile, 'extensions'), { recursive: true });
-  await copyFile(xpi, join(profile, 'extensions', `${GECKO_ID}.xpi`));
+  const profile = await profileWithPetal(xpi);
   const context = await firefox.launchPersistentContext(profile, {
     // Stock Firefox (not Playwright's patched build) is driven over WebDriver BiDi.
     channel: 'moz-firefox',
     executablePath: FIREFOX,
     headless: true,
-    firefoxUserPrefs: {
-      'xpinstall.signatures.required': false,
-      'extensions.autoDisableScopes': 0,
-      'extensions.enabledScopes': 15,
-    },
+    firefoxUserPrefs: SIDELOAD_PREFS,
   });
   return {
     context,
@@ -78,15 +87,11 @@ export interface FirefoxWallet {
  * to a known UUID by pref) and runs each request there with `browser.runtime.sendMessage`.
  */
 export async function launchFirefoxWallet(xpi: string): Promise<FirefoxWallet> {
-  const profile = await mkdtemp(join(tmpdir(), 'petal-ff-'));
-  await mkdir(join(profile, 'extensions'), { recursive: true });
-  await copyFile(xpi, join(profile, 'extensions', `${GECKO_ID}.xpi`));
+  const profile = await profileWithPetal(xpi);
   const uuid = randomUUID();
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const prefs: Record<string, string | number | boolean> = {
-    'xpinstall.signatures.required': false,
-    'extensions.autoDisableScopes': 0,
-    'extensions.enabledScopes': 15,
+    ...SIDELOAD_PREFS,
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }),
     'marionette.port': port,
     'browser.shell.checkDefaultBrowser': false,
