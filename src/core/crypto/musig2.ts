@@ -127,6 +127,17 @@ export class KeyAggContext {
     return table;
   }
 
+  /** @internal The key group without its tweak: what a tweaked context is built from. */
+  groupParts(): ContextParts {
+    return {
+      scheme: this.scheme,
+      pubkeys: [...this.pubkeys],
+      points: [...this.points],
+      coefficients: [...this.coefficients],
+      aggregatePoint: this.aggregatePoint,
+    };
+  }
+
   /** @internal A tweaked variant, built once per tweak (see applyTaprootTweak, applyTweak). */
   tweaked(key: string, build: (tables: Map<number, Pt>) => KeyAggContext): KeyAggContext {
     let ctx = this.#tweaked.get(key);
@@ -250,11 +261,7 @@ export function applyTaprootTweak(ctx: KeyAggContext, merkleRoot?: Uint8Array): 
     const t = bytesToInt(tapTweakHash(ctx.aggregatePublicKey, merkleRoot));
     if (t >= N) throw new CryptoError('Taproot tweak is out of range');
     return new KeyAggContext({
-      scheme: ctx.scheme,
-      pubkeys: [...ctx.pubkeys],
-      points: [...ctx.points],
-      coefficients: [...ctx.coefficients],
-      aggregatePoint: ctx.aggregatePoint,
+      ...ctx.groupParts(),
       tweak: t,
       merkleRoot: merkleRoot ?? new Uint8Array(32),
       tables,
@@ -277,11 +284,7 @@ export function applyTweak(ctx: KeyAggContext, tweak32: Uint8Array, xonly: boole
   const tweaked = Q.multiplyUnsafe(g).add(G.multiplyUnsafe(t));
   if (tweaked.is0()) throw new InvalidInputError('result of tweaking cannot be infinity');
   return new KeyAggContext({
-    scheme: ctx.scheme,
-    pubkeys: [...ctx.pubkeys],
-    points: [...ctx.points],
-    coefficients: [...ctx.coefficients],
-    aggregatePoint: ctx.aggregatePoint,
+    ...ctx.groupParts(),
     tweakedPoint: tweaked,
     gacc: mod(g * ctx.gacc),
     tacc: mod(t + g * ctx.tacc),
