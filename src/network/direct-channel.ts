@@ -24,6 +24,7 @@ export class DirectChannel {
   /** Waiters for acks, in the order their frames were written (acks come back in that order). */
   readonly #acks: AckWaiter[] = [];
   #writing: Promise<unknown> = Promise.resolve();
+  #lastAck: Promise<unknown> = Promise.resolve();
   #failure: Error | undefined;
   readonly #ackTimeoutMs: number;
 
@@ -88,7 +89,9 @@ export class DirectChannel {
         },
       });
     });
-    acked.catch(() => undefined); // a caller that stopped waiting must not leave it unhandled
+    // Acks come in order, so the newest one settling means every earlier one has; the catch also
+    // keeps a rejection handled when its caller stopped waiting.
+    this.#lastAck = acked.catch(() => undefined);
     // Writes are chained so frames go out in the order their ack waiters were queued.
     const written = this.#writing.then(() => this.#lp.write(frame));
     this.#writing = written.catch(() => undefined);
@@ -117,8 +120,7 @@ export class DirectChannel {
 
   /** Closes the channel once every frame sent on it was acknowledged. */
   async retire(): Promise<void> {
-    while (this.#acks.length > 0 && !this.#failure)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await this.#lastAck;
     if (this.#failure) return;
     this.#failure = new Error('Channel retired');
     await this.#stream.close().catch(() => this.#stream.abort(new Error('close failed')));

@@ -192,15 +192,15 @@ export class Libp2pMessaging implements Transport {
     this.#upgrade(peerId, this.#webrtcRoutes(peerId));
     if (this.#opening.has(peerId)) return;
     const direct = this.#node.getConnections(peerIdFromString(peerId)).some((c) => !c.limits);
-    if (direct)
-      void this.#open(peerId, AbortSignal.timeout(DIRECT_TIMEOUT_MS)).catch(() => undefined);
+    if (direct) void this.#open(peerId).catch(() => undefined);
   }
 
   /** Opens a channel (one opening per peer at a time), bounded even when the caller is not. */
-  #open(peerId: string, signal: AbortSignal): Promise<DirectChannel> {
+  #open(peerId: string, signal?: AbortSignal): Promise<DirectChannel> {
     let opening = this.#opening.get(peerId);
     if (!opening) {
-      const bounded = AbortSignal.any([signal, AbortSignal.timeout(DIRECT_TIMEOUT_MS)]);
+      const timeout = AbortSignal.timeout(DIRECT_TIMEOUT_MS);
+      const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
       opening = (async () => {
         const connection = await this.#connect(peerId, bounded);
         return DirectChannel.open(connection, DIRECT_PROTOCOL, {
