@@ -131,6 +131,8 @@ interface VerifyingKey {
   point: Point;
   compressed: Uint8Array;
   uses: number;
+  /** Holds a precomputed table (counted against MAX_TABLES). */
+  tabled: boolean;
 }
 
 /**
@@ -151,18 +153,20 @@ function verifyingKey(pubKey: Uint8Array): VerifyingKey {
     verifyingKeys.delete(id); // re-inserted below: most recently used last
   } else {
     const point = parsePoint(pubKey);
-    key = { point, compressed: pubKey.length === 33 ? pubKey.slice() : compress(point), uses: 0 };
+    const compressed = pubKey.length === 33 ? pubKey.slice() : compress(point);
+    key = { point, compressed, uses: 0, tabled: false };
   }
   key.uses++;
-  if (key.uses === TABLE_AFTER_USES && tables < MAX_TABLES) {
+  if (!key.tabled && key.uses >= TABLE_AFTER_USES && tables < MAX_TABLES) {
     key.point = key.point.precompute(6, false);
+    key.tabled = true;
     tables++;
   }
   verifyingKeys.set(id, key);
   if (verifyingKeys.size > VERIFYING_KEY_CACHE) {
     const [oldestId, oldest] = verifyingKeys.entries().next().value as [string, VerifyingKey];
     verifyingKeys.delete(oldestId);
-    if (oldest.uses >= TABLE_AFTER_USES) tables--;
+    if (oldest.tabled) tables--;
   }
   return key;
 }
