@@ -7,6 +7,7 @@ import {
   p2pkhScript,
   parseTx,
   regtest,
+  replayProtectionActive,
   verifyTransaction,
   withForkValue,
 } from '../../src/core/chain/index.ts';
@@ -104,7 +105,9 @@ export class TestLedger {
         if (!out) throw new Error(`unknown input ${key}`);
         return out;
       });
-      const result = verifyTransaction(tx, spent);
+      // As a node would: replay-protected hash types from the activation time on.
+      const replay = { active: replayProtectionActive(regtest, this.chain.medianTime) };
+      const result = verifyTransaction(tx, spent, { replay });
       if (!result.ok) throw new Error(`${result.reason}: ${result.message}`);
     },
   });

@@ -24,31 +24,47 @@ export interface ChainReader {
   getOutput(txid: string, vout: number, signal?: AbortSignal): Promise<ChainOutput | undefined>;
 }
 
-export type ChainAccess = Broadcaster & ChainWatcher & Partial<ChainReader>;
+export interface ChainClock {
+  /**
+   * Median time past of the chain tip (seconds): whether lotusd's replay protection applies,
+   * which changes every signature hash from its activation on.
+   */
+  medianTimePast(signal?: AbortSignal): Promise<number>;
+}
+
+export type ChainAccess = Broadcaster & ChainWatcher & Partial<ChainReader> & Partial<ChainClock>;
 
 export class BroadcastError extends Error {
   override name = 'BroadcastError';
 }
 
 /** An in-process chain: records broadcasts, optionally validates them, serves outputs. */
-export class MemoryChain implements Broadcaster, ChainWatcher, ChainReader {
+export class MemoryChain implements Broadcaster, ChainWatcher, ChainReader, ChainClock {
   readonly #txs = new Map<string, Uint8Array>();
   readonly #outputs = new Map<string, ChainOutput>();
   /** Every successful broadcast in order, with who sent it (for failover assertions). */
   readonly broadcasts: { txid: string; by: string }[] = [];
   readonly #validate: ((tx: Uint8Array) => void) | undefined;
+  /** The tip's median time past; 0 (before any activation) unless a test sets it. */
+  medianTime: number;
 
-  constructor(options: { validate?: (tx: Uint8Array) => void } = {}) {
+  constructor(options: { validate?: (tx: Uint8Array) => void; medianTime?: number } = {}) {
     this.#validate = options.validate;
+    this.medianTime = options.medianTime ?? 0;
   }
 
   /** A view of this chain that tags broadcasts with `who`. */
-  as(who: string): Broadcaster & ChainWatcher & ChainReader {
+  as(who: string): Broadcaster & ChainWatcher & ChainReader & ChainClock {
     return {
       broadcast: (tx) => this.#broadcast(tx, who),
       seen: (txid) => this.seen(txid),
       getOutput: (txid, vout) => this.getOutput(txid, vout),
+      medianTimePast: () => this.medianTimePast(),
     };
+  }
+
+  async medianTimePast(): Promise<number> {
+    return this.medianTime;
   }
 
   async broadcast(tx: Uint8Array): Promise<string> {

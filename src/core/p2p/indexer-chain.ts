@@ -15,6 +15,9 @@ export function indexerChainAccess(indexer: ChainIndexer): Required<ChainAccess>
         throw err;
       }
     },
+    async medianTimePast() {
+      return (await indexer.tip()).medianTime;
+    },
     async seen(txid) {
       try {
         await indexer.tx(txid);

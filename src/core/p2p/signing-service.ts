@@ -15,12 +15,13 @@ import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { type UnsignedSpend, serializeUnsignedSpend } from '../chain/unsigned-spend.ts';
 import { parseTx, txid as txidOf } from '../chain/transaction.ts';
 import { verifyTransaction } from '../chain/interpreter.ts';
+import { replayProtectionActive } from '../chain/network.ts';
 import { applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
 import { getPublicKey } from '../crypto/schnorr.ts';
 import type { Vault } from '../wallet/vault.ts';
 import { type BlameContext, verifyBlame } from './blame.ts';
 import { type BurnCheck, verifyBurnProof } from './burn-identity.ts';
-import type { ChainAccess } from './chain.ts';
+import { BroadcastError, type ChainAccess } from './chain.ts';
 import { type Clock, TimerSet, systemClock } from './clock.ts';
 import {
   type EnvelopeAuth,
@@ -153,7 +154,10 @@ export interface ProposeOptions {
   memo?: string;
   /** How long members have to approve and sign (default 24 h, at most 7 days). */
   ttlMs?: number;
-  /** Sign with lotusd's replay-protection fork value (after its activation). */
+  /**
+   * Sign with lotusd's replay-protection hash types. By default the chain tip decides (its
+   * median time past against the network's activation time), as the nodes will.
+   */
   replayProtection?: boolean;
 }
 
@@ -330,12 +334,14 @@ export class SigningService extends TypedEvents<SigningEvents> {
     options: ProposeOptions = {},
   ): Promise<SessionView> {
     const state = this.#vaultState(vaultId);
+    const replayProtection =
+      options.replayProtection ?? (await this.#replayProtectionNow(state.vault)) ?? false;
     const now = this.#clock.now();
     const ttl = Math.min(options.ttlMs ?? 24 * 3600_000, MAX_PROPOSAL_TTL_MS);
     const payload: ProposalPayload = {
       createdAt: now,
       expiresAt: now + ttl,
-      replayProtection: options.replayProtection ?? false,
+      replayProtection,
       salt: randomBytes(32),
       memo: options.memo ?? '',
       spend: serializeUnsignedSpend(spend),
@@ -361,11 +367,31 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   /** Approves a session: this member has seen the spend summary and agrees to sign it. */
   async approve(sessionId: string): Promise<SessionView> {
+    // An unreachable indexer does not hold the approval up: the coordinator's broadcast will tell.
+    const chainSays = await this.#replayProtectionNow(this.#open(sessionId).entry.vault).catch(
+      () => undefined,
+    );
     return this.#serial(async () => {
       const session = this.#open(sessionId);
-      if (!session.approvals[session.entry.me]) await this.#approve(session);
+      if (session.approvals[session.entry.me]) return viewOf(session);
+      // Signatures hashed the other way than the chain now requires could never be mined.
+      if (chainSays !== undefined && chainSays !== session.proposal.replayProtection) {
+        throw new ProposalRefusedError(
+          'replay-protection',
+          chainSays
+            ? "Lotus's replay protection is active now but this proposal predates it; propose the spend again"
+            : "This proposal signs with Lotus's replay protection, which the chain has not activated",
+        );
+      }
+      await this.#approve(session);
       return viewOf(session);
     });
+  }
+
+  /** Whether the chain tip requires replay-protected signatures, or undefined if it cannot say. */
+  async #replayProtectionNow(vault: Vault): Promise<boolean | undefined> {
+    const medianTime = await this.#chain.medianTimePast?.();
+    return medianTime === undefined ? undefined : replayProtectionActive(vault.network, medianTime);
   }
 
   /** Withdraws this member's approval; refused once its partial signature has left. */
@@ -1074,10 +1100,17 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (!final) return;
     try {
       await this.#chain.broadcast(final.tx);
-    } catch {
-      // Already broadcast by someone else is success; anything else lets the next one try.
+    } catch (err) {
+      // Already broadcast by someone else is success. A node's rejection is final for this
+      // transaction (every member would send the same bytes); an unreachable indexer lets the
+      // next member in the order try.
       if (!(await this.#chain.seen(final.txid).catch(() => false))) {
-        this.#changed(session);
+        if (err instanceof BroadcastError) {
+          await this.#end(session, 'failed', {
+            reason: 'rejected',
+            detail: `The network rejected the transaction: ${err.message}`,
+          });
+        } else this.#changed(session);
         return;
       }
     }

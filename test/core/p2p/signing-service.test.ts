@@ -17,7 +17,9 @@ import {
 } from '../../../src/core/p2p/messages.ts';
 import { nonceGen } from '../../../src/core/crypto/musig2.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
-import { type Group, type Tamper, createGroup } from '../../support/signing-group.ts';
+import { regtest } from '../../../src/core/chain/network.ts';
+import { ProposalRefusedError } from '../../../src/core/p2p/errors.ts';
+import { type Group, type Member, type Tamper, createGroup } from '../../support/signing-group.ts';
 
 let group: Group | undefined;
 afterEach(async () => {
@@ -63,6 +65,61 @@ describe('signing sessions over the in-memory network', () => {
     autoApprove(group);
     const { results } = await proposeAndSettle(group);
     expectCompleted(group, results);
+  });
+});
+
+describe("Lotus's replay protection", () => {
+  it('signs replay-protected hash types once the chain tip has activated them', async () => {
+    group = await createGroup(2);
+    // The chain's verifier now accepts only replay-protected signatures, as lotusd does.
+    group.chain.medianTime = regtest.replayProtectionActivationTime;
+    autoApprove(group);
+    const { results } = await proposeAndSettle(group);
+    expectCompleted(group, results);
+  });
+
+  it('keeps the old hash types before the activation time', async () => {
+    group = await createGroup(2);
+    group.chain.medianTime = regtest.replayProtectionActivationTime - 1;
+    autoApprove(group);
+    const { results } = await proposeAndSettle(group);
+    expectCompleted(group, results);
+  });
+
+  it('refuses to approve a proposal hashed for the other side of the activation', async () => {
+    group = await createGroup(2);
+    group.chain.medianTime = regtest.replayProtectionActivationTime + 3600;
+    const [alice, bob] = group.members as [Member, Member];
+    const heard = new Promise<SessionView>((done) => bob.service.on('proposal', done));
+    const view = await alice.service.propose(group.vault.id, group.spend([50_000_000n]), {
+      replayProtection: false,
+    });
+    await heard;
+    const refusal = await bob.service.approve(view.id).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(ProposalRefusedError);
+    expect((refusal as ProposalRefusedError).reason).toBe('replay-protection');
+    expect(bob.service.session(view.id)?.approvedByMe).toBe(false);
+  });
+});
+
+describe('broadcast', () => {
+  it('ends the session for every member when the network rejects the final transaction', async () => {
+    group = await createGroup(3);
+    const g = group;
+    autoApprove(g);
+    // Everyone approves before activation; the chain activates replay protection before the
+    // transaction reaches it, so nodes reject signatures hashed the old way.
+    g.members[0]!.service.on('update', (view) => {
+      if (view.approvals.length === g.members.length)
+        g.chain.medianTime = regtest.replayProtectionActivationTime;
+    });
+    const { results } = await proposeAndSettle(g);
+    for (const r of results) {
+      expect(r.phase).toBe('failed');
+      expect(r.end?.reason).toBe('rejected');
+      expect(r.end?.detail).toMatch(/rejected the transaction/);
+    }
+    expect(g.chain.broadcasts).toEqual([]);
   });
 });
 
