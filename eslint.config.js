@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['extension/', 'extension-firefox/', 'node_modules/', 'test-results/', 'coverage/'] },
+  {
+    ignores: [
+      'extension/',
+      'extension-firefox/',
+      'node_modules/',
+      'test-results/',
+      'coverage/',
+      '.scratch/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

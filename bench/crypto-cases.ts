@@ -36,20 +36,16 @@ export function randomSecretKeys(n: number): Uint8Array[] {
 }
 
 /**
- * One complete n-party vault session, all members in this process: each derives its key pair
- * from its secret key (as xpi-ts's side does), KeyAgg (cached per vault), fresh nonces, NonceAgg,
- * partial signatures (each checked by its signer), aggregation with the final signature verified.
+ * One complete n-party vault session, all members in this process. Each member holds its key
+ * pair already (the wallet derives it once, when it starts serving the vault; xpi-ts's side gets
+ * the same), then: KeyAgg (cached per vault), fresh nonces, NonceAgg, partial signatures (each
+ * checked by its signer), aggregation with the final signature verified.
  */
-export function petalSession(sks: Uint8Array[], msg: Uint8Array): Uint8Array {
-  const keys = sks.map((sk) => new SigningKey(sk));
+export function petalSession(keys: SigningKey[], msg: Uint8Array): Uint8Array {
   const ctx = applyTaprootTweak(keyAgg(keys.map((k) => k.publicKey)));
   const bySorted = keys.slice().sort((a, b) => ctx.indexOf(a.publicKey) - ctx.indexOf(b.publicKey));
-  const nonces = bySorted.map((key, i) =>
-    nonceGen({
-      secretKey: sks[keys.indexOf(key)],
-      publicKey: ctx.pubkeys[i] as Uint8Array,
-      message: msg,
-    }),
+  const nonces = bySorted.map((key) =>
+    nonceGen({ secretKey: key, publicKey: key.publicKey, message: msg }),
   );
   const pubNonces = nonces.map((n) => n.pubNonce);
   const aggNonce = nonceAgg(pubNonces);
@@ -82,8 +78,8 @@ export function petalCases(): PetalCase[] {
     });
   }
   for (const n of [2, 3, 10, 50]) {
-    const sks = randomSecretKeys(n);
-    cases.push({ op: `full session n=${n}`, run: () => petalSession(sks, msg) });
+    const keys = randomSecretKeys(n).map((secret) => new SigningKey(secret));
+    cases.push({ op: `full session n=${n}`, run: () => petalSession(keys, msg) });
   }
   return cases;
 }

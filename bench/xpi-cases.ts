@@ -13,9 +13,11 @@ const buf = (bytes: Uint8Array) => B().from(bytes);
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-/** One full xpi-ts n-party session: keys, KeyAgg, nonces, NonceAgg, partials, aggregation. */
-function xpiSession(X: any, sks: Uint8Array[], msg: Uint8Array): Uint8Array {
-  const privs = sks.map((sk) => new X.PrivateKey(hex(sk)));
+/**
+ * One full xpi-ts n-party session from key pairs already held (as on Petal's side): KeyAgg,
+ * nonces, NonceAgg, partials, aggregation.
+ */
+function xpiSession(X: any, privs: any[], msg: Uint8Array): Uint8Array {
   const ctx = X.muSig2KeyAgg(privs.map((p: any) => p.publicKey));
   const nonces = privs.map((p: any) =>
     X.muSig2NonceGen(
@@ -57,6 +59,8 @@ export function xpiReference(X: any, op: string): () => unknown {
         (sets[i++ % 150] as Uint8Array[]).map((pk) => X.PublicKey.fromBuffer(buf(pk))),
       );
   }
-  const sks = randomSecretKeys(n);
-  return () => xpiSession(X, sks, msg);
+  // PrivateKey caches its public key on first use: derive it now, outside the timed session.
+  const privs = randomSecretKeys(n).map((sk) => new X.PrivateKey(hex(sk)));
+  for (const p of privs) void p.publicKey;
+  return () => xpiSession(X, privs, msg);
 }

@@ -35,7 +35,6 @@ export type { TapLeafInfo, TapLeafInput, TapTree } from './taproot.ts';
 export {
   KeyAggContext,
   SecretNonce,
-  SigningKey,
   applyTaprootTweak,
   applyTweak,
   keyAgg,
@@ -47,5 +46,7 @@ export {
   sign,
 } from './musig2.ts';
 export type { NonceGenInput } from './musig2.ts';
+export { SigningKey } from './signing-key.ts';
+export type { SecretKey } from './signing-key.ts';
 export { BIP340, LOTUS } from './musig-scheme.ts';
 export type { MuSigScheme } from './musig-scheme.ts';

@@ -28,6 +28,7 @@ import {
 import { taggedHash } from './hash.ts';
 import { BIP340, LOTUS, type MuSigScheme, bip340Verify, hasEvenY } from './musig-scheme.ts';
 import { schnorrChallenge } from './schnorr.ts';
+import { type SecretKey, SigningKey, signingKeyOf } from './signing-key.ts';
 import { tapTweakHash } from './taproot.ts';
 
 type Pt = InstanceType<typeof Point>;
@@ -101,7 +102,7 @@ export class KeyAggContext {
     this.aggregatePublicKey = compress(Q);
     this.tweak = tweak;
     this.merkleRoot = parts.merkleRoot;
-    this.signingPoint = parts.tweakedPoint ?? (tweak === 0n ? Q : Q.add(G.multiply(tweak)));
+    this.signingPoint = parts.tweakedPoint ?? (tweak === 0n ? Q : Q.add(G.multiplyUnsafe(tweak)));
     this.signingPublicKey = compress(this.signingPoint);
     this.signingKeyBytes = scheme.keyBytes(this.signingPoint);
     this.gacc = parts.gacc ?? 1n;
@@ -341,37 +342,12 @@ export class SecretNonce {
   }
 }
 
-/**
- * A member's secret key with its public key computed once, so signing every input of a spend
- * costs no d·G each. Like SecretNonce it refuses to be serialised.
- */
-export class SigningKey {
-  readonly #x: bigint;
-  readonly publicKey: Uint8Array;
-
-  /** @throws InvalidInputError for a key that is not 32 bytes in [1, n−1]. */
-  constructor(secretKey: Uint8Array) {
-    this.#x = secretKeyScalar(secretKey);
-    this.publicKey = compress(G.multiply(this.#x));
-  }
-
-  /** @internal The scalar, for `sign` only. */
-  scalar(): bigint {
-    return this.#x;
-  }
-
-  toJSON(): never {
-    throw new CryptoError('a signing key must never be serialised');
-  }
-
-  toString(): string {
-    return '[SigningKey]';
-  }
-}
-
 export interface NonceGenInput {
-  /** The signer's secret key: optional, but mixing it in protects against a weak RNG. */
-  secretKey?: Uint8Array;
+  /**
+   * The signer's secret key: optional, but mixing it in protects against a weak RNG. Given as a
+   * SigningKey whose public key is `publicKey`, nothing needs parsing or deriving.
+   */
+  secretKey?: SecretKey;
   publicKey: Uint8Array;
   /** 33-byte aggregate key (Lotus: the full point, where BIP327 feeds an x-only key). */
   aggregatePublicKey?: Uint8Array;
@@ -396,12 +372,16 @@ export function nonceGenWithRand(
   { secretKey, publicKey, aggregatePublicKey, message, extraInput }: NonceGenInput,
 ): { secNonce: SecretNonce; pubNonce: Uint8Array } {
   if (randPrime.length !== 32) throw new InvalidInputError('rand must be 32 bytes');
-  parseCompressedPoint(publicKey);
+  // A SigningKey's own public key is a valid point already; anything else is parsed to check it.
+  const ownKey =
+    secretKey instanceof SigningKey && compareBytes(secretKey.publicKey, publicKey) === 0;
+  if (!ownKey) parseCompressedPoint(publicKey);
   let rand = randPrime;
   if (secretKey) {
-    secretKeyScalar(secretKey);
+    const skBytes = secretKey instanceof SigningKey ? secretKey.secretBytes() : secretKey;
+    secretKeyScalar(skBytes);
     const mask = taggedHash('MuSig/aux', randPrime);
-    rand = secretKey.map((b, i) => b ^ (mask[i] as number));
+    rand = skBytes.map((b, i) => b ^ (mask[i] as number));
   }
   const aggpk = aggregatePublicKey ?? new Uint8Array(0);
   const extra = extraInput ?? new Uint8Array(0);
@@ -542,12 +522,12 @@ export function sessionValues(
  */
 export function sign(
   secNonce: SecretNonce,
-  key: Uint8Array | SigningKey,
+  key: SecretKey,
   ctx: KeyAggContext,
   aggNonce: Uint8Array,
   msg: Uint8Array,
 ): Uint8Array {
-  const signingKey = key instanceof SigningKey ? key : new SigningKey(key);
+  const signingKey = signingKeyOf(key);
   const x = signingKey.scalar();
   if (compareBytes(signingKey.publicKey, secNonce.publicKey) !== 0) {
     throw new InvalidInputError('secret nonce belongs to a different key');
@@ -562,12 +542,14 @@ export function sign(
   const ea = mod(e * (ctx.coefficients[index] as bigint) * ctx.keyFactor);
   let s = mod(k + ea * x);
   if (index === 0 && ctx.tweak !== 0n) s = mod(s + e * ctx.tweak);
-  // A fault while computing s must not leave this device. The check recomputes the share in the
-  // group from the nonce scalar (constant-time G·k: k is secret), which costs less than the
-  // co-signer's check through R1 + b·R2.
+  // A fault while computing s must not leave this device. s_i·G == k·G + ea·P_i is checked in
+  // the form (s_i − k)·G == ea·P_i: one constant-time G multiplication (the scalar is secret)
+  // and one through the member's table, against the key the vault was built from.
   const point = ctx.memberPoint(index) as Pt;
   const untweaked = index === 0 && ctx.tweak !== 0n ? mod(s - e * ctx.tweak) : s;
-  if (!G.multiplyUnsafe(untweaked).equals(G.multiply(k).add(point.multiplyUnsafe(ea)))) {
+  const keyShare = mod(untweaked - k);
+  const expected = point.multiplyUnsafe(ea);
+  if (keyShare === 0n ? !expected.is0() : !G.multiply(keyShare).equals(expected)) {
     throw new CryptoError('own partial signature failed verification');
   }
   return intTo32(s);

@@ -22,6 +22,7 @@ import {
 } from './curve.ts';
 import { InvalidInputError } from './errors.ts';
 import { sha256, taggedHash } from './hash.ts';
+import { type SecretKey, signingKeyOf } from './signing-key.ts';
 
 function assertMessage(msg: Uint8Array): void {
   if (!(msg instanceof Uint8Array) || msg.length !== 32) {
@@ -50,7 +51,8 @@ function signWithNonce(msg32: Uint8Array, x: bigint, k0: bigint, pub: Uint8Array
 
 /**
  * Sign a 32-byte message. The nonce mixes the key with 32 bytes of auxiliary randomness (fresh
- * from the CSPRNG unless given), BIP340-style, so a weak RNG alone cannot leak the key.
+ * from the CSPRNG unless given), BIP340-style, so a weak RNG alone cannot leak the key. A
+ * SigningKey saves the x·G a raw key costs.
  *
  * @example
  *   const sig = schnorrSign(sighash, secKey);
@@ -58,15 +60,16 @@ function signWithNonce(msg32: Uint8Array, x: bigint, k0: bigint, pub: Uint8Array
  */
 export function schnorrSign(
   msg32: Uint8Array,
-  secKey: Uint8Array,
+  secKey: SecretKey,
   auxRand?: Uint8Array,
 ): Uint8Array {
   assertMessage(msg32);
-  const x = secretKeyScalar(secKey);
   const aux = auxRand ?? randomBytes(32);
   if (aux.length !== 32) throw new InvalidInputError('auxRand must be 32 bytes');
+  const key = signingKeyOf(secKey);
+  const x = key.scalar();
+  const pub = key.publicKey;
   const masked = intTo32(x ^ bytesToInt(taggedHash('Petal/LotusSchnorr/aux', aux)));
-  const pub = compress(G.multiply(x));
   const k = mod(bytesToInt(taggedHash('Petal/LotusSchnorr/nonce', masked, pub, msg32)));
   if (k === 0n) throw new InvalidInputError('nonce is zero (negligible probability); retry');
   return signWithNonce(msg32, x, k, pub);

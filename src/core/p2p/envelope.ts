@@ -11,6 +11,7 @@
 import { concatBytes } from '@noble/hashes/utils.js';
 import { taggedHash } from '../crypto/hash.ts';
 import { schnorrSign, schnorrVerify } from '../crypto/schnorr.ts';
+import type { SecretKey } from '../crypto/signing-key.ts';
 
 export const PROTOCOL_ID = '/petal/musig2/1.0.0';
 export const ENVELOPE_VERSION = 1;
@@ -100,19 +101,19 @@ function digest(signedBytes: Uint8Array): Uint8Array {
  * bookkeeping may inject a cheaper one.
  */
 export interface EnvelopeAuth {
-  sign(digest: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  sign(digest: Uint8Array, key: SecretKey): Uint8Array;
   verify(signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean;
 }
 
 export const schnorrAuth: EnvelopeAuth = {
-  sign: (digest, secretKey) => schnorrSign(digest, secretKey),
+  sign: (digest, key) => schnorrSign(digest, key),
   verify: (signature, digest, publicKey) => schnorrVerify(signature, digest, publicKey),
 };
 
-/** Encodes and signs an envelope with the member's vault secret key. */
+/** Encodes and signs an envelope with the member's vault key. */
 export function sealEnvelope(
   e: Envelope,
-  memberSecret: Uint8Array,
+  memberSecret: SecretKey,
   auth: EnvelopeAuth = schnorrAuth,
 ): Uint8Array {
   const signedBytes = encodeUnsigned(e);

@@ -12,14 +12,13 @@ import { InvalidContributionError } from '../crypto/errors.ts';
 import {
   type KeyAggContext,
   type SecretNonce,
-  SigningKey,
   nonceAgg,
   nonceGen,
   partialSigAgg,
   partialSigVerify,
   sign,
 } from '../crypto/musig2.ts';
-import { getPublicKey } from '../crypto/schnorr.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
 import type { CheckedSpend } from './spend-check.ts';
 import { electionCommit, nonceExtraInput } from './transcript.ts';
 
@@ -34,19 +33,18 @@ export interface OwnNonces {
 /** Fresh nonces for every input, bound to the session, attempt, input and the message. */
 export function makeNonces(
   ctx: KeyAggContext,
-  secretKey: Uint8Array,
+  key: SigningKey,
   checked: CheckedSpend,
   sessionId: Uint8Array,
   attempt: number,
   signerIndex: number,
 ): OwnNonces {
-  const publicKey = getPublicKey(secretKey);
   const secNonces: SecretNonce[] = [];
   const pubNonces: Uint8Array[] = [];
   checked.sighashes.forEach((message, input) => {
     const { secNonce, pubNonce } = nonceGen({
-      secretKey,
-      publicKey,
+      secretKey: key,
+      publicKey: key.publicKey,
       aggregatePublicKey: ctx.signingPublicKey,
       message,
       extraInput: nonceExtraInput(sessionId, attempt, input),
@@ -85,12 +83,11 @@ export function aggregateNonces(perMember: Uint8Array[][], inputs: number): Uint
 /** This member's partial signature for every input; consumes the secret nonces. */
 export function signInputs(
   ctx: KeyAggContext,
-  secretKey: Uint8Array,
+  key: SigningKey,
   secNonces: SecretNonce[],
   aggNonces: Uint8Array[],
   checked: CheckedSpend,
 ): Uint8Array[] {
-  const key = new SigningKey(secretKey);
   return checked.sighashes.map((message, i) =>
     sign(secNonces[i] as SecretNonce, key, ctx, aggNonces[i] as Uint8Array, message),
   );

@@ -5,6 +5,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { KeyAggContext } from '../crypto/musig2.ts';
+import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Vault } from '../wallet/vault.ts';
 import type { SignedEnvelope } from './envelope.ts';
 import type {
@@ -113,7 +114,8 @@ export interface VaultEntry {
   vaultId: Uint8Array;
   ctx: KeyAggContext;
   me: number;
-  secretKey: Uint8Array;
+  /** This member's vault key, its key pair derived once when the vault is served. */
+  key: SigningKey;
 }
 
 export interface Session {

@@ -17,7 +17,7 @@ import { parseTx, txid as txidOf } from '../chain/transaction.ts';
 import { verifyTransaction } from '../chain/interpreter.ts';
 import { replayProtectionActive } from '../chain/network.ts';
 import { applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
-import { getPublicKey } from '../crypto/schnorr.ts';
+import { SigningKey } from '../crypto/signing-key.ts';
 import type { Vault } from '../wallet/vault.ts';
 import { type BlameContext, verifyBlame } from './blame.ts';
 import { type BurnCheck, verifyBurnProof } from './burn-identity.ts';
@@ -276,8 +276,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
   async addVault(vault: Vault, secretKey: Uint8Array, options: { burn?: BurnProof } = {}) {
     if (!this.#running) throw new ServiceStoppedError('Start the signing service first');
     const ctx = applyTaprootTweak(keyAgg(vault.members));
-    const publicKey = getPublicKey(secretKey);
-    const me = vault.members.findIndex((m) => same(m, publicKey));
+    // The key pair is derived here once; every nonce, partial and envelope of the vault reuses it.
+    const key = new SigningKey(secretKey);
+    const me = vault.members.findIndex((m) => same(m, key.publicKey));
     if (me < 0) throw new UnknownVaultError('This key is not a member of the vault');
     if (vault.identity && !options.burn)
       throw new UnknownVaultError('This vault requires a burn identity proof from every member');
@@ -287,7 +288,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       vaultId: hexToBytes(vault.id),
       ctx,
       me,
-      secretKey,
+      key,
       keys,
       unsubscribe: () => undefined,
       ...(options.burn ? { burn: options.burn } : {}),
@@ -805,14 +806,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const round = newAttempt(attempt, n);
     session.round = round;
     session.phase = 'nonces';
-    const own = makeNonces(
-      entry.ctx,
-      entry.secretKey,
-      session.checked,
-      session.id,
-      attempt,
-      entry.me,
-    );
+    const own = makeNonces(entry.ctx, entry.key, session.checked, session.id, attempt, entry.me);
     // Durable before the nonces leave: after a crash this attempt is abandoned, never resumed.
     await this.#store.addNonceMarker({
       sessionId: session.idHex,
@@ -999,7 +993,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       round.signed = true;
       const partialSigs = signInputs(
         entry.ctx,
-        entry.secretKey,
+        entry.key,
         round.own.secNonces,
         round.aggNonces as Uint8Array[],
         session.checked,
@@ -1323,7 +1317,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
         sentAt: this.#clock.now(),
         payload,
       },
-      entry.secretKey,
+      entry.key,
       this.#auth,
     );
     this.#replay.accept(session.idHex, entry.me, sequence);

@@ -2,6 +2,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidContributionError,
+  KeyAggContext,
   SigningKey,
   applyTaprootTweak,
   getPublicKey,
@@ -230,6 +231,51 @@ describe('MuSig2 sessions (Lotus)', () => {
     expect(() => JSON.stringify({ key: keys[0] })).toThrow(/never be serialised/);
     expect(String(keys[0])).toBe('[SigningKey]');
     expect(() => new SigningKey(new Uint8Array(32))).toThrow(/out of range/);
+  });
+
+  it('derives the same nonces from a SigningKey as from the raw key', () => {
+    const sk = h('51'.repeat(32));
+    const key = new SigningKey(sk);
+    const rand = h('52'.repeat(32));
+    const input = { publicKey: key.publicKey, message: h('53'.repeat(32)) };
+    const fromKey = nonceGenWithRand(rand, { ...input, secretKey: key });
+    expect(hex(fromKey.pubNonce)).toBe(
+      hex(nonceGenWithRand(rand, { ...input, secretKey: sk }).pubNonce),
+    );
+    // A public key that is not the SigningKey's own is still parsed and refused when invalid.
+    const bad = key.publicKey.slice();
+    bad[0] = 0x05;
+    expect(() => nonceGenWithRand(rand, { secretKey: key, publicKey: bad })).toThrow(
+      /33 bytes|point/,
+    );
+  });
+
+  it('refuses to release a partial signature that does not match the vault key it was built from', () => {
+    const sks = [h('61'.repeat(32)), h('62'.repeat(32))];
+    const good = keyAgg(sks.map(getPublicKey));
+    const msg = h('63'.repeat(32));
+    const signer = new SigningKey(sks[0]!);
+    const index = good.indexOf(signer.publicKey);
+    // The context's stored point for this member is corrupted (another key's point): the share
+    // s − k no longer matches a_i·P_i, so the fault check must stop the partial from leaving.
+    const points = [...good.points];
+    points[index] = points[1 - index]!;
+    const corrupted = new KeyAggContext({ ...good.groupParts(), points });
+    const mine = nonceGen({ secretKey: signer, publicKey: signer.publicKey, message: msg });
+    const other = nonceGen({ publicKey: good.pubkeys[1 - index]!, message: msg });
+    const pubNonces =
+      index === 0 ? [mine.pubNonce, other.pubNonce] : [other.pubNonce, mine.pubNonce];
+    const aggNonce = nonceAgg(pubNonces);
+    expect(() => sign(mine.secNonce, signer, corrupted, aggNonce, msg)).toThrow(
+      /own partial signature failed verification/,
+    );
+    // The nonce is spent all the same: a retry cannot sign with it under another challenge.
+    expect(mine.secNonce.used).toBe(true);
+    // The same signer with the intact context signs fine.
+    const fresh = nonceGen({ secretKey: signer, publicKey: signer.publicKey, message: msg });
+    const again = index === 0 ? [fresh.pubNonce, other.pubNonce] : [other.pubNonce, fresh.pubNonce];
+    const psig = sign(fresh.secNonce, signer, good, nonceAgg(again), msg);
+    expect(partialSigVerify(psig, fresh.pubNonce, index, good, nonceAgg(again), msg)).toBe(true);
   });
 
   it('never produces the same nonce twice and refuses to sign twice with one', () => {

@@ -2,6 +2,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
 import {
+  SigningKey,
   getPublicKey,
   schnorrSign,
   schnorrSignRfc6979,
@@ -72,6 +73,17 @@ describe('Lotus Schnorr', () => {
     expect(bytesToHex(a)).not.toBe(bytesToHex(b));
     expect(schnorrVerify(a, msg, hexToBytes(row.pubkey))).toBe(true);
     expect(schnorrVerify(b, msg, hexToBytes(row.pubkey))).toBe(true);
+  });
+
+  it('signs with a SigningKey exactly as with the raw key', () => {
+    const row = generated.sign[0] as SignRow;
+    const msg = hexToBytes(row.msg);
+    const aux = new Uint8Array(32).fill(7);
+    const key = new SigningKey(hexToBytes(row.seckey));
+    expect(bytesToHex(key.publicKey)).toBe(row.pubkey);
+    const sig = schnorrSign(msg, key, aux);
+    expect(bytesToHex(sig)).toBe(bytesToHex(schnorrSign(msg, hexToBytes(row.seckey), aux)));
+    expect(schnorrVerify(sig, msg, key.publicKey)).toBe(true);
   });
 
   it('keeps verifying exactly as keys get cached, tabled and evicted', () => {

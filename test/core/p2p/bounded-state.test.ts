@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
+import { SigningKey } from '../../../src/core/crypto/signing-key.ts';
 import type { EnvelopeAuth } from '../../../src/core/p2p/envelope.ts';
 import { type Group, createGroup } from '../../support/signing-group.ts';
 
@@ -11,12 +12,10 @@ import { type Group, createGroup } from '../../support/signing-group.ts';
  * Bookkeeping only: 10,000 Lotus Schnorr signatures and verifications would measure the curve,
  * not the tables. This stand-in binds each "signature" to the signer's public key and the digest.
  */
-const publicKeys = new Map<string, Uint8Array>();
 const cheapAuth: EnvelopeAuth = {
-  sign(digest, secretKey) {
-    const hex = Buffer.from(secretKey).toString('hex');
-    let pk = publicKeys.get(hex);
-    if (!pk) publicKeys.set(hex, (pk = getPublicKey(secretKey)));
+  sign(digest, key) {
+    // The service signs with its vault's SigningKey, whose public key costs nothing.
+    const pk = key instanceof SigningKey ? key.publicKey : getPublicKey(key);
     return concatBytes(sha256(concatBytes(pk, digest)), new Uint8Array(32));
   },
   verify(signature, digest, publicKey) {
