@@ -135,6 +135,8 @@ export const DEFAULT_TIMEOUTS: SigningTimeouts = {
 export const MAX_PROPOSAL_TTL_MS = 7 * 24 * 3600_000;
 /** Sessions a service keeps buffers for before it knows them (bounded against floods). */
 const MAX_EARLY_SESSIONS = 256;
+/** How long the chain tip's median time past is reused: it moves once a block (~2 min). */
+const TIP_TIME_TTL_MS = 30_000;
 
 export interface SigningServiceOptions {
   transport: Transport;
@@ -391,9 +393,14 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   /** Whether the chain tip requires replay-protected signatures, or undefined if it cannot say. */
   async #replayProtectionNow(vault: Vault): Promise<boolean | undefined> {
-    const medianTime = await this.#chain.medianTimePast?.();
-    return medianTime === undefined ? undefined : replayProtectionActive(vault.network, medianTime);
+    if (!this.#chain.medianTimePast) return undefined;
+    const now = this.#clock.now();
+    if (!this.#tipTime || now - this.#tipTime.readAt > TIP_TIME_TTL_MS)
+      this.#tipTime = { medianTime: await this.#chain.medianTimePast(), readAt: now };
+    return replayProtectionActive(vault.network, this.#tipTime.medianTime);
   }
+
+  #tipTime: { medianTime: number; readAt: number } | undefined;
 
   /** Withdraws this member's approval; refused once its partial signature has left. */
   async revoke(sessionId: string): Promise<SessionView> {
@@ -613,6 +620,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const session = this.#createSession(state, id, env.signerIndex, proposal, checked);
     session.proposalBytes = inbound.bytes;
     await this.#persistNew(session, [inbound.bytes]);
+    // Read the chain tip now, so the member's approval does not wait on the indexer.
+    void this.#replayProtectionNow(state.vault).catch(() => undefined);
     this.emit('proposal', viewOf(session));
     this.#touchMailbox(state);
     const early = this.#early.get(idHex);

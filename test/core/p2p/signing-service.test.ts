@@ -19,6 +19,7 @@ import { nonceGen } from '../../../src/core/crypto/musig2.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { ProposalRefusedError } from '../../../src/core/p2p/errors.ts';
+import { until } from '../../support/until.ts';
 import { type Group, type Member, type Tamper, createGroup } from '../../support/signing-group.ts';
 
 let group: Group | undefined;
@@ -84,6 +85,26 @@ describe("Lotus's replay protection", () => {
     autoApprove(group);
     const { results } = await proposeAndSettle(group);
     expectCompleted(group, results);
+  });
+
+  it('reads the chain tip when a proposal arrives, so approving does not wait on the indexer', async () => {
+    group = await createGroup(2);
+    const g = group;
+    let reads = 0;
+    const read = g.chain.medianTimePast.bind(g.chain);
+    g.chain.medianTimePast = () => {
+      reads++;
+      return read();
+    };
+    const [alice, bob] = g.members as [Member, Member];
+    const heard = new Promise<SessionView>((done) => bob.service.on('proposal', done));
+    const view = await alice.service.propose(g.vault.id, g.spend([50_000_000n]));
+    await heard;
+    await until(() => reads === 2); // Alice's proposal, Bob's prefetch
+    await bob.service.approve(view.id);
+    expect(reads).toBe(2);
+    const done = await bob.service.settled(view.id);
+    expect(done.phase).toBe('completed');
   });
 
   it('refuses to approve a proposal hashed for the other side of the activation', async () => {
