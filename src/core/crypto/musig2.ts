@@ -378,8 +378,10 @@ export function nonceGenWithRand(
   if (!ownKey) parseCompressedPoint(publicKey);
   let rand = randPrime;
   if (secretKey) {
-    const skBytes = secretKey instanceof SigningKey ? secretKey.secretBytes() : secretKey;
-    secretKeyScalar(skBytes);
+    // A SigningKey's bytes were checked when it was made; raw bytes are checked here.
+    const held = secretKey instanceof SigningKey;
+    if (!held) secretKeyScalar(secretKey);
+    const skBytes = held ? secretKey.secretBytes() : secretKey;
     const mask = taggedHash('MuSig/aux', randPrime);
     rand = skBytes.map((b, i) => b ^ (mask[i] as number));
   }

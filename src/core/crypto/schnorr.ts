@@ -22,7 +22,7 @@ import {
 } from './curve.ts';
 import { InvalidInputError } from './errors.ts';
 import { sha256, taggedHash } from './hash.ts';
-import { type SecretKey, signingKeyOf } from './signing-key.ts';
+import { type SecretKey, SigningKey, signingKeyOf } from './signing-key.ts';
 
 function assertMessage(msg: Uint8Array): void {
   if (!(msg instanceof Uint8Array) || msg.length !== 32) {
@@ -32,7 +32,7 @@ function assertMessage(msg: Uint8Array): void {
 
 /** The 33-byte compressed public key of a 32-byte secret key. */
 export function getPublicKey(secKey: Uint8Array): Uint8Array {
-  return compress(G.multiply(secretKeyScalar(secKey)));
+  return new SigningKey(secKey).publicKey;
 }
 
 /** Lotus Schnorr challenge `e = int(SHA256(r ‖ cmp(P) ‖ m)) mod n` for a compressed key. */

@@ -46,11 +46,10 @@ export class MemoryChain implements Broadcaster, ChainWatcher, ChainReader, Chai
   readonly broadcasts: { txid: string; by: string }[] = [];
   readonly #validate: ((tx: Uint8Array) => void) | undefined;
   /** The tip's median time past; 0 (before any activation) unless a test sets it. */
-  medianTime: number;
+  medianTime = 0;
 
-  constructor(options: { validate?: (tx: Uint8Array) => void; medianTime?: number } = {}) {
+  constructor(options: { validate?: (tx: Uint8Array) => void } = {}) {
     this.#validate = options.validate;
-    this.medianTime = options.medianTime ?? 0;
   }
 
   /** A view of this chain that tags broadcasts with `who`. */
