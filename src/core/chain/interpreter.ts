@@ -8,13 +8,18 @@
  * CODESEPARATOR, CHECKSIG(VERIFY), CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, P2PKH, Taproot key
  * path and Taproot script path. Out of scope (ScriptError 'UNSUPPORTED'): P2SH, multisig, data
  * signatures and the byte-string opcodes, which Petal never creates.
+ *
+ * Failures carry lotusd's ScriptError enum name as `reason` (`NULLFAIL` stands for SIG_NULLFAIL),
+ * raised in the node's order of checks; script-errors.ts turns a reason into the node's reject
+ * string. Finality (nLockTime, BIP68) needs the chain and lives in finality.ts.
  */
 import { ripemd160 } from '@noble/hashes/legacy.js';
+import { N } from '../crypto/curve.ts';
 import { ecdsaVerify } from '../crypto/ecdsa.ts';
 import { hash160, sha256, sha256d } from '../crypto/hash.ts';
 import { schnorrVerify } from '../crypto/schnorr.ts';
-import { tapLeafHash, verifyTaprootCommitment } from '../crypto/taproot.ts';
-import { ScriptError } from './errors.ts';
+import { TAPROOT_LEAF_TAPSCRIPT, tapLeafHash, verifyTaprootCommitment } from '../crypto/taproot.ts';
+import { ScriptError, SighashError } from './errors.ts';
 import { OP } from './opcodes.ts';
 import { type ScriptChunk, encodeScriptNum, parseScript } from './script.ts';
 import {
@@ -29,6 +34,15 @@ import { MAX_MONEY, type SpentOutput, type Transaction, serializeTx } from './tr
 import { bytesToHex } from '@noble/hashes/utils.js';
 
 const MAX_SCRIPT_ELEMENT = 520;
+/** lotusd script/script.h:32 (MAX_SCRIPT_SIZE), checked at the start of EvalScript. */
+const MAX_SCRIPT_SIZE = 10_000;
+// Control block `(leaf version | parity) ‖ internal key x ‖ 32-byte nodes`, lotusd
+// script/taproot.h:15-22 and :33.
+const TAPROOT_LEAF_MASK = 0xfe;
+const TAPROOT_CONTROL_BASE_SIZE = 33;
+const TAPROOT_CONTROL_NODE_SIZE = 32;
+const TAPROOT_CONTROL_MAX_SIZE = TAPROOT_CONTROL_BASE_SIZE + TAPROOT_CONTROL_NODE_SIZE * 128;
+const TAPROOT_ANNEX_TAG = 0x50;
 const MAX_STACK = 1000;
 /** Lotus counts non-push opcodes, executed or not, up to 400 per script (Bitcoin: 201). */
 const MAX_OPS = 400;
@@ -144,21 +158,24 @@ export function checkTransaction(tx: Transaction): void {
     throw new ScriptError('bad-txns-oversize', 'Transaction over 1,000,000 bytes');
   let total = 0n;
   for (const out of tx.outputs) {
-    if (out.value < 0n || out.value > MAX_MONEY)
+    // consensus/tx_check.cpp:32-50
+    if (out.value < 0n) throw new ScriptError('bad-txns-vout-negative', 'Negative output value');
+    if (out.value > MAX_MONEY)
       throw new ScriptError('bad-txns-vout-toolarge', 'Output value out of range');
     total += out.value;
     if (total > MAX_MONEY)
       throw new ScriptError('bad-txns-txouttotal-toolarge', 'Output total out of range');
   }
   const seen = new Set<string>();
+  // consensus/tx_check.cpp:86-102: per input, the null check before the duplicate check.
   for (const input of tx.inputs) {
+    if (input.prevout.vout === 0xffffffff && input.prevout.txid.every((b) => b === 0)) {
+      throw new ScriptError('bad-txns-prevout-null', 'Null prevout in a non-coinbase transaction');
+    }
     const key = `${bytesToHex(input.prevout.txid)}:${input.prevout.vout}`;
     if (seen.has(key))
       throw new ScriptError('bad-txns-inputs-duplicate', 'An input is spent twice');
     seen.add(key);
-    if (input.prevout.vout === 0xffffffff && input.prevout.txid.every((b) => b === 0)) {
-      throw new ScriptError('bad-txns-prevout-null', 'Null prevout in a non-coinbase transaction');
-    }
   }
 }
 
@@ -173,57 +190,95 @@ export function verifyInput(
   const input = tx.inputs[index];
   const out = spent[index];
   if (!input || !out) throw new ScriptError('MISSING_SPENT_OUTPUTS');
-  const scriptSig = parseScript(input.scriptSig);
-  if (!scriptSig.every((c) => c.opcode <= OP.OP_16))
+  // An unparsable scriptSig is not push-only either (script/script.cpp:425-441).
+  let scriptSig: ScriptChunk[] | undefined;
+  try {
+    scriptSig = parseScript(input.scriptSig);
+  } catch {
+    scriptSig = undefined;
+  }
+  if (!scriptSig?.every((c) => c.opcode <= OP.OP_16))
     throw new ScriptError('SIG_PUSHONLY', 'scriptSig must be push-only');
   const stack: Stack = [];
   const ctx: Context = { flags, tx, index, spent, replay, executedScriptHash: sha256d(out.script) };
   evaluate(scriptSig, stack, ctx, input.scriptSig);
 
-  const kind = classifyScript(out.script);
-  if (kind.type === 'taproot')
+  if (out.script[0] === OP.OP_SCRIPTTYPE) {
+    // VerifyScriptType, script/interpreter.cpp:2158-2174: only type OP_1 (Taproot) is defined.
+    if (out.script.length > 1 && out.script[1] !== OP.OP_1)
+      throw new ScriptError('SCRIPTTYPE_INVALID_TYPE');
+    const kind = classifyScript(out.script);
+    // IsPayToTaproot (script/taproot.cpp:68-87) failing: interpreter.cpp:2083-2085.
+    if (kind.type !== 'taproot') throw new ScriptError('SCRIPTTYPE_MALFORMED_SCRIPT');
     return verifyTaproot(stack, kind.payload as Uint8Array, kind.state, ctx);
-  if (out.script[0] === OP.OP_SCRIPTTYPE) throw new ScriptError('SCRIPTTYPE_MALFORMED_SCRIPT');
+  }
+  const kind = classifyScript(out.script);
   if (kind.type === 'p2sh')
     throw new ScriptError('UNSUPPORTED', 'P2SH spends are outside the wallet verifier');
   evaluate(parseScript(out.script), stack, ctx, out.script);
   finish(stack, ctx.flags.cleanStack);
 }
 
+/**
+ * lotusd's VerifyTaprootSpend (script/interpreter.cpp:2074-2156), check for check in the node's
+ * order, so a failing spend gets the node's ScriptError.
+ */
 function verifyTaproot(
   stack: Stack,
   commitment: Uint8Array,
   state: Uint8Array | undefined,
   ctx: Context,
 ): void {
-  if (stack.length >= 2 && stack.at(-1)?.[0] === 0x50)
+  // interpreter.cpp:2090-2092
+  if (stack.length === 0) throw new ScriptError('INVALID_STACK_OPERATION', 'Empty Taproot spend');
+  // interpreter.cpp:2093-2096
+  if (stack.length >= 2 && stack.at(-1)?.[0] === TAPROOT_ANNEX_TAG)
     throw new ScriptError('TAPROOT_ANNEX_NOT_SUPPORTED');
-  if (stack.length === 1) {
-    const sig = stack[0] as Uint8Array;
-    if (sig.length !== 65) throw new ScriptError('TAPROOT_KEY_SPEND_MUST_USE_SCHNORR_SIG');
-    const hashType = sig[64] as number;
-    if ((hashType & 0x60) !== 0x60)
-      throw new ScriptError('TAPROOT_KEY_SPEND_MUST_USE_LOTUS_SIGHASH');
-    checkHashType(hashType);
-    const digest = sighashLotus(ctx.tx, ctx.index, ctx.spent, hashType, undefined, ctx.replay);
-    if (!schnorrVerify(sig.subarray(0, 64), digest, commitment))
-      throw new ScriptError('TAPROOT_VERIFY_SIGNATURE_FAILED');
-    return;
-  }
-  if (stack.length < 2) throw new ScriptError('INVALID_STACK_OPERATION', 'Empty Taproot spend');
+  if (stack.length === 1) return verifyTaprootKeySpend(stack[0] as Uint8Array, commitment, ctx);
+
   const control = stack.pop() as Uint8Array;
   const script = stack.pop() as Uint8Array;
-  if ((control[0] ?? 0) & 0xfe) {
-    if (((control[0] as number) & 0xfe) !== 0xc0)
-      throw new ScriptError('TAPROOT_LEAF_VERSION_NOT_SUPPORTED');
+  // interpreter.cpp:2119-2126: 33 + 32n bytes, at most 128 nodes. A block over 520 bytes never
+  // gets here: pushing it in the scriptSig already failed with PUSH_SIZE (interpreter.cpp:253).
+  if (
+    control.length < TAPROOT_CONTROL_BASE_SIZE ||
+    control.length > TAPROOT_CONTROL_MAX_SIZE ||
+    (control.length - TAPROOT_CONTROL_BASE_SIZE) % TAPROOT_CONTROL_NODE_SIZE !== 0
+  ) {
+    throw new ScriptError('TAPROOT_WRONG_CONTROL_SIZE');
   }
+  // interpreter.cpp:2127-2130: checked before the commitment, so a leaf committed under another
+  // version (0x00 included) fails here even though its merkle path is correct.
+  const leafVersion = (control[0] as number) & TAPROOT_LEAF_MASK;
+  if (leafVersion !== TAPROOT_LEAF_TAPSCRIPT)
+    throw new ScriptError('TAPROOT_LEAF_VERSION_NOT_SUPPORTED');
+  // interpreter.cpp:2131-2135
   if (!verifyTaprootCommitment(commitment, control, script))
     throw new ScriptError('TAPROOT_VERIFY_COMMITMENT_FAILED');
+  // interpreter.cpp:2136-2140: the state is pushed onto the stack for the leaf script.
   if (state) stack.push(state);
-  ctx.executedScriptHash = tapLeafHash(script, (control[0] as number) & 0xfe);
+  ctx.executedScriptHash = tapLeafHash(script, leafVersion);
   evaluate(parseScript(script), stack, ctx, script);
-  // CLEANSTACK is a consensus rule inside tapscript.
+  // interpreter.cpp:2147-2154: EVAL_FALSE, then CLEANSTACK, which is a consensus flag on Lotus
+  // (policy/policy.h:64-65).
   finish(stack, true);
+}
+
+/** The key path: interpreter.cpp:2097-2112 with sigencoding.cpp's key-spend rules. */
+function verifyTaprootKeySpend(sig: Uint8Array, commitment: Uint8Array, ctx: Context): void {
+  if (sig.length > 0) {
+    // sigencoding.cpp:163-167: a non-64-byte body would be ECDSA, refused on the key path.
+    if (sig.length !== 65)
+      throw new ScriptError('TAPROOT_KEY_SPEND_MUST_USE_SCHNORR_SIG', 'Key path needs Schnorr');
+    checkHashType(sig[64] as number, true);
+  }
+  checkPubKeyEncoding(commitment);
+  if (sig.length === 0) throw new ScriptError('TAPROOT_VERIFY_SIGNATURE_FAILED');
+  const digest = signatureHash(() =>
+    sighashLotus(ctx.tx, ctx.index, ctx.spent, sig[64] as number, undefined, ctx.replay),
+  );
+  if (!digest || !schnorrVerify(sig.subarray(0, 64), digest, commitment))
+    throw new ScriptError('TAPROOT_VERIFY_SIGNATURE_FAILED');
 }
 
 function finish(stack: Stack, cleanStack: boolean): void {
@@ -281,15 +336,88 @@ function checkMinimalPush(chunk: ScriptChunk): void {
   }
 }
 
-function checkHashType(hashType: number): void {
+/**
+ * CheckSighashEncoding, sigencoding.cpp:217-240: a defined hash type first (base ALL/NONE/SINGLE,
+ * no unused bits, not the reserved algorithm 0x20: script/sighashtype.h:101-120), then LOTUS on
+ * the Taproot key path, then FORKID or LOTUS (SCRIPT_ENABLE_SIGHASH_FORKID is always on).
+ */
+function checkHashType(hashType: number, keySpend = false): void {
+  const base = hashType & 0x1f;
   const algorithm = hashType & 0x60;
+  if (base < 1 || base > 3 || algorithm === 0x20)
+    throw new ScriptError('SIG_HASHTYPE', 'Undefined sighash type');
+  if (keySpend && algorithm !== 0x60)
+    throw new ScriptError('TAPROOT_KEY_SPEND_MUST_USE_LOTUS_SIGHASH');
   if (algorithm !== 0x40 && algorithm !== 0x60)
     throw new ScriptError('MUST_USE_FORKID', 'Signature must use FORKID or LOTUS');
-  const base = hashType & 0x1f;
-  if (base < 1 || base > 3) throw new ScriptError('SIG_HASHTYPE', 'Undefined sighash base type');
 }
 
-/** CHECKSIG: 64-byte (+type) signatures are Schnorr, anything else strict-DER low-S ECDSA. */
+/** CheckPubKeyEncoding, sigencoding.cpp:296-318: 33 bytes 02/03 or 65 bytes 04. */
+function checkPubKeyEncoding(pubKey: Uint8Array): void {
+  const ok =
+    (pubKey.length === 33 && (pubKey[0] === 2 || pubKey[0] === 3)) ||
+    (pubKey.length === 65 && pubKey[0] === 4);
+  if (!ok) throw new ScriptError('PUBKEYTYPE');
+}
+
+/** BIP66 strict DER, IsValidDERSignatureEncoding (sigencoding.cpp:27-154); no hash type byte. */
+function isValidDerSignature(sig: Uint8Array): boolean {
+  const at = (i: number) => sig[i] as number;
+  if (sig.length < 8 || sig.length > 72) return false;
+  if (at(0) !== 0x30 || at(1) !== sig.length - 2) return false;
+  if (at(2) !== 0x02) return false;
+  const lenR = at(3);
+  if (lenR === 0 || at(4) & 0x80 || lenR > sig.length - 7) return false;
+  if (lenR > 1 && at(4) === 0 && !(at(5) & 0x80)) return false;
+  const startS = lenR + 4;
+  if (at(startS) !== 0x02) return false;
+  const lenS = at(startS + 1);
+  if (lenS === 0 || at(startS + 2) & 0x80) return false;
+  if (startS + lenS + 2 !== sig.length) return false;
+  if (lenS > 1 && at(startS + 2) === 0 && !(at(startS + 3) & 0x80)) return false;
+  return true;
+}
+
+/**
+ * CPubKey::CheckLowS (pubkey.cpp:365-376) on a strict-DER signature: S ≤ n/2. A lax parse turns
+ * an S at or above n into zero, which is low.
+ */
+function hasLowS(der: Uint8Array): boolean {
+  const startS = (der[3] as number) + 4;
+  let s = 0n;
+  for (const b of der.subarray(startS + 2)) s = (s << 8n) | BigInt(b);
+  return s >= N || s <= N >> 1n;
+}
+
+/**
+ * CheckTransactionSignatureEncoding (sigencoding.cpp:242-270): an empty signature passes; a
+ * 64-byte body is Schnorr; anything else must be strict DER with low S; then the hash type.
+ */
+function checkSignatureEncoding(sig: Uint8Array): void {
+  if (sig.length === 0) return;
+  const body = sig.subarray(0, -1);
+  if (body.length !== 64) {
+    if (!isValidDerSignature(body)) throw new ScriptError('SIG_DER', 'Non-canonical DER signature');
+    if (!hasLowS(body)) throw new ScriptError('SIG_HIGH_S', 'ECDSA signature with a high S');
+  }
+  checkHashType(sig.at(-1) as number);
+}
+
+/** A digest lotusd cannot compute (SignatureHash returns false) makes CheckSig false. */
+function signatureHash(compute: () => Uint8Array): Uint8Array | undefined {
+  try {
+    return compute();
+  } catch (err) {
+    if (err instanceof SighashError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * EvalChecksig (script/interpreter.cpp:186-216): encodings of the signature and the key, then an
+ * empty signature is a plain false, and a failing non-empty one is SIG_NULLFAIL. 64-byte bodies
+ * are Schnorr, anything else ECDSA (interpreter.cpp:1900-1908).
+ */
 function checkSig(
   sig: Uint8Array,
   pubKey: Uint8Array,
@@ -297,19 +425,16 @@ function checkSig(
   scriptCode: Uint8Array,
   codeSepPos: number,
 ): boolean {
+  checkSignatureEncoding(sig);
+  checkPubKeyEncoding(pubKey);
   if (sig.length === 0) return false;
-  if (pubKey.length !== 33 && pubKey.length !== 65) throw new ScriptError('PUBKEYTYPE');
-  if (pubKey.length === 33 && pubKey[0] !== 2 && pubKey[0] !== 3)
-    throw new ScriptError('PUBKEYTYPE');
-  if (pubKey.length === 65 && pubKey[0] !== 4) throw new ScriptError('PUBKEYTYPE');
   const hashType = sig.at(-1) as number;
-  checkHashType(hashType);
   const body = sig.subarray(0, -1);
   const execution: ExecutionData = {
     codeSeparatorPos: codeSepPos,
     executedScriptHash: ctx.executedScriptHash,
   };
-  const digest =
+  const digest = signatureHash(() =>
     (hashType & 0x60) === 0x60
       ? sighashLotus(ctx.tx, ctx.index, ctx.spent, hashType, execution, ctx.replay)
       : sighashForkId(
@@ -319,15 +444,19 @@ function checkSig(
           (ctx.spent[ctx.index] as SpentOutput).value,
           hashType,
           ctx.replay,
-        );
+        ),
+  );
   const ok =
-    body.length === 64 ? schnorrVerify(body, digest, pubKey) : ecdsaVerify(body, digest, pubKey);
+    digest !== undefined &&
+    (body.length === 64 ? schnorrVerify(body, digest, pubKey) : ecdsaVerify(body, digest, pubKey));
   if (!ok)
     throw new ScriptError('NULLFAIL', 'Signature is invalid (a failing signature must be empty)');
   return true;
 }
 
 function evaluate(chunks: ScriptChunk[], stack: Stack, ctx: Context, script: Uint8Array): void {
+  // script/interpreter.cpp:235-237
+  if (script.length > MAX_SCRIPT_SIZE) throw new ScriptError('SCRIPT_SIZE', 'Script is too big');
   const alt: Stack = [];
   const exec: boolean[] = [];
   let ops = 0;
@@ -356,8 +485,6 @@ function evaluate(chunks: ScriptChunk[], stack: Stack, ctx: Context, script: Uin
   chunks.forEach((chunk, index) => {
     const executing = exec.every(Boolean);
     const op = chunk.opcode;
-    if (op === OP.OP_SCRIPTTYPE)
-      throw new ScriptError('SCRIPTTYPE_MALFORMED_SCRIPT', 'OP_SCRIPTTYPE inside a script');
     if (chunk.data !== undefined) {
       if (chunk.data.length > MAX_SCRIPT_ELEMENT) throw new ScriptError('PUSH_SIZE');
       if (executing) {
@@ -370,6 +497,9 @@ function evaluate(chunks: ScriptChunk[], stack: Stack, ctx: Context, script: Uin
       throw new ScriptError('OP_COUNT', 'More than 400 opcodes');
     if (DISABLED_OPCODES.has(op) || op > OP.OP_REVERSEBYTES)
       throw new ScriptError('DISABLED_OPCODE', `Opcode 0x${op.toString(16)} is disabled`);
+    // script/interpreter.cpp:267-269: a marker only, failing even in an unexecuted branch.
+    if (op === OP.OP_SCRIPTTYPE)
+      throw new ScriptError('INVALID_OP_SCRIPTTYPE', 'OP_SCRIPTTYPE inside a script');
     if (!executing && !(op >= OP.OP_IF && op <= OP.OP_ENDIF)) return;
     if (op >= OP.OP_1 && op <= OP.OP_16) {
       stack.push(encodeNum(BigInt(op - OP.OP_1 + 1)));

@@ -17,6 +17,7 @@ import {
   controlBlock,
   getPublicKey,
   schnorrSign,
+  tapLeafHash,
   tweakPublicKey,
 } from '../../../src/core/crypto/index.ts';
 import {
@@ -200,6 +201,78 @@ describe('verifier on spends Petal builds', () => {
         ok: false,
         reason: 'TAPROOT_VERIFY_COMMITMENT_FAILED',
       });
+    });
+  });
+
+  // lotusd VerifyTaprootSpend (script/interpreter.cpp:2113-2135) checks the control block's size,
+  // then its leaf version, then the commitment.
+  describe('Taproot script path, checks in lotusd order', () => {
+    const internal = getPublicKey(new Uint8Array(32).fill(9));
+    const leaf = buildScript([pub, OP.OP_CHECKSIG]);
+
+    /** A correctly committed leaf of `leafVersion`, signed over its tapleaf hash. */
+    function spend(leafVersion: number, editControl = (c: Uint8Array) => c) {
+      const tree = buildScriptTree([
+        { script: leaf, leafVersion },
+        { script: buildScript([OP.OP_RETURN]) },
+      ]);
+      const output = taprootScript(tweakPublicKey(internal, tree.merkleRoot));
+      const coins = [coin(output, 80_000n, 8)];
+      const tx = buildUnsignedTx(coins, [{ value: 79_000n, script: output }]);
+      const info = tree.leaves[0]!;
+      const digest = sighashLotus(tx, 0, coins, 0x61, {
+        codeSeparatorPos: 0xffffffff,
+        executedScriptHash: tapLeafHash(leaf, leafVersion),
+      });
+      tx.inputs[0]!.scriptSig = concatBytes(
+        rawPush(concatBytes(schnorrSign(digest, sk), Uint8Array.of(0x61))),
+        rawPush(leaf),
+        rawPush(editControl(controlBlock(internal, info.merklePath, leafVersion))),
+      );
+      return verifyTransaction(tx, coins);
+    }
+
+    it('accepts the leaf under version 0xc0', () => {
+      expect(spend(0xc0)).toEqual({ ok: true });
+    });
+
+    it('refuses a leaf committed under version 0x00 even though its commitment verifies', () => {
+      expect(spend(0x00)).toMatchObject({
+        ok: false,
+        reason: 'TAPROOT_LEAF_VERSION_NOT_SUPPORTED',
+      });
+      expect(spend(0xc2)).toMatchObject({ reason: 'TAPROOT_LEAF_VERSION_NOT_SUPPORTED' });
+    });
+
+    it('checks the leaf version before the commitment', () => {
+      const flipKeyByte = (c: Uint8Array) => c.map((b, i) => (i === 5 ? b ^ 1 : b));
+      expect(spend(0x00, flipKeyByte)).toMatchObject({
+        reason: 'TAPROOT_LEAF_VERSION_NOT_SUPPORTED',
+      });
+      expect(spend(0xc0, flipKeyByte)).toMatchObject({
+        reason: 'TAPROOT_VERIFY_COMMITMENT_FAILED',
+      });
+    });
+
+    it('refuses a control block that is not 33 + 32n bytes before looking at its version', () => {
+      const extraByte = (c: Uint8Array) => concatBytes(c, Uint8Array.of(0));
+      expect(spend(0xc0, extraByte)).toMatchObject({
+        ok: false,
+        reason: 'TAPROOT_WRONG_CONTROL_SIZE',
+      });
+      expect(spend(0x00, extraByte)).toMatchObject({ reason: 'TAPROOT_WRONG_CONTROL_SIZE' });
+      expect(spend(0xc0, (c) => c.subarray(0, 32))).toMatchObject({
+        reason: 'TAPROOT_WRONG_CONTROL_SIZE',
+      });
+      expect(spend(0xc0, () => new Uint8Array(0))).toMatchObject({
+        reason: 'TAPROOT_WRONG_CONTROL_SIZE',
+      });
+    });
+
+    it('refuses a control block over 520 bytes as a push, before any Taproot check', () => {
+      // Depth 16: 33 + 16 × 32 = 545 bytes, which the scriptSig cannot push.
+      const deep = (c: Uint8Array) => concatBytes(c, new Uint8Array(15 * 32));
+      expect(spend(0xc0, deep)).toMatchObject({ ok: false, reason: 'PUSH_SIZE' });
     });
   });
 });
