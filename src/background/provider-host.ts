@@ -200,8 +200,15 @@ export type ProviderHost = ReturnType<typeof createProviderHost>;
 /** A bad address or amount is the dApp's params at fault (-32602), not an internal error. */
 function asInvalidParams(err: unknown): never {
   const name = (err as Error)?.name;
-  if (['AddressError', 'AmountError', 'PolicyError', 'SendError'].includes(name))
-    throw new InvalidParamsError((err as Error).message);
+  const invalid = [
+    'AddressError',
+    'AmountError',
+    'PolicyError',
+    'SendError',
+    'DustAmountError',
+    'ProposalRefusedError',
+  ];
+  if (invalid.includes(name)) throw new InvalidParamsError((err as Error).message);
   throw err;
 }
 

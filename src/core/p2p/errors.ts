@@ -16,7 +16,11 @@ export class UnknownVaultError extends ProtocolError {
   override name = 'UnknownVaultError';
 }
 
-/** A proposal this member refuses to sign (reason code says why, message says it for humans). */
+/**
+ * A proposal this member refuses to sign (reason code says why, message says it for humans).
+ * checkSpend (spend-check.ts) lists its codes; those for a spend lotusd would not relay are dust,
+ * fee-too-low, op-return, tx-size, tx-version and nonstandard-output, with amounts in XPI.
+ */
 export class ProposalRefusedError extends ProtocolError {
   override name = 'ProposalRefusedError';
   readonly reason: string;

@@ -6,6 +6,7 @@
  */
 import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import { type PolicyFlags, verifyTransaction } from '../chain/interpreter.ts';
+import { assertStandard } from '../chain/policy.ts';
 import { rawPush } from '../chain/script.ts';
 import { serializeTx, txid as txidOf } from '../chain/transaction.ts';
 import { InvalidContributionError } from '../crypto/errors.ts';
@@ -123,8 +124,10 @@ export interface FinalTx {
 
 /**
  * Aggregates every input's partial signatures (member order) into a key-path signature, builds
- * the signed transaction and checks it with the local script verifier before anyone broadcasts.
- * @throws Error naming the input if the result would not be valid on chain.
+ * the signed transaction and checks it with the local script verifier and lotusd's relay policy
+ * before anyone broadcasts.
+ * @throws Error naming the input if the result would not be valid on chain; PolicyError (with
+ *   lotusd's reason: dust, fee, tx-size, …) if the network would not relay it.
  */
 export function finalTransaction(
   ctx: KeyAggContext,
@@ -150,5 +153,7 @@ export function finalTransaction(
   const result = verifyTransaction(tx, spend.spent, { replay, ...(flags ? { flags } : {}) });
   if (!result.ok)
     throw new Error(`Final transaction fails input ${result.inputIndex}: ${result.message}`);
+  // checkSpend already refused these on the estimated size; this is the signed bytes' own word.
+  assertStandard(tx, checked.summary.feeSats);
   return { tx: serializeTx(tx), txid: txidOf(tx) };
 }

@@ -8,6 +8,12 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { encodeAddress } from '../chain/address.ts';
 import { checkTransaction } from '../chain/interpreter.ts';
 import {
+  MAX_OP_RETURN_SCRIPT,
+  MIN_RELAY_FEE_PER_BYTE,
+  type PolicyViolation,
+  findPolicyViolation,
+} from '../chain/policy.ts';
+import {
   SIGHASH_ALL,
   SIGHASH_LOTUS,
   type ReplayProtection,
@@ -15,15 +21,16 @@ import {
   withForkValue,
 } from '../chain/sighash.ts';
 import { classifyScript } from '../chain/templates.ts';
-import { sumAmounts, txSize, txid } from '../chain/transaction.ts';
+import { type Transaction, sumAmounts, txSize, txid } from '../chain/transaction.ts';
 import { type UnsignedSpend, parseUnsignedSpend } from '../chain/unsigned-spend.ts';
+import { formatXpi } from '../wallet/amount.ts';
 import type { Vault } from '../wallet/vault.ts';
 import { ProposalRefusedError } from './errors.ts';
 import { MAX_SESSION_INPUTS } from './messages.ts';
 import { sighashDigest } from './transcript.ts';
 
 /** A Taproot key-path input's scriptSig: one push of the 64-byte signature and the hash type. */
-const KEYPATH_SCRIPTSIG_BYTES = 66;
+export const KEYPATH_SCRIPTSIG_BYTES = 66;
 
 export interface Payment {
   /** The destination as an XAddress, when the script has one. */
@@ -66,10 +73,74 @@ function refuse(reason: string, message: string): never {
   throw new ProposalRefusedError(reason, message);
 }
 
+/** The signed transaction's shape: every input carries its key-path scriptSig (size only). */
+function finalShape(tx: Transaction): Transaction {
+  const scriptSig = new Uint8Array(KEYPATH_SCRIPTSIG_BYTES);
+  return { ...tx, inputs: tx.inputs.map((input) => ({ ...input, scriptSig })) };
+}
+
+const xpi = (sats: bigint) => `${formatXpi(sats)} XPI`;
+
+/**
+ * Refuses what lotusd's relay policy would reject once signed (policy.ts), in words a member can
+ * act on: a session every member signs and the network then drops wastes everyone's approval.
+ */
+function refusePolicy(v: PolicyViolation, tx: Transaction, vault: Vault): never {
+  const outputName = (i: number) => {
+    const script = tx.outputs[i]?.script ?? new Uint8Array();
+    if (bytesToHex(script) === bytesToHex(vault.script))
+      return `The change to the vault (output ${i})`;
+    try {
+      return `The payment to ${encodeAddress(script, vault.network)} (output ${i})`;
+    } catch {
+      return `Output ${i}`;
+    }
+  };
+  switch (v.reason) {
+    case 'dust':
+      return refuse(
+        'dust',
+        `${outputName(v.output)} pays ${xpi(v.value)}, below the network's dust limit of ${xpi(v.threshold)}`,
+      );
+    case 'fee':
+      return refuse(
+        'fee-too-low',
+        `The fee of ${xpi(v.fee)} is below the network's minimum of ${xpi(v.minimum)} for this ${v.size}-byte transaction (${MIN_RELAY_FEE_PER_BYTE} sat per byte)`,
+      );
+    case 'multi-op-return':
+      return refuse(
+        'op-return',
+        `The spend has ${v.count} OP_RETURN outputs; the network relays at most ${v.limit}`,
+      );
+    case 'scriptpubkey':
+      return v.opReturnSize === undefined
+        ? refuse('nonstandard-output', `Output ${v.output} has a script the network does not relay`)
+        : refuse(
+            'op-return',
+            `OP_RETURN output ${v.output} is ${v.opReturnSize} bytes; the network relays at most ${MAX_OP_RETURN_SCRIPT}`,
+          );
+    case 'tx-size':
+      return refuse(
+        'tx-size',
+        `The signed transaction would be ${v.size.toLocaleString('en')} bytes; the network relays at most ${v.limit.toLocaleString('en')}`,
+      );
+    case 'tx-size-small':
+      return refuse(
+        'tx-size',
+        `The signed transaction would be ${v.size} bytes; the network requires at least ${v.limit}`,
+      );
+    case 'version':
+      return refuse('tx-version', `Transaction version ${v.version} is not relayed`);
+  }
+}
+
 /**
  * Checks a proposed spend for `vault` and computes its sighashes.
+ * Relay policy is checked on the signed transaction's size (each input with its 66-byte key-path
+ * scriptSig), so what every member signs is what the network accepts.
  * @throws ProposalRefusedError with a reason code: malformed-spend, wrong-network, too-many-inputs,
- *   foreign-input, hash-type, invalid-tx, outputs-exceed-inputs, fee-too-high.
+ *   foreign-input, hash-type, invalid-tx, outputs-exceed-inputs, and lotusd's relay policy: dust,
+ *   fee-too-low, op-return, tx-size, tx-version, nonstandard-output; then fee-too-high.
  */
 export function checkSpend(
   vault: Vault,
@@ -110,7 +181,10 @@ export function checkSpend(
   const outputTotal = sumAmounts(spend.tx.outputs.map((o) => o.value));
   if (outputTotal > inputTotal) refuse('outputs-exceed-inputs', 'Outputs exceed inputs');
   const feeSats = inputTotal - outputTotal;
-  const finalSize = txSize(spend.tx) + inputs * KEYPATH_SCRIPTSIG_BYTES;
+  const final = finalShape(spend.tx);
+  const violation = findPolicyViolation(final, feeSats);
+  if (violation) refusePolicy(violation, spend.tx, vault);
+  const finalSize = txSize(final);
   const feeRate = Number(feeSats) / finalSize;
   if (feeRate > (limits.maxFeeRate ?? 1000))
     refuse('fee-too-high', `Fee of ${feeSats} sats (${feeRate.toFixed(1)} sat/byte) is too high`);

@@ -4,7 +4,7 @@
  * signed or sent before the user approved exactly what the approval window showed (4001 if not).
  * The background supplies the wallet through `DappBackend`; this file owns the rules.
  */
-import { RpcError, RpcErrorCode, UnauthorizedError } from '../rpc/errors.ts';
+import { InvalidParamsError, RpcError, RpcErrorCode, UnauthorizedError } from '../rpc/errors.ts';
 import type { SessionInfo } from '../rpc/signing-methods.ts';
 import type { ApprovalQueue } from './approval-queue.ts';
 import type {
@@ -65,6 +65,25 @@ export class VaultSpendFailedError extends RpcError {
   constructor(message: string, data: unknown) {
     super(RpcErrorCode.internal, message, { name: 'VaultSpendFailedError', data });
   }
+}
+
+/**
+ * Refusals that are the request's own fault, raised before anything is signed: an amount below
+ * its destination's dust limit (DustAmountError) or a vault spend the network would not relay
+ * (ProposalRefusedError). The dApp gets -32602 with the wallet's words (amounts in XPI) and the
+ * reason code, so it can branch on `data.reason`.
+ */
+const REQUEST_FAULTS = new Set(['DustAmountError', 'ProposalRefusedError']);
+
+function asRequestFault(err: unknown): never {
+  if (err instanceof Error && REQUEST_FAULTS.has(err.name)) {
+    const { reason } = err as { reason?: unknown };
+    throw new InvalidParamsError(err.message, {
+      name: err.name,
+      ...(typeof reason === 'string' ? { reason } : {}),
+    });
+  }
+  throw err;
 }
 
 /** The user's answer in the approval window. */
@@ -153,7 +172,9 @@ export class DappService {
   ): Promise<{ txid: string }> {
     await this.#connected(caller);
     await this.#backend.unlocked();
-    const prepared = await this.#backend.prepareTransfer(params.to, params.sats);
+    const prepared = await this.#backend
+      .prepareTransfer(params.to, params.sats)
+      .catch(asRequestFault);
     const balance = await this.#backend.balance().catch(() => undefined);
     await this.#ask(caller, 'lotus_sendTransfer', params, {
       kind: 'transfer',
@@ -185,7 +206,7 @@ export class DappService {
   ): Promise<{ txid: string; sessionId: string }> {
     await this.#connected(caller);
     await this.#backend.unlocked();
-    const prepared = await this.#backend.prepareVaultSpend(params);
+    const prepared = await this.#backend.prepareVaultSpend(params).catch(asRequestFault);
     const { summary } = prepared;
     await this.#ask(caller, 'lotus_requestVaultSpend', params, {
       kind: 'vaultSpend',

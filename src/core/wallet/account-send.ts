@@ -28,6 +28,7 @@ import {
   txid,
   verifyTransaction,
 } from '../chain/index.ts';
+import { formatXpi } from './amount.ts';
 
 export const DEFAULT_FEE_PER_BYTE = 1n;
 
@@ -68,8 +69,41 @@ export class SendError extends ChainError {
 }
 
 /**
- * Plans a payment. @throws AddressError (bad or wrong-network address), AmountError, SendError
- * (below dust), InsufficientFundsError (says how many sats are missing).
+ * An amount below the dust limit of its destination script (lotusd policy/policy.cpp:14-36): the
+ * node refuses to relay a transaction with such an output, so the wallet refuses to sign it.
+ */
+export class DustAmountError extends SendError {
+  override name = 'DustAmountError';
+  /** lotusd's reject reason (policy/policy.cpp:109). */
+  readonly reason = 'dust';
+  readonly amount: bigint;
+  /** The smallest amount the destination can receive (546 sats to P2PKH, 579 to Taproot). */
+  readonly minimum: bigint;
+  constructor(amount: bigint, minimum: bigint) {
+    super(
+      `${formatXpi(amount)} XPI is below the smallest amount Lotus relays to this address (${formatXpi(minimum)} XPI)`,
+    );
+    this.amount = amount;
+    this.minimum = minimum;
+  }
+}
+
+/**
+ * Refuses a payment of `amount` sats to `script` that lotusd would not relay as dust.
+ * @throws DustAmountError, whose message gives both amounts in XPI.
+ * @example
+ *   assertNotDust(546n, p2pkhScript(hash)); // fine
+ *   assertNotDust(545n, p2pkhScript(hash)); // DustAmountError: 0.000545 XPI is below …
+ */
+export function assertNotDust(amount: bigint, script: Uint8Array): void {
+  const minimum = dustThreshold({ script });
+  if (amount < minimum) throw new DustAmountError(amount, minimum);
+}
+
+/**
+ * Plans a payment. @throws AddressError (bad or wrong-network address), AmountError,
+ * DustAmountError (a SendError: below the destination's dust limit), InsufficientFundsError
+ * (says how many sats are missing).
  */
 export function planSend(request: PlanRequest): SendPlan {
   const { network } = request;
@@ -106,8 +140,7 @@ export function planSend(request: PlanRequest): SendPlan {
 
   const amount = request.amount;
   if (amount === undefined || amount <= 0n) throw new AmountError('Enter an amount to send');
-  if (amount < dust)
-    throw new SendError(`The smallest amount this address can receive is ${dust} sats`);
+  assertNotDust(amount, script);
   const outputs: TxOutput[] = [{ value: amount, script }];
   const selection = selectCoins(request.utxos, outputs, {
     changeScript: request.changeScript,
