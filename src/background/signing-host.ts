@@ -114,6 +114,8 @@ export function createSigningHost(deps: SigningHostDeps) {
       transport,
       store: openSessionDb(),
       chain: indexerChainAccess(indexer),
+      // One belief about the replay-protection side for sends and vault spends alike.
+      replaySwitch: wallet.replaySwitch,
     });
     service.start();
     service.on('proposal', (view) => emit('proposal', view));

@@ -16,15 +16,23 @@ import {
   parseTx,
   pushData,
   regtest,
-  replayProtectionActive,
   serializeTx,
   txid as txidOf,
   txidFromHex,
   verifyTransaction,
 } from '../core/chain/index.ts';
 import { ByteWriter } from '../core/chain/bytes.ts';
+import { checkFinalTxForNextBlock, checkSequenceLocks } from '../core/chain/finality.ts';
+import { scriptRejectReason } from '../core/chain/script-errors.ts';
 
 export const COINBASE_MATURITY = 100;
+/**
+ * The devnet's own copy of the node's replay-protection switch, kept apart from the wallet's
+ * table (network.ts) so the devnet judges as lotusd does, not as Petal believes: regtest's
+ * `secondKingsActivationTime` is mainnet's (lotusd src/chainparams.cpp:427-428, :128), and
+ * `-replayprotectionactivationtime` overrides it (src/validation.cpp:292-296).
+ */
+export const LOTUSD_REGTEST_REPLAY_PROTECTION_TIME = 1798074180;
 export const BLOCK_SUBSIDY = 260_000_000n;
 const BLOCK_INTERVAL_S = 120;
 
@@ -87,6 +95,8 @@ export class DevChain {
   readonly mempool: string[] = [];
   readonly #listeners = new Set<(event: ChainListener) => void>();
   readonly #now: () => number;
+  /** Replay protection applies once the tip's median time past reaches this (lotusd's rule). */
+  readonly replayProtectionTime: number;
 
   /**
    * Starts with a genesis block whose coinbase pays `premine` (split into `premineOutputs` coins)
@@ -98,8 +108,12 @@ export class DevChain {
     premineOutputs?: number;
     network?: NetworkParams;
     now?: () => number;
+    /** `-replayprotectionactivationtime` (seconds); default lotusd's regtest time. */
+    replayProtectionTime?: number;
   }) {
     this.network = options.network ?? regtest;
+    this.replayProtectionTime =
+      options.replayProtectionTime ?? LOTUSD_REGTEST_REPLAY_PROTECTION_TIME;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     const start = this.#now() - BLOCK_INTERVAL_S * (COINBASE_MATURITY + 1);
     const parts = options.premineOutputs ?? 50;
@@ -134,6 +148,15 @@ export class DevChain {
     return times[Math.floor(times.length / 2)] as number;
   }
 
+  /**
+   * Whether the next block (and so the mempool) requires replay-protected signatures: the tip's
+   * median time past against the switch (lotusd GetNextBlockScriptFlags, src/validation.cpp:1617-1630,
+   * used for the mempool at src/validation.cpp:756).
+   */
+  replayProtectionActive(): boolean {
+    return this.medianTimePast() >= this.replayProtectionTime;
+  }
+
   on(listener: (event: ChainListener) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -156,6 +179,10 @@ export class DevChain {
     const spent: SpentOutput[] = [];
     const coins: Coin[] = [];
     const nextHeight = this.tip.height + 1;
+    const tip = { height: this.tip.height, medianTimePast: this.medianTimePast() };
+    // lotusd's mempool order: absolute locktime before the inputs (validation.cpp:499-510).
+    const final = checkFinalTxForNextBlock(tx, tip);
+    if (!final.ok) throw new TxRejectedError(final.reason, 'non-final transaction');
     for (const [vin, input] of tx.inputs.entries()) {
       const prevTxid = bytesToHex(input.prevout.txid.slice().reverse());
       const coin = this.coins.get(outpointKey(prevTxid, input.prevout.vout));
@@ -178,10 +205,19 @@ export class DevChain {
       coins.push(coin);
       spent.push({ value: coin.value, script: coin.script });
     }
+    // Relative locks once the coins are known (validation.cpp:580-583); a mempool coin counts as
+    // confirming in the next block.
+    const relative = checkSequenceLocks(
+      tx,
+      tip,
+      coins.map((c) => (c.height < 0 ? undefined : c.height)),
+      (height) => this.medianTimePast(height),
+    );
+    if (!relative.ok) throw new TxRejectedError(relative.reason, 'relative locktime not met');
     const inputTotal = spent.reduce((s, o) => s + o.value, 0n);
     const outputTotal = tx.outputs.reduce((s, o) => s + o.value, 0n);
     // The verifier runs CheckTransaction (empty, range, duplicates, size) before any script.
-    const replay = { active: replayProtectionActive(this.network, this.medianTimePast()) };
+    const replay = { active: this.replayProtectionActive() };
     const structural = verifyTransaction(tx, spent, { replay });
     if (!structural.ok && structural.inputIndex < 0)
       throw new TxRejectedError(structural.reason, structural.message);
@@ -200,8 +236,10 @@ export class DevChain {
       throw err;
     }
     if (!structural.ok) {
+      // The node's own words for the failure (src/script/script_error.cpp).
       throw new TxRejectedError(
-        `mandatory-script-verify-flag-failed (${structural.reason})`,
+        scriptRejectReason(structural.reason) ??
+          `mandatory-script-verify-flag-failed (${structural.reason})`,
         `input ${structural.inputIndex}: ${structural.message}`,
       );
     }

@@ -11,7 +11,6 @@ import {
   addressToScript,
   buildUnsignedTx,
   encodeAddress,
-  replayProtectionActive,
   selectCoins,
   signTransaction,
   taprootScript,
@@ -56,9 +55,8 @@ export class Faucet {
     const selection = selectCoins(utxos, outputs, { changeScript: FAUCET_SCRIPT });
     if (selection.change > 0n) outputs.push({ value: selection.change, script: FAUCET_SCRIPT });
     const unsigned: Transaction = buildUnsignedTx(selection.inputs, outputs);
-    const replay = {
-      active: replayProtectionActive(this.#chain.network, this.#chain.medianTimePast()),
-    };
+    // The faucet is the node's own wallet: it signs for the side the devnet judges by.
+    const replay = { active: this.#chain.replayProtectionActive() };
     return signTransaction(unsigned, selection.inputs, () => FAUCET_KEY, {
       network: this.#chain.network,
       replay,

@@ -10,12 +10,19 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '7321' },
     'block-interval': { type: 'string', default: '0' },
+    'replay-protection-time': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
   console.log(`Usage: npm run devnet -- [--port 7321] [--block-interval SECONDS]
+                         [--replay-protection-time UNIX_SECONDS|past|future]
+
+  --replay-protection-time  the node's -replayprotectionactivationtime: replay-protected
+                            signatures are required once the tip's median time past reaches it
+                            (default lotusd's regtest time, 1798074180); past / future = a day ago
+                            / a day from now
 
 Endpoints (all on http://127.0.0.1:PORT):
   Chronik subset   GET /blockchain-info, /block/:id, /blocks/:a/:b, /tx/:txid,
@@ -34,13 +41,25 @@ if (!Number.isInteger(port) || port < 0 || port > 65535 || !(interval >= 0)) {
   process.exit(2);
 }
 
-const devnet = await startDevnet({ port, blockIntervalMs: interval * 1000 });
+const replayProtectionTime = parseSwitchTime(values['replay-protection-time']);
+if (replayProtectionTime === null) {
+  console.error('Invalid --replay-protection-time: give unix seconds, past or future');
+  process.exit(2);
+}
+
+const devnet = await startDevnet({
+  port,
+  blockIntervalMs: interval * 1000,
+  ...(replayProtectionTime !== undefined ? { replayProtectionTime } : {}),
+});
 console.log(
   JSON.stringify({
     url: devnet.url,
     network: devnet.chain.network.name,
     tipHeight: devnet.chain.tip.height,
     faucetAddress: devnet.faucet.address,
+    replayProtectionTime: devnet.chain.replayProtectionTime,
+    replayProtectionActive: devnet.chain.replayProtectionActive(),
   }),
 );
 
@@ -49,3 +68,12 @@ const stop = () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+
+/** `past` / `future` are a day either side of now; a number is unix seconds; null = invalid. */
+function parseSwitchTime(value: string | undefined): number | undefined | null {
+  if (value === undefined) return undefined;
+  const now = Math.floor(Date.now() / 1000);
+  if (value === 'past') return now - 86_400;
+  if (value === 'future') return now + 86_400;
+  return /^\d{1,12}$/.test(value) ? Number(value) : null;
+}

@@ -42,6 +42,8 @@ export interface DevnetOptions {
   /** Mine a block every this many ms (0: only on demand). */
   blockIntervalMs?: number;
   now?: () => number;
+  /** The node's `-replayprotectionactivationtime` (seconds); default lotusd's regtest time. */
+  replayProtectionTime?: number;
 }
 
 /** Chronik's (script type, payload) keys that match an output script. */
@@ -156,7 +158,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 /** Starts a devnet on 127.0.0.1 (an ephemeral port unless `port` is given). */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
-  const chain = new DevChain({ minerScript: FAUCET_SCRIPT, now: options.now });
+  const chain = new DevChain({
+    minerScript: FAUCET_SCRIPT,
+    now: options.now,
+    replayProtectionTime: options.replayProtectionTime,
+  });
   const faucet = new Faucet(chain);
   const subscriptions = new Map<WebSocket, Set<string>>();
 
@@ -370,6 +376,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
           tipHash: chain.tip.hash,
           mempool: chain.mempool.length,
           faucetAddress: faucet.address,
+          medianTimePast: chain.medianTimePast(),
+          replayProtectionTime: chain.replayProtectionTime,
+          replayProtectionActive: chain.replayProtectionActive(),
         }),
     ],
   ];

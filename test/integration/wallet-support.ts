@@ -37,13 +37,14 @@ export function walletService(
   url: string,
   records = freshDb(),
   session = memorySession(),
-  options: { now?: () => number } = {},
+  options: { now?: () => number; indexer?: (url: string) => ChronikIndexer } = {},
 ) {
   const service = new WalletService({
     subtle: globalThis.crypto.subtle,
     records,
     session,
-    indexer: (u) => new ChronikIndexer({ url: u, backoffMs: 20, timeoutMs: 5_000 }),
+    indexer:
+      options.indexer ?? ((u) => new ChronikIndexer({ url: u, backoffMs: 20, timeoutMs: 5_000 })),
     iterations: FAST_KDF,
     now: options.now,
   });

@@ -174,7 +174,7 @@ describe('wallet against the devnet', () => {
     await expect(indexer.broadcast(raw)).rejects.toMatchObject({
       name: 'BroadcastRejectedError',
       reason: expect.stringMatching(
-        /mandatory-script-verify-flag-failed \(TAPROOT_VERIFY_SIGNATURE_FAILED\)/,
+        /mandatory-script-verify-flag-failed \(Invalid Taproot key spend signature\)/,
       ),
     });
     indexer.close();

@@ -7,13 +7,14 @@ import {
   p2pkhScript,
   parseTx,
   regtest,
-  replayProtectionActive,
   verifyTransaction,
   withForkValue,
 } from '../../src/core/chain/index.ts';
 import type { UnsignedSpend } from '../../src/core/chain/unsigned-spend.ts';
 import { getPublicKey } from '../../src/core/crypto/schnorr.ts';
 import { MemoryChain } from '../../src/core/p2p/chain.ts';
+import type { ReplaySwitch } from '../../src/core/chain/replay-side.ts';
+import { LOTUSD_REGTEST_REPLAY_PROTECTION_TIME } from '../../src/devnet/chain.ts';
 import { ManualClock } from '../../src/core/p2p/clock.ts';
 import {
   type Envelope,
@@ -73,12 +74,18 @@ export interface GroupOptions {
   auth?: EnvelopeAuth;
   /** Use a manual clock for protocol timers (memory-network hops still use real macrotasks). */
   manualClock?: boolean;
+  /** The chain's judge (default: a fresh TestLedger with lotusd's switch). */
+  ledger?: TestLedger;
+  /** Member `index`'s belief about the replay-protection switch (default: lotusd's table). */
+  replaySwitch?: (index: number) => ReplaySwitch;
 }
 
 export interface Group {
   vault: Vault;
   network: MemoryNetwork;
   chain: MemoryChain;
+  /** The chain's judge: its replay-protection switch and forced rejections. */
+  ledger: TestLedger;
   clock?: ManualClock;
   members: Member[];
   /** Members that crashed at broadcast time. */
@@ -96,21 +103,37 @@ export interface Group {
  */
 export class TestLedger {
   readonly #funded = new Map<string, TxOutput>();
+  /** The node's replay-protection switch (its own, not the wallet's table): lotusd's by default. */
+  replayProtectionTime = LOTUSD_REGTEST_REPLAY_PROTECTION_TIME;
+  /** When set, every transaction is refused with this node reason (before any script runs). */
+  refuseWith: string | undefined;
+  /** Transactions refused so far, with the node's reason. */
+  readonly refusals: string[] = [];
   readonly chain = new MemoryChain({
     validate: (bytes) => {
-      const tx = parseTx(bytes);
-      const spent = tx.inputs.map((input) => {
-        const key = `${Buffer.from(input.prevout.txid).toString('hex')}:${input.prevout.vout}`;
-        const out = this.#funded.get(key);
-        if (!out) throw new Error(`unknown input ${key}`);
-        return out;
-      });
-      // As a node would: replay-protected hash types from the activation time on.
-      const replay = { active: replayProtectionActive(regtest, this.chain.medianTime) };
-      const result = verifyTransaction(tx, spent, { replay });
-      if (!result.ok) throw new Error(`${result.reason}: ${result.message}`);
+      try {
+        this.#judge(bytes);
+      } catch (err) {
+        this.refusals.push((err as Error).message);
+        throw err;
+      }
     },
   });
+
+  #judge(bytes: Uint8Array): void {
+    if (this.refuseWith) throw new Error(this.refuseWith);
+    const tx = parseTx(bytes);
+    const spent = tx.inputs.map((input) => {
+      const key = `${Buffer.from(input.prevout.txid).toString('hex')}:${input.prevout.vout}`;
+      const out = this.#funded.get(key);
+      if (!out) throw new Error(`unknown input ${key}`);
+      return out;
+    });
+    // As a node would: replay-protected hash types from its own activation time on.
+    const replay = { active: this.chain.medianTime >= this.replayProtectionTime };
+    const result = verifyTransaction(tx, spent, { replay });
+    if (!result.ok) throw new Error(`mandatory-script-verify-flag-failed (${result.reason})`);
+  }
 
   /** Funds `vault` with one output per value; returns an unsigned spend of all of them. */
   spend(
@@ -159,7 +182,7 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
   );
   const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
   const network = new MemoryNetwork(clock ? { now: () => clock.now() } : {});
-  const ledger = new TestLedger();
+  const ledger = options.ledger ?? new TestLedger();
   const chain = ledger.chain;
   // Sorted member order = the vault's; map each secret to its member index.
   const bySortedIndex = vault.members.map((key) => {
@@ -223,6 +246,7 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
       timeouts: { ...FAST, ...options.timeouts },
       ...(clock ? { clock } : {}),
       ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.replaySwitch ? { replaySwitch: options.replaySwitch(index) } : {}),
     });
 
   const members: Member[] = [];
@@ -266,6 +290,7 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
     vault,
     network,
     chain,
+    ledger,
     ...(clock ? { clock } : {}),
     members,
     crashed,

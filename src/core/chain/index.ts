@@ -14,3 +14,5 @@ export * from './coin-selection.ts';
 export * from './signer.ts';
 export * from './unsigned-spend.ts';
 export * from './interpreter.ts';
+export * from './replay-side.ts';
+export * from './script-errors.ts';

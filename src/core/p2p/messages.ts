@@ -26,6 +26,8 @@ export const AbortReason = {
   expired: 5,
   user: 6,
   invalidFinal: 7,
+  /** A node rejected the attempt's signatures: the next attempt signs for the other side. */
+  otherSide: 8,
 } as const;
 export type AbortReason = (typeof AbortReason)[keyof typeof AbortReason];
 

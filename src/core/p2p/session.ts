@@ -127,6 +127,8 @@ export interface Session {
   /** The proposal envelope's wire bytes (what late-comers need first). */
   proposalBytes: Uint8Array;
   checked: CheckedSpend;
+  /** The spend's sighashes for the other replay-protection side, once an attempt needs them. */
+  otherSide?: CheckedSpend;
   /** Bound transport peer per member, from its approval. */
   peers: (string | undefined)[];
   /** Approval envelope bytes per member (undefined: not approved or revoked). */

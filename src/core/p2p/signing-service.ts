@@ -15,7 +15,7 @@ import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { type UnsignedSpend, serializeUnsignedSpend } from '../chain/unsigned-spend.ts';
 import { parseTx, txid as txidOf } from '../chain/transaction.ts';
 import { verifyTransaction } from '../chain/interpreter.ts';
-import { replayProtectionActive } from '../chain/network.ts';
+import { ReplaySwitch, isScriptVerifyRejection } from '../chain/replay-side.ts';
 import { applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
 import { SigningKey } from '../crypto/signing-key.ts';
 import type { Vault } from '../wallet/vault.ts';
@@ -106,6 +106,12 @@ import {
 import type { Transport } from './transport.ts';
 import { type VaultKeys, deriveVaultKeys } from './vault-keys.ts';
 import { VerifiedEnvelopes } from './verified-envelopes.ts';
+import {
+  otherSideAttempt,
+  otherSideOf,
+  replayProtectionOf,
+  signsOtherSide,
+} from './replay-attempts.ts';
 
 export interface SigningTimeouts {
   /** Each coordinator after the first waits this much longer before it broadcasts itself. */
@@ -150,6 +156,11 @@ export interface SigningServiceOptions {
   reputation?: Reputation;
   /** Envelope signatures; only bookkeeping tests replace Lotus Schnorr. */
   auth?: EnvelopeAuth;
+  /**
+   * The replay-protection side a proposal starts on, and what the network's verdicts taught
+   * (shared with the wallet's single-signature sends). Default: lotusd's activation times.
+   */
+  replaySwitch?: ReplaySwitch;
 }
 
 export interface ProposeOptions {
@@ -157,8 +168,9 @@ export interface ProposeOptions {
   /** How long members have to approve and sign (default 24 h, at most 7 days). */
   ttlMs?: number;
   /**
-   * Sign with lotusd's replay-protection hash types. By default the chain tip decides (its
-   * median time past against the network's activation time), as the nodes will.
+   * The replay-protection side to try first. By default the chain tip decides (its median time
+   * past against the activation time the wallet believes in), as the nodes will; a node's
+   * script-verification rejection moves the session to the other side.
    */
   replayProtection?: boolean;
 }
@@ -203,6 +215,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
   readonly #timeouts: SigningTimeouts;
   readonly #limits: SpendLimits;
   readonly #auth: EnvelopeAuth;
+  readonly #replaySwitch: ReplaySwitch;
   readonly #verified: VerifiedEnvelopes;
   readonly #rate: RateLimiter;
   readonly #reputation: Reputation;
@@ -232,6 +245,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#limits = options.limits ?? {};
     this.#auth = options.auth ?? schnorrAuth;
+    this.#replaySwitch = options.replaySwitch ?? new ReplaySwitch();
     this.#verified = new VerifiedEnvelopes(this.#auth);
     const now = () => this.#clock.now();
     this.#rate = new RateLimiter({ burst: 400, perSecond: 200, ...options.rate, now });
@@ -337,8 +351,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     options: ProposeOptions = {},
   ): Promise<SessionView> {
     const state = this.#vaultState(vaultId);
-    const replayProtection =
-      options.replayProtection ?? (await this.#replayProtectionNow(state.vault)) ?? false;
+    const replayProtection = options.replayProtection ?? (await this.#replaySideNow(state.vault));
     const now = this.#clock.now();
     const ttl = Math.min(options.ttlMs ?? 24 * 3600_000, MAX_PROPOSAL_TTL_MS);
     const payload: ProposalPayload = {
@@ -370,37 +383,43 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   /** Approves a session: this member has seen the spend summary and agrees to sign it. */
   async approve(sessionId: string): Promise<SessionView> {
-    // An unreachable indexer does not hold the approval up: the coordinator's broadcast will tell.
-    const chainSays = await this.#replayProtectionNow(this.#open(sessionId).entry.vault).catch(
-      () => undefined,
-    );
+    // The approval binds the spend, not the replay-protection side: a proposal for either side is
+    // approved as it stands, and a node's verdict moves the session to the other side if needed.
     return this.#serial(async () => {
       const session = this.#open(sessionId);
       if (session.approvals[session.entry.me]) return viewOf(session);
-      // Signatures hashed the other way than the chain now requires could never be mined.
-      if (chainSays !== undefined && chainSays !== session.proposal.replayProtection) {
-        throw new ProposalRefusedError(
-          'replay-protection',
-          chainSays
-            ? "Lotus's replay protection is active now but this proposal predates it; propose the spend again"
-            : "This proposal signs with Lotus's replay protection, which the chain has not activated",
-        );
-      }
       await this.#approve(session);
       return viewOf(session);
     });
   }
 
-  /** Whether the chain tip requires replay-protected signatures, or undefined if it cannot say. */
-  async #replayProtectionNow(vault: Vault): Promise<boolean | undefined> {
+  /**
+   * The side a new proposal starts on: the tip's median time past against the switch the wallet
+   * believes in. Without a chain clock, or with the indexer unreachable, wall time stands in: a
+   * wrong guess costs one more attempt, never the spend.
+   */
+  async #replaySideNow(vault: Vault): Promise<boolean> {
+    const medianTime = await this.#medianTime().catch(() => undefined);
+    const at = medianTime ?? Math.floor(this.#clock.now() / 1000);
+    return this.#replaySwitch.active(vault.network, at);
+  }
+
+  async #medianTime(): Promise<number | undefined> {
     if (!this.#chain.medianTimePast) return undefined;
     const now = this.#clock.now();
     if (!this.#tipTime || now - this.#tipTime.readAt > TIP_TIME_TTL_MS)
       this.#tipTime = { medianTime: await this.#chain.medianTimePast(), readAt: now };
-    return replayProtectionActive(vault.network, this.#tipTime.medianTime);
+    return this.#tipTime.medianTime;
   }
 
   #tipTime: { medianTime: number; readAt: number } | undefined;
+
+  /** The spend with the sighashes of `attempt`'s replay-protection side. */
+  #checkedFor(session: Session, attempt: number): CheckedSpend {
+    if (!signsOtherSide(attempt)) return session.checked;
+    session.otherSide ??= otherSideOf(session.checked);
+    return session.otherSide;
+  }
 
   /** Withdraws this member's approval; refused once its partial signature has left. */
   async revoke(sessionId: string): Promise<SessionView> {
@@ -620,8 +639,6 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const session = this.#createSession(state, id, env.signerIndex, proposal, checked);
     session.proposalBytes = inbound.bytes;
     await this.#persistNew(session, [inbound.bytes]);
-    // Read the chain tip now, so the member's approval does not wait on the indexer.
-    void this.#replayProtectionNow(state.vault).catch(() => undefined);
     this.emit('proposal', viewOf(session));
     this.#touchMailbox(state);
     const early = this.#early.get(idHex);
@@ -815,7 +832,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const round = newAttempt(attempt, n);
     session.round = round;
     session.phase = 'nonces';
-    const own = makeNonces(entry.ctx, entry.key, session.checked, session.id, attempt, entry.me);
+    const checked = this.#checkedFor(session, attempt);
+    const own = makeNonces(entry.ctx, entry.key, checked, session.id, attempt, entry.me);
     // Durable before the nonces leave: after a crash this attempt is abandoned, never resumed.
     await this.#store.addNonceMarker({
       sessionId: session.idHex,
@@ -1005,7 +1023,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
         entry.key,
         round.own.secNonces,
         round.aggNonces as Uint8Array[],
-        session.checked,
+        this.#checkedFor(session, round.attempt),
       );
       const body: PartialSigsPayload = { attempt: round.attempt, partialSigs };
       const payloadBytes = encodePartialSigs(body);
@@ -1039,7 +1057,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       body.partialSigs,
       (round.nonces[signer] as Received<NoncesPayload>).body.pubNonces,
       round.aggNonces as Uint8Array[],
-      session.checked,
+      this.#checkedFor(session, round.attempt),
     );
     if (bad >= 0) {
       await this.#blame(session, signer, BlameReason.invalidPartialSig, [
@@ -1063,7 +1081,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
         session.entry.ctx,
         round.partials.map((p) => p.body.partialSigs),
         round.aggNonces as Uint8Array[],
-        session.checked,
+        this.#checkedFor(session, round.attempt),
       );
     } catch (err) {
       await this.#end(session, 'failed', {
@@ -1103,17 +1121,21 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (!final) return;
     try {
       await this.#chain.broadcast(final.tx);
+      void this.#learnSide(session, attempt);
     } catch (err) {
       // Already broadcast by someone else is success. A node's rejection is final for this
-      // transaction (every member would send the same bytes); an unreachable indexer lets the
-      // next member in the order try.
+      // transaction (every member would send the same bytes), except a script-verification
+      // failure of the first side tried: then the other side's attempt runs. An unreachable
+      // indexer lets the next member in the order try.
       if (!(await this.#chain.seen(final.txid).catch(() => false))) {
-        if (err instanceof BroadcastError) {
+        if (!(err instanceof BroadcastError)) this.#changed(session);
+        else if (isScriptVerifyRejection(err.message) && !signsOtherSide(attempt))
+          await this.#switchSide(session, attempt, err.message);
+        else
           await this.#end(session, 'failed', {
             reason: 'rejected',
             detail: `The network rejected the transaction: ${err.message}`,
           });
-        } else this.#changed(session);
         return;
       }
     }
@@ -1127,20 +1149,43 @@ export class SigningService extends TypedEvents<SigningEvents> {
     await this.#end(session, 'completed');
   }
 
+  /**
+   * A node refused `attempt`'s signatures as hashed for the wrong side: every member moves to the
+   * other side's attempt, fresh nonces, same approvals (the abort tells them why).
+   */
+  async #switchSide(session: Session, attempt: number, rejection: string): Promise<void> {
+    await this.#sendAbort(
+      session,
+      AbortReason.otherSide,
+      `The network rejected the signatures' replay-protection side: ${rejection}`,
+      false,
+    );
+    await this.#advanceTo(session, otherSideAttempt(attempt));
+  }
+
+  /** Remembers the side the network just accepted (off the protocol's path). */
+  async #learnSide(session: Session, attempt: number): Promise<void> {
+    const medianTime = await this.#chain.medianTimePast?.().catch(() => undefined);
+    if (medianTime === undefined) return;
+    const active = replayProtectionOf(session.proposal.replayProtection, attempt);
+    this.#replaySwitch.learn(session.entry.vault.network, active, medianTime);
+  }
+
   async #onBroadcast(session: Session, body: BroadcastPayload): Promise<Outcome> {
-    if (!this.#isFinalTx(session, body.tx)) return 'done';
+    if (!this.#isFinalTx(session, body.tx, body.attempt)) return 'done';
     if (session.replaying) return 'done';
     await this.#end(session, 'completed');
     return 'done';
   }
 
   /** True if `bytes` is this session's transaction, fully signed and valid. */
-  #isFinalTx(session: Session, bytes: Uint8Array): boolean {
+  #isFinalTx(session: Session, bytes: Uint8Array, attempt: number): boolean {
     try {
       const tx = parseTx(bytes);
       if (txidOf(tx) !== session.checked.summary.txid) return false;
       const { spent } = session.checked.spend;
-      return verifyTransaction(tx, spent, { replay: session.checked.replay }).ok;
+      const { replay } = this.#checkedFor(session, attempt);
+      return verifyTransaction(tx, spent, { replay }).ok;
     } catch {
       return false;
     }
@@ -1156,6 +1201,16 @@ export class SigningService extends TypedEvents<SigningEvents> {
         return 'done';
       }
       await this.#advanceTo(session, body.attempt + 1);
+      return 'done';
+    }
+    if (body.reason === AbortReason.otherSide) {
+      if (body.attempt < session.attempt || signsOtherSide(body.attempt)) return 'done';
+      if (session.replaying) {
+        session.round = undefined;
+        session.attempt = otherSideAttempt(body.attempt);
+        return 'done';
+      }
+      await this.#advanceTo(session, otherSideAttempt(body.attempt));
       return 'done';
     }
     const reason =
@@ -1180,11 +1235,11 @@ export class SigningService extends TypedEvents<SigningEvents> {
         reason: BlameReason.equivocation,
         evidence: [ours.bytes, theirs],
       };
-      if (verifyBlame(this.#blameContext(session), proof))
+      if (verifyBlame(this.#blameContext(session, proof.attempt), proof))
         await this.#blame(session, body.culprit, BlameReason.equivocation, proof.evidence);
       return 'done';
     }
-    if (verifyBlame(this.#blameContext(session), body)) {
+    if (verifyBlame(this.#blameContext(session, body.attempt), body)) {
       await this.#concludeBlame(session, body.culprit, body.reason);
     } else {
       this.#penalize(inbound.from, 'false-blame');
@@ -1192,13 +1247,13 @@ export class SigningService extends TypedEvents<SigningEvents> {
     return 'done';
   }
 
-  #blameContext(session: Session): BlameContext {
+  #blameContext(session: Session, attempt: number): BlameContext {
     return {
       vaultId: session.entry.vaultId,
       sessionId: session.id,
       members: session.entry.vault.members,
       keyCtx: session.entry.ctx,
-      sighashes: session.checked.sighashes,
+      sighashes: this.#checkedFor(session, attempt).sighashes,
       auth: this.#auth,
     };
   }
@@ -1595,6 +1650,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
       case MessageType.abort:
         if (payload.body.reason === AbortReason.restarted) {
           session.attempt = payload.body.attempt + 1;
+          session.round = undefined;
+        } else if (payload.body.reason === AbortReason.otherSide) {
+          session.attempt = otherSideAttempt(payload.body.attempt);
           session.round = undefined;
         }
         break;

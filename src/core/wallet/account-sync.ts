@@ -32,6 +32,8 @@ export interface ActivityEntry {
 
 export interface AccountSnapshot {
   tipHeight: number;
+  /** The tip's median time past when the snapshot was read (seconds). */
+  tipMedianTime: number;
   utxos: IndexedUtxo[];
   txs: IndexedTx[];
 }
@@ -60,7 +62,7 @@ export async function fetchSnapshot(
   let tipHeight = tip.height;
   for (const u of utxos) tipHeight = Math.max(tipHeight, u.blockHeight);
   for (const tx of txs.values()) tipHeight = Math.max(tipHeight, tx.block?.height ?? -1);
-  return { tipHeight, utxos, txs: [...txs.values()] };
+  return { tipHeight, tipMedianTime: tip.medianTime, utxos, txs: [...txs.values()] };
 }
 
 /** Spendable coins in the chain module's shape. */

@@ -9,7 +9,13 @@ import * as v from 'valibot';
 import { signMessage } from '../chain/signed-message.ts';
 import { getPublicKey } from '../crypto/schnorr.ts';
 import type { ChainIndexer, ConnectionState } from '../chain/chronik.ts';
-import { NETWORKS, type NetworkName, replayProtectionActive } from '../chain/index.ts';
+import { NETWORKS, type NetworkName } from '../chain/index.ts';
+import { BroadcastRejectedError } from '../chain/chronik.ts';
+import {
+  type ReplaySideMemory,
+  ReplaySwitch,
+  broadcastOnEitherSide,
+} from '../chain/replay-side.ts';
 import { EMPTY_ACCOUNT, type AccountMeta, HdAccount } from './account.ts';
 import { type SendPlan, planSend, signSend } from './account-send.ts';
 import {
@@ -48,6 +54,11 @@ export interface WalletSettings {
   autoLockMinutes: number;
   /** Petal relays (multiaddrs) the P2P node joins to find vault members; empty = offline. */
   relays: string[];
+  /**
+   * The user's replay-protection activation time per network (seconds), for a lotusd release
+   * that moves it; absent = lotusd's own (network.ts).
+   */
+  replayActivation: Partial<Record<NetworkName, number>>;
 }
 
 export const DEFAULT_SETTINGS: WalletSettings = {
@@ -55,10 +66,24 @@ export const DEFAULT_SETTINGS: WalletSettings = {
   chronikUrl: DEFAULT_CHRONIK_URLS.mainnet,
   autoLockMinutes: DEFAULT_IDLE_MINUTES,
   relays: [],
+  replayActivation: {},
 };
 
 const Relay = v.pipe(v.string(), v.minLength(4), v.maxLength(512), v.startsWith('/'));
 const RelayList = v.pipe(v.array(Relay), v.maxLength(8));
+
+// Between 2020 and 2100: anything else is a typo, not a lotusd release.
+const ActivationTime = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(1_577_836_800),
+  v.maxValue(4_102_444_800),
+);
+const ReplayActivation = v.strictObject({
+  mainnet: v.optional(ActivationTime),
+  testnet: v.optional(ActivationTime),
+  regtest: v.optional(ActivationTime),
+});
 
 const ChronikUrl = v.pipe(
   v.string(),
@@ -70,6 +95,13 @@ export const SettingsPatch = v.strictObject({
   chronikUrl: v.optional(ChronikUrl),
   autoLockMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440))),
   relays: v.optional(RelayList),
+  /** Sets (a time) or clears (null) one network's replay-protection activation time. */
+  replayActivation: v.optional(
+    v.strictObject({
+      network: v.picklist(['mainnet', 'testnet', 'regtest']),
+      time: v.nullable(ActivationTime),
+    }),
+  ),
 });
 export type SettingsPatch = v.InferOutput<typeof SettingsPatch>;
 
@@ -79,6 +111,7 @@ const StoredSettings = v.object({
   autoLockMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
   // Records written before relays were a setting have none.
   relays: v.optional(RelayList, []),
+  replayActivation: v.optional(ReplayActivation, {}),
 });
 const StoredMeta = v.object({
   receiveIndex: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -93,6 +126,19 @@ export interface ActivityView {
   counterparty?: string;
   confirmations: number;
   time: number;
+}
+
+/** Which side of lotusd's replay-protection switch the wallet signs for, and why (About). */
+export interface ReplayView {
+  /** Signatures use the replay-protected hash type at the current tip. */
+  active: boolean;
+  /** The activation time the wallet assumes (seconds): the user's, or lotusd's. */
+  activationTime: number;
+  overridden: boolean;
+  /** The tip's median time past the side was judged at. */
+  medianTime: number;
+  /** Bounds learned from transactions the network accepted. */
+  learned: ReplaySideMemory;
 }
 
 export interface ChainView {
@@ -114,6 +160,7 @@ export interface WalletView {
   balance?: { confirmed: string; pending: string; total: string };
   receiveAddress?: string;
   activity?: ActivityView[];
+  replay?: ReplayView;
 }
 
 export interface SendPreview {
@@ -144,6 +191,13 @@ export interface WalletServiceDeps {
 const SETTINGS_KEY = 'settings';
 const CONTACTS_KEY = 'contacts';
 const VAULTS_KEY = 'vaults';
+const REPLAY_SIDE_KEY = 'replay-side';
+const ReplayMemory = v.object({ onAt: v.optional(v.number()), offAt: v.optional(v.number()) });
+const StoredReplaySides = v.object({
+  mainnet: v.optional(ReplayMemory),
+  testnet: v.optional(ReplayMemory),
+  regtest: v.optional(ReplayMemory),
+});
 const accountKey = (network: NetworkName) => `account:${network}`;
 const DRAFT_TTL_MS = 10 * 60_000;
 const CONFIRM_WORDS = 3;
@@ -159,10 +213,23 @@ export class WalletService {
   #pending: { mnemonic: string; confirm: number[]; expires: number } | undefined;
   #session: ChainSession | undefined;
   #drafts = new Map<string, { plan: SendPlan; expires: number }>();
+  #learned: Partial<Record<NetworkName, ReplaySideMemory>> = {};
+  /**
+   * The replay-protection side for single-signature sends and the vaults' signing service: the
+   * user's activation time or lotusd's, corrected by what the network accepted.
+   */
+  readonly replaySwitch: ReplaySwitch;
 
   constructor(deps: WalletServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.replaySwitch = new ReplaySwitch({
+      activationTime: (network) => this.#settings.replayActivation[network],
+      onLearn: (network, memory) => {
+        this.#learned = { ...this.#learned, [network]: memory };
+        void this.#deps.records.put(REPLAY_SIDE_KEY, this.#learned).catch(() => undefined);
+      },
+    });
     this.keystore = new KeystoreService({
       subtle: deps.subtle,
       records: deps.records,
@@ -177,6 +244,11 @@ export class WalletService {
     const stored = v.safeParse(StoredSettings, await this.#deps.records.get(SETTINGS_KEY));
     this.#settings = stored.success ? stored.output : DEFAULT_SETTINGS;
     this.keystore.setIdleMinutes(this.#settings.autoLockMinutes);
+    const learned = v.safeParse(StoredReplaySides, await this.#deps.records.get(REPLAY_SIDE_KEY));
+    if (learned.success) {
+      this.#learned = learned.output;
+      this.replaySwitch.restore(learned.output);
+    }
     if (await this.keystore.restore()) await this.#open();
     await this.#refreshStatus();
   }
@@ -232,6 +304,15 @@ export class WalletService {
           confirmations: a.confirmations,
           time: a.time,
         }));
+      const network = session.account.network;
+      const medianTime = session.snapshot.tipMedianTime;
+      view.replay = {
+        active: this.replaySwitch.active(network, medianTime),
+        activationTime: this.replaySwitch.activationTime(network),
+        overridden: this.#settings.replayActivation[network.name] !== undefined,
+        medianTime,
+        learned: this.replaySwitch.memory(network.name),
+      };
     }
     return view;
   }
@@ -357,8 +438,15 @@ export class WalletService {
   // ——— settings ———
 
   async updateSettings(patch: SettingsPatch): Promise<WalletSettings> {
-    const checked = v.parse(SettingsPatch, patch);
-    const next = { ...this.#settings, ...checked };
+    const { replayActivation: activation, ...checked } = v.parse(SettingsPatch, patch);
+    const next: WalletSettings = { ...this.#settings, ...checked };
+    if (activation) {
+      const { [activation.network]: _old, ...others } = this.#settings.replayActivation;
+      next.replayActivation =
+        activation.time === null ? others : { ...others, [activation.network]: activation.time };
+      // A user who sets the time starts from it, not from what an older node accepted.
+      this.replaySwitch.forget(activation.network);
+    }
     if (checked.network && checked.network !== this.#settings.network && !checked.chronikUrl)
       next.chronikUrl = DEFAULT_CHRONIK_URLS[checked.network];
     const reconnect =
@@ -447,10 +535,18 @@ export class WalletService {
     if (!draft || draft.expires < this.#now())
       throw new WalletError('This send has expired; prepare it again');
     this.#drafts.delete(id);
+    const network = session.account.network;
     const tip = await session.indexer.tip();
-    const replay = { active: replayProtectionActive(session.account.network, tip.medianTime) };
-    const signed = signSend(draft.plan, (script) => session.account.keyFor(script), replay);
-    const txid = await session.indexer.broadcast(signed.raw);
+    const keyFor = (script: Uint8Array) => session.account.keyFor(script);
+    // Signed for the side the wallet believes in; a node that disagrees gets the other once.
+    const sent = await broadcastOnEitherSide(
+      this.replaySwitch.active(network, tip.medianTime),
+      (active) => signSend(draft.plan, keyFor, { active }).raw,
+      (raw) => session.indexer.broadcast(raw),
+      (err) => (err instanceof BroadcastRejectedError ? err.reason : undefined),
+    );
+    this.replaySwitch.learn(network, sent.replayProtection, tip.medianTime);
+    const txid = sent.txid;
     if (draft.plan.change > 0n) session.account.markUsed([session.account.changeAddress.scriptHex]);
     await this.#saveMeta(session);
     await this.refresh();

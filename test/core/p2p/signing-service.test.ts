@@ -18,9 +18,15 @@ import {
 import { nonceGen } from '../../../src/core/crypto/musig2.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
-import { ProposalRefusedError } from '../../../src/core/p2p/errors.ts';
-import { until } from '../../support/until.ts';
-import { type Group, type Member, type Tamper, createGroup } from '../../support/signing-group.ts';
+import { ReplaySwitch } from '../../../src/core/chain/replay-side.ts';
+import { OTHER_SIDE_ATTEMPT } from '../../../src/core/p2p/replay-attempts.ts';
+import {
+  type Group,
+  type Member,
+  type Tamper,
+  TestLedger,
+  createGroup,
+} from '../../support/signing-group.ts';
 
 let group: Group | undefined;
 afterEach(async () => {
@@ -77,6 +83,8 @@ describe("Lotus's replay protection", () => {
     autoApprove(group);
     const { results } = await proposeAndSettle(group);
     expectCompleted(group, results);
+    expect(group.ledger.refusals).toEqual([]);
+    expect(results[0]?.attempt).toBe(1);
   });
 
   it('keeps the old hash types before the activation time', async () => {
@@ -85,9 +93,10 @@ describe("Lotus's replay protection", () => {
     autoApprove(group);
     const { results } = await proposeAndSettle(group);
     expectCompleted(group, results);
+    expect(group.ledger.refusals).toEqual([]);
   });
 
-  it('reads the chain tip when a proposal arrives, so approving does not wait on the indexer', async () => {
+  it('reads the chain tip only to propose: approving never waits on the indexer', async () => {
     group = await createGroup(2);
     const g = group;
     let reads = 0;
@@ -100,45 +109,93 @@ describe("Lotus's replay protection", () => {
     const heard = new Promise<SessionView>((done) => bob.service.on('proposal', done));
     const view = await alice.service.propose(g.vault.id, g.spend([50_000_000n]));
     await heard;
-    await until(() => reads === 2); // Alice's proposal, Bob's prefetch
+    expect(reads).toBe(1);
     await bob.service.approve(view.id);
-    expect(reads).toBe(2);
     const done = await bob.service.settled(view.id);
     expect(done.phase).toBe('completed');
   });
 
-  it('refuses to approve a proposal hashed for the other side of the activation', async () => {
-    group = await createGroup(2);
-    group.chain.medianTime = regtest.replayProtectionActivationTime + 3600;
-    const [alice, bob] = group.members as [Member, Member];
-    const heard = new Promise<SessionView>((done) => bob.service.on('proposal', done));
-    const view = await alice.service.propose(group.vault.id, group.spend([50_000_000n]), {
+  it('approves a proposal hashed for the other side and completes on the side the node takes', async () => {
+    group = await createGroup(3);
+    const g = group;
+    g.chain.medianTime = regtest.replayProtectionActivationTime + 3600;
+    autoApprove(g);
+    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([50_000_000n]), {
       replayProtection: false,
     });
-    await heard;
-    const refusal = await bob.service.approve(view.id).catch((err: unknown) => err);
-    expect(refusal).toBeInstanceOf(ProposalRefusedError);
-    expect((refusal as ProposalRefusedError).reason).toBe('replay-protection');
-    expect(bob.service.session(view.id)?.approvedByMe).toBe(false);
+    const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+    expectCompleted(g, results);
+    // The node refused the first side once; the next attempt signed for the other.
+    expect(g.ledger.refusals).toEqual([
+      expect.stringMatching(/^mandatory-script-verify-flag-failed/),
+    ]);
+    for (const r of results) expect(r.attempt).toBeGreaterThanOrEqual(OTHER_SIDE_ATTEMPT);
   });
-});
 
-describe('broadcast', () => {
-  it('ends the session for every member when the network rejects the final transaction', async () => {
+  it('moves to the other side when the chain activates between approval and broadcast', async () => {
     group = await createGroup(3);
     const g = group;
     autoApprove(g);
-    // Everyone approves before activation; the chain activates replay protection before the
-    // transaction reaches it, so nodes reject signatures hashed the old way.
     g.members[0]!.service.on('update', (view) => {
       if (view.approvals.length === g.members.length)
         g.chain.medianTime = regtest.replayProtectionActivationTime;
     });
     const { results } = await proposeAndSettle(g);
+    expectCompleted(g, results);
+    expect(g.ledger.refusals).toHaveLength(1);
+  });
+
+  it('follows a switch time its table does not know, and remembers the side the node took', async () => {
+    const nodeTime = regtest.replayProtectionActivationTime - 30 * 86_400; // moved a month earlier
+    const ledger = new TestLedger();
+    ledger.replayProtectionTime = nodeTime;
+    const switches = [new ReplaySwitch(), new ReplaySwitch(), new ReplaySwitch()];
+    group = await createGroup(3, { ledger, replaySwitch: (i) => switches[i]! });
+    const g = group;
+    g.chain.medianTime = nodeTime + 600;
+    autoApprove(g);
+    const first = await proposeAndSettle(g);
+    expectCompleted(g, first.results);
+    expect(ledger.refusals).toHaveLength(1);
+    // Whoever broadcast learned the side; the next proposal from it starts there.
+    const learner = switches.findIndex((s) => s.memory('regtest').onAt !== undefined);
+    expect(learner).toBeGreaterThanOrEqual(0);
+    const spend = g.spend([40_000_000n]);
+    const view = await g.members[learner]!.service.propose(g.vault.id, spend);
+    const second = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+    for (const r of second) expect(r.phase).toBe('completed');
+    expect(second[0]?.attempt).toBe(1);
+    expect(ledger.refusals).toHaveLength(1);
+  });
+});
+
+describe('broadcast', () => {
+  it('ends the session for every member when the node refuses both sides', async () => {
+    group = await createGroup(3);
+    const g = group;
+    g.ledger.refuseWith =
+      'mandatory-script-verify-flag-failed (Signature must be zero for failed CHECK(MULTI)SIG operation)';
+    autoApprove(g);
+    const { results } = await proposeAndSettle(g);
     for (const r of results) {
       expect(r.phase).toBe('failed');
       expect(r.end?.reason).toBe('rejected');
       expect(r.end?.detail).toMatch(/rejected the transaction/);
+    }
+    expect(g.chain.broadcasts).toEqual([]);
+    expect(g.ledger.refusals.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('does not retry a rejection that is not about scripts', async () => {
+    group = await createGroup(3);
+    const g = group;
+    g.ledger.refuseWith = 'bad-txns-inputs-missingorspent';
+    autoApprove(g);
+    const { results } = await proposeAndSettle(g);
+    for (const r of results) {
+      expect(r.phase).toBe('failed');
+      expect(r.end?.reason).toBe('rejected');
+      expect(r.attempt).toBe(1);
     }
     expect(g.chain.broadcasts).toEqual([]);
   });
