@@ -1,10 +1,13 @@
 /**
- * `npm run demo [-- --headed] [-- --browsers N]`: the live demo. Builds the extension if needed,
+ * `npm run demo [-- --headed] [-- --browsers N] [-- --replay-protection past|future]`: the live demo. Builds the extension if needed,
  * starts a local relay and devnet, launches Chromium instances with Petal, connects their P2P
  * nodes directly over WebRTC, gives each a wallet, forms an n-of-n vault from their member keys,
  * funds it from the devnet faucet, and runs a real signing round: the first member proposes a
  * spend, every other member approves it in its popup, and the wallets sign and broadcast it.
  * Every step is printed with its timing. `--headed` shows the browsers and leaves them open.
+ * `--replay-protection` puts the devnet's replay-protection switch a day in the past or the
+ * future (default: lotusd's own time); where the wallets' table disagrees, the round shows the
+ * retry on the other side.
  */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +17,7 @@ import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { encodeAddress, p2pkhScript, regtest } from '../src/core/chain/index.ts';
 import { startRelay } from '../src/relay/start.ts';
 import { startDevnet } from '../src/devnet/server.ts';
+import { OTHER_SIDE_ATTEMPT } from '../src/core/p2p/replay-attempts.ts';
 import type {
   ConnectionInfo,
   NetworkStatus,
@@ -29,8 +33,16 @@ const { values } = parseArgs({
   options: {
     headed: { type: 'boolean', default: false },
     browsers: { type: 'string', default: '3' },
+    'replay-protection': { type: 'string' },
   },
 });
+const side = values['replay-protection'];
+if (side !== undefined && side !== 'past' && side !== 'future')
+  throw new Error('--replay-protection must be past or future');
+const replayProtectionTime =
+  side === undefined
+    ? undefined
+    : Math.floor(Date.now() / 1000) + (side === 'past' ? -1 : 1) * 86_400;
 const count = Number(values.browsers);
 if (!Number.isInteger(count) || count < 2 || count > 10)
   throw new Error('--browsers must be 2..10');
@@ -54,9 +66,13 @@ const relay = await step('start local relay', () =>
 );
 console.log(`           relay ${relay.multiaddrs[0]}`);
 const devnet = await step('start the devnet (regtest chain with a Chronik API and a faucet)', () =>
-  startDevnet({ port: 0 }),
+  startDevnet({ port: 0, ...(replayProtectionTime ? { replayProtectionTime } : {}) }),
 );
 console.log(`           devnet ${devnet.url}`);
+console.log(
+  `           replay protection ${devnet.chain.replayProtectionActive() ? 'on' : 'off'} ` +
+    `(the node's switch: ${new Date(devnet.chain.replayProtectionTime * 1000).toISOString()})`,
+);
 
 const names = [
   'Alice',
@@ -196,6 +212,10 @@ console.log(
   `           txid ${done.txid}` +
     (coordinator === undefined ? '' : ` (coordinator: member ${coordinator})`),
 );
+if (done.attempt >= OTHER_SIDE_ATTEMPT)
+  console.log(
+    '           the node refused the first replay-protection side; the next attempt signed for the other',
+  );
 await step('mine a block: the vault spend confirms', async () => {
   devnet.mine(1);
 });
