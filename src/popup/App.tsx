@@ -38,7 +38,7 @@ function Shell() {
         )}
         {view?.status === 'unlocked' && <ConnectionBadge view={view} />}
       </header>
-      <main>{route === '/about' ? <About /> : <Body view={view} route={route} />}</main>
+      <main>{route === '/about' ? <About view={view} /> : <Body view={view} route={route} />}</main>
       {view?.status === 'unlocked' && route !== '/approve' && <Nav route={route} />}
     </>
   );

@@ -16,6 +16,13 @@ const NewPassword = v.pipe(
 );
 const Mnemonic = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
 const Empty = v.optional(v.strictObject({}));
+const NetworkName = v.picklist(['mainnet', 'testnet', 'regtest']);
+
+/**
+ * The range a replay-protection activation time (unix seconds) must fall in: 2020-01-01 to
+ * 2100-01-01 UTC. Anything else is a typo (or milliseconds), not a lotusd release.
+ */
+export const REPLAY_ACTIVATION_RANGE = { min: 1_577_836_800, max: 4_102_444_800 } as const;
 
 /**
  * The catalogue of methods one context can ask of another. Each entry names the context that
@@ -94,12 +101,15 @@ export const methodSpecs = {
       replace: v.optional(v.boolean()),
     }),
   },
-  /** Reads settings, or changes the given ones (network, Chronik URL, auto-lock, relays). */
+  /**
+   * Reads settings, or changes the given ones (network, Chronik URL, auto-lock, relays, one
+   * network's replay-protection activation time: a time sets it, null returns to lotusd's).
+   */
   petal_walletSettings: {
     target: 'background',
     params: v.optional(
       v.strictObject({
-        network: v.optional(v.picklist(['mainnet', 'testnet', 'regtest'])),
+        network: v.optional(NetworkName),
         chronikUrl: v.optional(v.pipe(v.string(), v.maxLength(512))),
         autoLockMinutes: v.optional(
           v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
@@ -109,6 +119,19 @@ export const methodSpecs = {
             v.array(v.pipe(v.string(), v.minLength(4), v.maxLength(512), v.startsWith('/'))),
             v.maxLength(8),
           ),
+        ),
+        replayActivation: v.optional(
+          v.strictObject({
+            network: NetworkName,
+            time: v.nullable(
+              v.pipe(
+                v.number(),
+                v.integer(),
+                v.minValue(REPLAY_ACTIVATION_RANGE.min),
+                v.maxValue(REPLAY_ACTIVATION_RANGE.max),
+              ),
+            ),
+          }),
         ),
       }),
     ),

@@ -4,6 +4,7 @@ import { ErrorText, Field, Screen } from '../ui.tsx';
 import { useAction, useRpc } from '../state.ts';
 import { ConnectedSites } from './ConnectedSites.tsx';
 import { RelaySettings } from './RelaySettings.tsx';
+import { ReplaySettings } from './ReplaySettings.tsx';
 
 export function Settings({ view }: { view: WalletView }) {
   const unlocked = view.status === 'unlocked';
@@ -14,6 +15,7 @@ export function Settings({ view }: { view: WalletView }) {
         <>
           <AutoLock view={view} />
           <RelaySettings view={view} />
+          <ReplaySettings key={view.settings.network} view={view} />
           <ConnectedSites />
           <ChangePassword />
           <RevealPhrase />
