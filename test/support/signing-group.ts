@@ -78,6 +78,8 @@ export interface GroupOptions {
   ledger?: TestLedger;
   /** Member `index`'s belief about the replay-protection switch (default: lotusd's table). */
   replaySwitch?: (index: number) => ReplaySwitch;
+  /** A threshold vault: any `threshold` members sign through their script leaf (default n-of-n). */
+  threshold?: number;
 }
 
 export interface Group {
@@ -178,7 +180,10 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
     secrets.map((s) => getPublicKey(s)),
     regtest,
     `group of ${n}`,
-    options.identity ? { identity: options.identity.requirement } : {},
+    {
+      ...(options.identity ? { identity: options.identity.requirement } : {}),
+      ...(options.threshold ? { threshold: options.threshold } : {}),
+    },
   );
   const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
   const network = new MemoryNetwork(clock ? { now: () => clock.now() } : {});

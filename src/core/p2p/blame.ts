@@ -41,8 +41,11 @@ import {
 export interface BlameContext {
   vaultId: Uint8Array;
   sessionId: Uint8Array;
-  /** Sorted member keys (the KeyAgg order). */
+  /** Sorted member keys (envelope signer indices point here). */
   members: readonly Uint8Array[];
+  /** Member indices that signed the attempt, in KeyAgg order (default: every member). */
+  signers?: readonly number[];
+  /** The attempt's MuSig2 context: the vault's key, or the path leaf's key over `signers`. */
   keyCtx: KeyAggContext;
   /** Every input's sighash, as this member computed it from the proposal. */
   sighashes: Uint8Array[];
@@ -135,8 +138,10 @@ export function verifyBlame(ctx: BlameContext, blame: BlamePayload): boolean {
 
 function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
   const { culprit, attempt, evidence } = blame;
-  const n = ctx.members.length;
-  if (evidence.length !== n + 2) return false;
+  const signers = ctx.signers ?? ctx.members.map((_, index) => index);
+  const position = signers.indexOf(culprit);
+  const n = signers.length;
+  if (position < 0 || evidence.length !== n + 2) return false;
   const psigs = open<PartialSigsPayload>(
     ctx,
     evidence[0],
@@ -148,7 +153,8 @@ function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
   if (!psigs || !echo || echo.body.digests.length !== n) return false;
   const nonces: NoncesPayload[] = [];
   for (let j = 0; j < n; j++) {
-    const opened = open<NoncesPayload>(ctx, evidence[2 + j], MessageType.nonces, j, attempt);
+    const member = signers[j] as number;
+    const opened = open<NoncesPayload>(ctx, evidence[2 + j], MessageType.nonces, member, attempt);
     // The set must be exactly the one the culprit echoed (it agreed to these nonces).
     if (!opened || !same(nonceDigest(opened.env.payload), echo.body.digests[j] as Uint8Array))
       return false;
@@ -173,8 +179,8 @@ function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
     }
     const ok = partialSigVerify(
       psigs.body.partialSigs[i] as Uint8Array,
-      column[culprit] as Uint8Array,
-      culprit,
+      column[position] as Uint8Array,
+      position,
       ctx.keyCtx,
       aggNonce,
       ctx.sighashes[i] as Uint8Array,

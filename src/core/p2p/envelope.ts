@@ -31,6 +31,7 @@ export const MessageType = {
   abort: 7,
   blame: 8,
   broadcast: 9,
+  path: 10,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 const KNOWN_TYPES = new Set<number>(Object.values(MessageType));

@@ -54,6 +54,18 @@ export interface ProposalPayload {
   memo: string;
   /** serializeUnsignedSpend bytes: the full unsigned transaction and the outputs it spends. */
   spend: Uint8Array;
+  /**
+   * Threshold vaults: from this time (ms) on, if not every member has approved, the proposer may
+   * name k approvers to sign through their script leaf. Absent: key path only.
+   */
+  leafAfter?: number;
+}
+
+/** The proposer's choice of signers for a threshold vault's script leaf, from `attempt` on. */
+export interface PathPayload {
+  attempt: number;
+  /** Member indices, ascending: exactly the vault's threshold of them, each one an approver. */
+  signers: number[];
 }
 
 export interface BurnProof {
@@ -117,7 +129,8 @@ export type Payload =
   | { type: typeof MessageType.partialSigs; body: PartialSigsPayload }
   | { type: typeof MessageType.abort; body: AbortPayload }
   | { type: typeof MessageType.blame; body: BlamePayload }
-  | { type: typeof MessageType.broadcast; body: BroadcastPayload };
+  | { type: typeof MessageType.broadcast; body: BroadcastPayload }
+  | { type: typeof MessageType.path; body: PathPayload };
 
 function fixed(r: Reader, n: number): Uint8Array {
   return r.bytes(n);
@@ -144,28 +157,39 @@ export function encodeProposal(p: ProposalPayload): Uint8Array {
   if (p.spend.length > MAX_SPEND_BYTES) throw new MessageDecodeError('too-large', 'spend');
   const memo = utf8ToBytes(p.memo);
   if (memo.length > MAX_MEMO_BYTES) throw new MessageDecodeError('too-large', 'memo');
-  return new Writer()
+  const flags =
+    (p.replayProtection ? FLAG_REPLAY : 0) | (p.leafAfter !== undefined ? FLAG_LEAF : 0);
+  const w = new Writer()
     .u8(PAYLOAD_VERSION)
     .u64(p.createdAt)
     .u64(p.expiresAt)
-    .u8(p.replayProtection ? 1 : 0)
+    .u8(flags)
     .bytes(p.salt)
     .medium(memo)
-    .long(p.spend)
-    .finish();
+    .long(p.spend);
+  return p.leafAfter === undefined ? w.finish() : w.u64(p.leafAfter).finish();
 }
+
+const FLAG_REPLAY = 1;
+const FLAG_LEAF = 2;
 
 function decodeProposal(r: Reader): ProposalPayload {
   version(r);
   const createdAt = r.u64();
   const expiresAt = r.u64();
   const flags = r.u8();
-  if (flags > 1) throw new MessageDecodeError('bad-field', 'unknown proposal flags');
+  if (flags & ~(FLAG_REPLAY | FLAG_LEAF))
+    throw new MessageDecodeError('bad-field', 'unknown proposal flags');
   const salt = fixed(r, 32);
   const memo = decodeUtf8(r.medium(MAX_MEMO_BYTES));
   const spend = r.long(MAX_SPEND_BYTES);
   if (expiresAt <= createdAt) throw new MessageDecodeError('bad-field', 'expiry before creation');
-  return { createdAt, expiresAt, replayProtection: flags === 1, salt, memo, spend };
+  const replayProtection = (flags & FLAG_REPLAY) !== 0;
+  if (!(flags & FLAG_LEAF)) return { createdAt, expiresAt, replayProtection, salt, memo, spend };
+  const leafAfter = r.u64();
+  if (leafAfter < createdAt || leafAfter >= expiresAt)
+    throw new MessageDecodeError('bad-field', 'leaf deadline outside the proposal');
+  return { createdAt, expiresAt, replayProtection, salt, memo, spend, leafAfter };
 }
 
 export function encodeApproval(p: ApprovalPayload): Uint8Array {
@@ -293,6 +317,21 @@ function decodeBroadcast(r: Reader): BroadcastPayload {
   return { attempt: a, tx: r.long(MAX_SPEND_BYTES) };
 }
 
+export function encodePath(p: PathPayload): Uint8Array {
+  const w = new Writer().u32(p.attempt).u16(p.signers.length);
+  for (const index of p.signers) w.u16(index);
+  return w.finish();
+}
+
+function decodePath(r: Reader): PathPayload {
+  const a = attempt(r);
+  const n = count(r, MAX_MEMBERS, 2);
+  const signers = Array.from({ length: n }, () => r.u16());
+  if (signers.some((s, i) => s >= MAX_MEMBERS || (i > 0 && s <= (signers[i - 1] as number))))
+    throw new MessageDecodeError('bad-field', 'signers must be ascending member indices');
+  return { attempt: a, signers };
+}
+
 /**
  * Decodes a payload for its envelope type.
  * @throws MessageDecodeError, never anything else.
@@ -329,6 +368,9 @@ export function decodePayload(type: MessageType, bytes: Uint8Array): Payload {
       break;
     case MessageType.broadcast:
       payload = { type, body: decodeBroadcast(r) };
+      break;
+    case MessageType.path:
+      payload = { type, body: decodePath(r) };
       break;
     default:
       throw new MessageDecodeError('unknown-type');

@@ -117,14 +117,20 @@ export function firstInvalidPartial(
   );
 }
 
+/** What a Taproot script-path input carries besides its signature. */
+export interface ScriptLeafSpend {
+  script: Uint8Array;
+  controlBlock: Uint8Array;
+}
+
 export interface FinalTx {
   tx: Uint8Array;
   txid: string;
 }
 
 /**
- * Aggregates every input's partial signatures (member order) into a key-path signature, builds
- * the signed transaction and checks it with the local script verifier and lotusd's relay policy
+ * Aggregates every input's partial signatures (signer order) into a key-path signature, or with
+ * `leaf` a script-path one through that leaf, builds the signed transaction and checks it with the local script verifier and lotusd's relay policy
  * before anyone broadcasts.
  * @throws Error naming the input if the result would not be valid on chain; PolicyError (with
  *   lotusd's reason: dust, fee, tx-size, …) if the network would not relay it.
@@ -135,6 +141,7 @@ export function finalTransaction(
   aggNonces: Uint8Array[],
   checked: CheckedSpend,
   flags?: PolicyFlags,
+  leaf?: ScriptLeafSpend,
 ): FinalTx {
   const { spend, replay } = checked;
   const byte = spend.hashType & 0xff;
@@ -147,7 +154,12 @@ export function finalTransaction(
         aggNonces[i] as Uint8Array,
         checked.sighashes[i] as Uint8Array,
       );
-      return { ...input, scriptSig: rawPush(concatBytes(sig, Uint8Array.of(byte))) };
+      const signature = rawPush(concatBytes(sig, Uint8Array.of(byte)));
+      // A script-path spend: the signature for the leaf, the leaf, and its control block.
+      const scriptSig = leaf
+        ? concatBytes(signature, rawPush(leaf.script), rawPush(leaf.controlBlock))
+        : signature;
+      return { ...input, scriptSig };
     }),
   };
   const result = verifyTransaction(tx, spend.spent, { replay, ...(flags ? { flags } : {}) });

@@ -18,6 +18,7 @@ import type {
 import type { FinalTx, OwnNonces } from './musig-round.ts';
 import type { CheckedSpend, SpendSummary } from './spend-check.ts';
 import type { TimerSet } from './clock.ts';
+import type { SigningPath } from './signing-path.ts';
 
 export type SessionPhase =
   | 'awaiting-approvals'
@@ -63,6 +64,10 @@ export interface SessionView {
   phase: SessionPhase;
   /** Member indices in broadcast order, once the attempt's election is done. */
   coordinators?: number[];
+  /** Threshold vaults: the members signing through their script leaf (absent: the key path). */
+  pathSigners?: number[];
+  /** Threshold vaults: from when (ms) the proposer may choose a leaf without everyone. */
+  leafAfter?: number;
   /** Members whose public nonces / partial signatures for the current attempt are in. */
   noncesFrom?: number[];
   partialsFrom?: number[];
@@ -127,8 +132,14 @@ export interface Session {
   /** The proposal envelope's wire bytes (what late-comers need first). */
   proposalBytes: Uint8Array;
   checked: CheckedSpend;
-  /** The spend's sighashes for the other replay-protection side, once an attempt needs them. */
-  otherSide?: CheckedSpend;
+  /** The spend's sighashes per replay-protection side and path, once an attempt needs them. */
+  variants: Map<string, CheckedSpend>;
+  /** Threshold vaults: the proposer's choice of signers for a script leaf, once made. */
+  path?: SigningPath;
+  /** The path message this member (the proposer) sent, for its mailbox record. */
+  pathBytes?: Uint8Array;
+  /** MuSig2 contexts of path leaves' keys, by signer list. */
+  leafContexts: Map<string, KeyAggContext>;
   /** Bound transport peer per member, from its approval. */
   peers: (string | undefined)[];
   /** Approval envelope bytes per member (undefined: not approved or revoked). */
@@ -183,6 +194,8 @@ export function viewOf(session: Session): SessionView {
     attempt: session.attempt,
     phase: session.phase,
     ...(round?.order ? { coordinators: [...round.order] } : {}),
+    ...(session.path ? { pathSigners: [...session.path.signers] } : {}),
+    ...(proposal.leafAfter !== undefined ? { leafAfter: proposal.leafAfter } : {}),
     ...(round
       ? {
           noncesFrom: round.nonces.flatMap((n, i) => (n ? [i] : [])),

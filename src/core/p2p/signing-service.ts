@@ -16,7 +16,7 @@ import { type UnsignedSpend, serializeUnsignedSpend } from '../chain/unsigned-sp
 import { parseTx, txid as txidOf } from '../chain/transaction.ts';
 import { verifyTransaction } from '../chain/interpreter.ts';
 import { ReplaySwitch, isScriptVerifyRejection } from '../chain/replay-side.ts';
-import { applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
+import { type KeyAggContext, applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
 import { SigningKey } from '../crypto/signing-key.ts';
 import type { Vault } from '../wallet/vault.ts';
 import { type BlameContext, verifyBlame } from './blame.ts';
@@ -53,6 +53,7 @@ import {
   type EchoPayload,
   type NoncesPayload,
   type PartialSigsPayload,
+  type PathPayload,
   type ProposalPayload,
   decodePayload,
   encodeAbort,
@@ -62,6 +63,7 @@ import {
   encodeEcho,
   encodeNonces,
   encodePartialSigs,
+  encodePath,
   encodeProposal,
   encodeRevoke,
 } from './messages.ts';
@@ -87,7 +89,6 @@ import {
   type SessionPhase,
   type SessionView,
   type VaultEntry,
-  allPresent,
   newAttempt,
   viewOf,
 } from './session.ts';
@@ -112,6 +113,14 @@ import {
   replayProtectionOf,
   signsOtherSide,
 } from './replay-attempts.ts';
+import {
+  choosePathSigners,
+  forLeaf,
+  invalidPath,
+  leafKeyContext,
+  pathLeaf,
+  signersFor,
+} from './signing-path.ts';
 
 export interface SigningTimeouts {
   /** Each coordinator after the first waits this much longer before it broadcasts itself. */
@@ -173,7 +182,17 @@ export interface ProposeOptions {
    * script-verification rejection moves the session to the other side.
    */
   replayProtection?: boolean;
+  /**
+   * Threshold vaults: after this long (ms) without every member's approval, the proposer names k
+   * approvers to sign through their script leaf (default 1 h; 0 = at once). Ignored for n-of-n.
+   */
+  leafAfterMs?: number;
 }
+
+/** How long a threshold vault's proposal waits for every member before a leaf may be used. */
+export const DEFAULT_LEAF_AFTER_MS = 3600_000;
+/** Clock difference tolerated when a member checks that the proposer's deadline has passed. */
+const PATH_CLOCK_SKEW_MS = 60_000;
 
 export interface SigningEvents {
   /** A new session this wallet may approve. */
@@ -291,7 +310,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
    */
   async addVault(vault: Vault, secretKey: Uint8Array, options: { burn?: BurnProof } = {}) {
     if (!this.#running) throw new ServiceStoppedError('Start the signing service first');
-    const ctx = applyTaprootTweak(keyAgg(vault.members));
+    // The output key commits to the vault's script tree (none for an n-of-n vault).
+    const ctx = applyTaprootTweak(keyAgg(vault.members), vault.merkleRoot);
     // The key pair is derived here once; every nonce, partial and envelope of the vault reuses it.
     const key = new SigningKey(secretKey);
     const me = vault.members.findIndex((m) => same(m, key.publicKey));
@@ -354,6 +374,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const replayProtection = options.replayProtection ?? (await this.#replaySideNow(state.vault));
     const now = this.#clock.now();
     const ttl = Math.min(options.ttlMs ?? 24 * 3600_000, MAX_PROPOSAL_TTL_MS);
+    const leaves = state.vault.threshold < state.vault.members.length;
     const payload: ProposalPayload = {
       createdAt: now,
       expiresAt: now + ttl,
@@ -361,10 +382,15 @@ export class SigningService extends TypedEvents<SigningEvents> {
       salt: randomBytes(32),
       memo: options.memo ?? '',
       spend: serializeUnsignedSpend(spend),
+      ...(leaves
+        ? { leafAfter: now + Math.min(options.leafAfterMs ?? DEFAULT_LEAF_AFTER_MS, ttl - 1) }
+        : {}),
     };
     const payloadBytes = encodeProposal(payload);
     // Refuses (typed) what the other members would refuse, before anything leaves.
-    const checked = checkSpend(state.vault, payload.spend, payload.replayProtection, this.#limits);
+    const checked = checkSpend(state.vault, payload.spend, payload.replayProtection, this.#limits, {
+      leaves,
+    });
     return this.#serial(async () => {
       const id = sessionIdOf(state.vaultId, state.me, payloadBytes);
       const session = this.#createSession(state, id, state.me, payload, checked);
@@ -377,6 +403,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       );
       await this.#publish(state, bytes);
       await this.#approve(session);
+      this.#scheduleLeafDeadline(session);
       return viewOf(session);
     });
   }
@@ -414,11 +441,56 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   #tipTime: { medianTime: number; readAt: number } | undefined;
 
-  /** The spend with the sighashes of `attempt`'s replay-protection side. */
+  /** The spend with the sighashes of `attempt`: its replay-protection side, key path or leaf. */
   #checkedFor(session: Session, attempt: number): CheckedSpend {
-    if (!signsOtherSide(attempt)) return session.checked;
-    session.otherSide ??= otherSideOf(session.checked);
-    return session.otherSide;
+    const other = signsOtherSide(attempt);
+    const signers = this.#signers(session, attempt);
+    const leaf =
+      signers.length < session.entry.vault.members.length
+        ? pathLeaf(session.entry.vault, signers)
+        : undefined;
+    if (!other && !leaf) return session.checked;
+    const key = `${other ? 'other' : 'same'}:${signers.join(',')}`;
+    let checked = session.variants.get(key);
+    if (!checked) {
+      checked = other ? otherSideOf(session.checked) : session.checked;
+      if (leaf) checked = forLeaf(checked, leaf);
+      session.variants.set(key, checked);
+    }
+    return checked;
+  }
+
+  /** Members who sign `attempt`: the proposer's path from its attempt on, else every member. */
+  #signers(session: Session, attempt: number): number[] {
+    return signersFor(session.entry.vault, session.path, attempt);
+  }
+
+  /** The MuSig2 context of `attempt`: the vault's tweaked key, or the path leaf's own key. */
+  #ctxFor(session: Session, attempt: number): KeyAggContext {
+    const signers = this.#signers(session, attempt);
+    if (signers.length === session.entry.vault.members.length) return session.entry.ctx;
+    const key = signers.join(',');
+    let ctx = session.leafContexts.get(key);
+    if (!ctx) {
+      ctx = leafKeyContext(session.entry.vault, signers);
+      session.leafContexts.set(key, ctx);
+    }
+    return ctx;
+  }
+
+  /** Every signer of `attempt` has approved. */
+  #ready(session: Session, attempt: number): boolean {
+    return this.#signers(session, attempt).every((i) => session.approvals[i] !== undefined);
+  }
+
+  /** Every signer of the round's attempt has sent its `items` entry. */
+  #allFrom<T>(session: Session, attempt: number, items: (T | undefined)[]): boolean {
+    return this.#signers(session, attempt).every((i) => items[i] !== undefined);
+  }
+
+  /** `items` of the signers of `attempt`, in signer order (present: check #allFrom first). */
+  #fromSigners<T>(session: Session, attempt: number, items: (T | undefined)[]): T[] {
+    return this.#signers(session, attempt).map((i) => items[i] as T);
   }
 
   /** Withdraws this member's approval; refused once its partial signature has left. */
@@ -628,9 +700,13 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (proposal.expiresAt <= now) return; // stale, e.g. an old mailbox record
     if (proposal.expiresAt - proposal.createdAt > MAX_PROPOSAL_TTL_MS)
       return refuse('ttl', 'The proposal stays open longer than 7 days');
+    if (proposal.leafAfter !== undefined && state.vault.threshold >= state.vault.members.length)
+      return refuse('no-leaves', 'The proposal allows script leaves, but the vault has none');
     let checked: CheckedSpend;
     try {
-      checked = checkSpend(state.vault, proposal.spend, proposal.replayProtection, this.#limits);
+      checked = checkSpend(state.vault, proposal.spend, proposal.replayProtection, this.#limits, {
+        leaves: proposal.leafAfter !== undefined,
+      });
     } catch (err) {
       if (err instanceof ProposalRefusedError) return refuse(err.reason, err.message);
       throw err;
@@ -712,6 +788,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
         return this.#onBlame(session, inbound, payload.body);
       case MessageType.broadcast:
         return this.#onBroadcast(session, payload.body);
+      case MessageType.path:
+        return this.#onPath(session, inbound, payload.body);
       default:
         return 'done';
     }
@@ -817,11 +895,96 @@ export class SigningService extends TypedEvents<SigningEvents> {
     session.phase = 'awaiting-approvals';
   }
 
+  // ───────────────────────────── threshold paths ─────────────────────────────
+
+  /** The proposer looks again when its deadline for every member's approval passes. */
+  #scheduleLeafDeadline(session: Session): void {
+    const at = session.proposal.leafAfter;
+    if (at === undefined || session.proposer !== session.entry.me || session.replaying) return;
+    session.timers.set(
+      () => void this.#serial(() => this.#maybeChoosePath(session)),
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  /**
+   * The proposer, once its deadline passed without every member's approval, names the k
+   * lowest-indexed members whose approval it holds; from the next attempt on they sign through
+   * their leaf (docs/PROTOCOL.md §6.14).
+   */
+  async #maybeChoosePath(session: Session): Promise<void> {
+    const { proposal, entry } = session;
+    if (session.replaying || FINISHED.has(session.phase) || session.round || session.path) return;
+    if (session.proposer !== entry.me || proposal.leafAfter === undefined) return;
+    if (this.#clock.now() < proposal.leafAfter) return;
+    const approved = session.approvals.map((a) => a !== undefined);
+    const signers = choosePathSigners(entry.vault, approved);
+    if (!signers) return;
+    const path: PathPayload = { attempt: session.attempt + 1, signers };
+    const bytes = await this.#seal(
+      session,
+      MessageType.path,
+      encodePath(path),
+      attemptTranscript(session.id, path.attempt),
+    );
+    // Gossip and the mailbox too: members who have not approved have no bound peer yet.
+    session.pathBytes = bytes;
+    this.#sendToMembers(session, bytes);
+    await this.#publish(entry as VaultState, bytes);
+    this.#touchMailbox(entry as VaultState);
+    await this.#adoptPath(session, path, path.attempt);
+  }
+
+  async #adoptPath(session: Session, path: PathPayload, attempt: number): Promise<void> {
+    session.path = { attempt: path.attempt, signers: [...path.signers] };
+    this.#changed(session);
+    await this.#advanceTo(session, attempt);
+  }
+
+  async #onPath(session: Session, inbound: Inbound, body: PathPayload): Promise<Outcome> {
+    const { vault } = session.entry;
+    if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
+      return 'done';
+    const deadline = session.proposal.leafAfter;
+    // Only the proposer chooses, once, among approvers, and not before its own deadline.
+    if (inbound.env.signerIndex !== session.proposer || deadline === undefined) {
+      this.#penalize(inbound.from, 'invalid-proposal');
+      return 'done';
+    }
+    if (session.path) return 'done';
+    if (invalidPath(vault, body.signers)) {
+      this.#penalize(inbound.from, 'invalid-proposal');
+      return 'done';
+    }
+    if (!session.replaying && this.#clock.now() + PATH_CLOCK_SKEW_MS < deadline) {
+      this.#penalize(inbound.from, 'invalid-proposal');
+      return 'done';
+    }
+    if (!body.signers.every((i) => session.approvals[i] !== undefined)) return 'defer';
+    if (session.replaying) {
+      session.path = { attempt: body.attempt, signers: [...body.signers] };
+      if (body.attempt > session.attempt) {
+        session.attempt = body.attempt;
+        session.round = undefined;
+      }
+      return 'done';
+    }
+    // A key-path round of ours (we held every approval) gives way: its nonces are never used.
+    const target = session.round
+      ? Math.max(session.attempt + 1, body.attempt)
+      : Math.max(session.attempt, body.attempt);
+    await this.#adoptPath(session, body, target);
+    return 'done';
+  }
+
   // ───────────────────────────── rounds ─────────────────────────────
 
   async #maybeStartAttempt(session: Session): Promise<void> {
     if (session.replaying || FINISHED.has(session.phase) || session.round) return;
-    if (!allPresent(session.approvals)) return;
+    if (!this.#ready(session, session.attempt)) {
+      await this.#maybeChoosePath(session);
+      return;
+    }
     await this.#startAttempt(session, session.attempt);
   }
 
@@ -829,11 +992,14 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const { entry } = session;
     const n = entry.vault.members.length;
     session.attempt = attempt;
+    // A member outside the path's signers watches: the broadcast notice tells it the outcome.
+    if (!this.#signers(session, attempt).includes(entry.me)) return;
     const round = newAttempt(attempt, n);
     session.round = round;
     session.phase = 'nonces';
     const checked = this.#checkedFor(session, attempt);
-    const own = makeNonces(entry.ctx, entry.key, checked, session.id, attempt, entry.me);
+    const ctx = this.#ctxFor(session, attempt);
+    const own = makeNonces(ctx, entry.key, checked, session.id, attempt, entry.me);
     // Durable before the nonces leave: after a crash this attempt is abandoned, never resumed.
     await this.#store.addNonceMarker({
       sessionId: session.idHex,
@@ -862,7 +1028,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     session.round = undefined;
     session.attempt = attempt;
     session.phase = 'awaiting-approvals';
-    if (allPresent(session.approvals) && !session.replaying)
+    if (this.#ready(session, attempt) && !session.replaying)
       await this.#startAttempt(session, attempt);
   }
 
@@ -871,8 +1037,12 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (body.attempt < session.attempt) return 'done'; // stale
     if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
       return 'done';
+    if (!this.#signers(session, body.attempt).includes(signer)) {
+      // Key-path nonces racing a path choice, or a member outside the path: not this round's.
+      return session.path ? 'done' : 'defer';
+    }
     if (body.attempt > session.attempt || !session.round) {
-      if (session.replaying || !allPresent(session.approvals)) return 'defer';
+      if (session.replaying || !this.#ready(session, body.attempt)) return 'defer';
       await this.#advanceTo(session, body.attempt);
       if (!session.round) return 'defer';
     }
@@ -899,10 +1069,11 @@ export class SigningService extends TypedEvents<SigningEvents> {
   /** Once every member's nonces are in: echo what we received (equivocation check). */
   async #afterNonce(session: Session): Promise<void> {
     const round = session.round;
-    if (!round || round.digests || !allPresent(round.nonces)) return;
-    round.digests = round.nonces.map((n) => nonceDigest(n.payloadBytes));
+    if (!round || round.digests || !this.#allFrom(session, round.attempt, round.nonces)) return;
+    const nonces = this.#fromSigners(session, round.attempt, round.nonces);
+    round.digests = nonces.map((n) => nonceDigest(n.payloadBytes));
     round.aggNonces = aggregateNonces(
-      round.nonces.map((n) => n.body.pubNonces),
+      nonces.map((n) => n.body.pubNonces),
       session.checked.sighashes.length,
     );
     session.phase = 'echo';
@@ -935,6 +1106,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       return 'done';
     const round = session.round;
     if (!round || body.attempt > round.attempt || !round.digests) return 'defer';
+    if (!this.#signers(session, round.attempt).includes(signer)) return 'done';
     if (round.echoes[signer]) return 'done';
     const commit = round.nonces[signer]?.body.electionCommit as Uint8Array;
     if (!same(electionCommit(session.id, round.attempt, signer, body.electionReveal), commit)) {
@@ -949,7 +1121,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       (d, k) => !same(d, round.digests?.[k] ?? new Uint8Array(0)),
     );
     if (body.digests.length !== round.digests.length || mismatch >= 0) {
-      await this.#onMismatch(session, mismatch < 0 ? signer : mismatch);
+      const signers = this.#signers(session, round.attempt);
+      await this.#onMismatch(session, mismatch < 0 ? signer : (signers[mismatch] as number));
       return 'done';
     }
     await this.#afterEcho(session);
@@ -995,19 +1168,22 @@ export class SigningService extends TypedEvents<SigningEvents> {
   /** Once every echo agrees: elect, then sign (after the durable marker). */
   async #afterEcho(session: Session): Promise<void> {
     const round = session.round;
-    if (!round?.digests || round.signTranscript || !allPresent(round.echoes)) return;
+    if (!round?.digests || round.signTranscript) return;
+    if (!this.#allFrom(session, round.attempt, round.echoes)) return;
     if (round.mismatch !== undefined) return;
     const { entry } = session;
+    const signers = this.#signers(session, round.attempt);
     round.signTranscript = signTranscript(
       attemptTranscript(session.id, round.attempt),
       nonceSetHash(round.digests),
     );
+    const echoes = this.#fromSigners(session, round.attempt, round.echoes);
     round.order = coordinatorOrder(
       session.id,
       round.attempt,
-      electionSeed(round.echoes.map((e) => e.body.electionReveal)),
-      entry.vault.members,
-    );
+      electionSeed(echoes.map((e) => e.body.electionReveal)),
+      signers.map((i) => entry.vault.members[i] as Uint8Array),
+    ).map((position) => signers[position] as number);
     session.phase = 'signing';
     if (!round.partials[entry.me] && !session.replaying) {
       if (!round.own) return;
@@ -1019,7 +1195,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       });
       round.signed = true;
       const partialSigs = signInputs(
-        entry.ctx,
+        this.#ctxFor(session, round.attempt),
         entry.key,
         round.own.secNonces,
         round.aggNonces as Uint8Array[],
@@ -1050,10 +1226,11 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const round = session.round;
     if (!round || body.attempt > round.attempt || !round.signTranscript) return 'defer';
     if (!this.#expectTranscript(inbound, round.signTranscript)) return 'done';
-    if (round.partials[signer]) return 'done';
+    const signers = this.#signers(session, round.attempt);
+    if (!signers.includes(signer) || round.partials[signer]) return 'done';
     const bad = firstInvalidPartial(
-      session.entry.ctx,
-      signer,
+      this.#ctxFor(session, round.attempt),
+      signers.indexOf(signer),
       body.partialSigs,
       (round.nonces[signer] as Received<NoncesPayload>).body.pubNonces,
       round.aggNonces as Uint8Array[],
@@ -1063,7 +1240,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       await this.#blame(session, signer, BlameReason.invalidPartialSig, [
         inbound.bytes,
         (round.echoes[signer] as Received<EchoPayload>).bytes,
-        ...round.nonces.map((n) => (n as Received<NoncesPayload>).bytes),
+        ...this.#fromSigners(session, round.attempt, round.nonces).map((n) => n.bytes),
       ]);
       return 'done';
     }
@@ -1075,13 +1252,21 @@ export class SigningService extends TypedEvents<SigningEvents> {
   /** Every partial is in: aggregate, verify, and broadcast in election order. */
   async #afterPartial(session: Session): Promise<void> {
     const round = session.round;
-    if (!round || round.final || !allPresent(round.partials) || session.replaying) return;
+    if (!round || round.final || session.replaying) return;
+    if (!this.#allFrom(session, round.attempt, round.partials)) return;
+    const signers = this.#signers(session, round.attempt);
+    const leaf =
+      signers.length < session.entry.vault.members.length
+        ? pathLeaf(session.entry.vault, signers)
+        : undefined;
     try {
       round.final = finalTransaction(
-        session.entry.ctx,
-        round.partials.map((p) => p.body.partialSigs),
+        this.#ctxFor(session, round.attempt),
+        this.#fromSigners(session, round.attempt, round.partials).map((p) => p.body.partialSigs),
         round.aggNonces as Uint8Array[],
         this.#checkedFor(session, round.attempt),
+        undefined,
+        leaf,
       );
     } catch (err) {
       await this.#end(session, 'failed', {
@@ -1146,6 +1331,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       session.round?.signTranscript as Uint8Array,
     );
     this.#sendToMembers(session, bytes);
+    // Outside a leaf's signers, members may have no bound peer: they hear of it by gossip.
+    if (session.path) await this.#publish(session.entry as VaultState, bytes);
     await this.#end(session, 'completed');
   }
 
@@ -1252,7 +1439,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       vaultId: session.entry.vaultId,
       sessionId: session.id,
       members: session.entry.vault.members,
-      keyCtx: session.entry.ctx,
+      signers: this.#signers(session, attempt),
+      keyCtx: this.#ctxFor(session, attempt),
       sighashes: this.#checkedFor(session, attempt).sighashes,
       auth: this.#auth,
     };
@@ -1342,6 +1530,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       timers: new TimerSet(this.#clock),
       deliveries: new AbortController(),
       caughtUp: new Set(),
+      variants: new Map(),
+      leafContexts: new Map(),
       replaying: false,
     };
     this.#sessions.set(session.idHex, session);
@@ -1541,6 +1731,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       envelopes.push(session.proposalBytes);
       const mine = session.approvals[state.me];
       if (mine) envelopes.push(mine);
+      if (session.pathBytes) envelopes.push(session.pathBytes);
       expiresAt = Math.max(expiresAt, session.proposal.expiresAt);
     }
     const id = state.keys.recordId(state.me);
@@ -1586,7 +1777,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const body = proposal.payload.body;
     let checked: CheckedSpend;
     try {
-      checked = checkSpend(state.vault, body.spend, body.replayProtection, this.#limits);
+      checked = checkSpend(state.vault, body.spend, body.replayProtection, this.#limits, {
+        leaves: body.leafAfter !== undefined,
+      });
     } catch {
       await this.#store.finish(stored.sessionId, 'failed');
       return;
@@ -1647,6 +1840,14 @@ export class SigningService extends TypedEvents<SigningEvents> {
         round().partials[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
         round().signed = true;
         break;
+      case MessageType.path:
+        session.path = { attempt: payload.body.attempt, signers: [...payload.body.signers] };
+        session.pathBytes = bytes;
+        if (payload.body.attempt > session.attempt) {
+          session.attempt = payload.body.attempt;
+          session.round = undefined;
+        }
+        break;
       case MessageType.abort:
         if (payload.body.reason === AbortReason.restarted) {
           session.attempt = payload.body.attempt + 1;
@@ -1686,6 +1887,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       session.round = undefined;
     }
     session.phase = 'awaiting-approvals';
+    this.#scheduleLeafDeadline(session);
     // Re-announce our approval so members bind our (possibly new) peer id.
     const mine = session.approvals[session.entry.me];
     if (mine) {

@@ -27,6 +27,7 @@ import { formatXpi } from '../wallet/amount.ts';
 import type { Vault } from '../wallet/vault.ts';
 import { ProposalRefusedError } from './errors.ts';
 import { MAX_SESSION_INPUTS } from './messages.ts';
+import { rawPush } from '../chain/script.ts';
 import { sighashDigest } from './transcript.ts';
 
 /** A Taproot key-path input's scriptSig: one push of the 64-byte signature and the hash type. */
@@ -73,10 +74,26 @@ function refuse(reason: string, message: string): never {
   throw new ProposalRefusedError(reason, message);
 }
 
-/** The signed transaction's shape: every input carries its key-path scriptSig (size only). */
-function finalShape(tx: Transaction): Transaction {
-  const scriptSig = new Uint8Array(KEYPATH_SCRIPTSIG_BYTES);
+/** The signed transaction's shape: every input carries a scriptSig of this size (size only). */
+function finalShape(tx: Transaction, scriptSigBytes: number): Transaction {
+  const scriptSig = new Uint8Array(scriptSigBytes);
   return { ...tx, inputs: tx.inputs.map((input) => ({ ...input, scriptSig })) };
+}
+
+/**
+ * The largest scriptSig a spend of `vault` can carry: the key path's signature, or with leaves the
+ * signature, the leaf script and its control block of the deepest signing leaf.
+ */
+export function maxScriptSigBytes(vault: Vault, leaves: boolean): number {
+  let largest = KEYPATH_SCRIPTSIG_BYTES;
+  if (!leaves) return largest;
+  for (const leaf of vault.leaves) {
+    if (leaf.kind !== 'signers') continue;
+    const size =
+      KEYPATH_SCRIPTSIG_BYTES + rawPush(leaf.script).length + rawPush(leaf.controlBlock).length;
+    largest = Math.max(largest, size);
+  }
+  return largest;
 }
 
 const xpi = (sats: bigint) => `${formatXpi(sats)} XPI`;
@@ -137,7 +154,8 @@ function refusePolicy(v: PolicyViolation, tx: Transaction, vault: Vault): never 
 /**
  * Checks a proposed spend for `vault` and computes its sighashes.
  * Relay policy is checked on the signed transaction's size (each input with its 66-byte key-path
- * scriptSig), so what every member signs is what the network accepts.
+ * scriptSig, or with `options.leaves` the largest leaf spend's), so what every member signs is
+ * what the network accepts.
  * @throws ProposalRefusedError with a reason code: malformed-spend, wrong-network, too-many-inputs,
  *   foreign-input, hash-type, invalid-tx, outputs-exceed-inputs, and lotusd's relay policy: dust,
  *   fee-too-low, op-return, tx-size, tx-version, nonstandard-output; then fee-too-high.
@@ -147,6 +165,7 @@ export function checkSpend(
   spendBytes: Uint8Array,
   replayProtection: boolean,
   limits: SpendLimits = {},
+  options: { leaves?: boolean } = {},
 ): CheckedSpend {
   let spend: UnsignedSpend;
   try {
@@ -181,7 +200,8 @@ export function checkSpend(
   const outputTotal = sumAmounts(spend.tx.outputs.map((o) => o.value));
   if (outputTotal > inputTotal) refuse('outputs-exceed-inputs', 'Outputs exceed inputs');
   const feeSats = inputTotal - outputTotal;
-  const final = finalShape(spend.tx);
+  // Priced for the largest path the proposal allows: a leaf spend is bigger than the key path.
+  const final = finalShape(spend.tx, maxScriptSigBytes(vault, options.leaves ?? false));
   const violation = findPolicyViolation(final, feeSats);
   if (violation) refusePolicy(violation, spend.tx, vault);
   const finalSize = txSize(final);

@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseScript } from '../../../src/core/chain/script.ts';
+import { parseTx } from '../../../src/core/chain/transaction.ts';
+import { MessageType } from '../../../src/core/p2p/envelope.ts';
+import { decodePayload, encodePartialSigs } from '../../../src/core/p2p/messages.ts';
+import type { SessionView } from '../../../src/core/p2p/session.ts';
+import { leafFor } from '../../../src/core/wallet/vault.ts';
+import { type Group, type Tamper, createGroup } from '../../support/signing-group.ts';
+
+let group: Group | undefined;
+afterEach(async () => {
+  await group?.stop();
+  group = undefined;
+});
+
+/** Members in `approving` approve as soon as they hear of a session; the others stay silent. */
+function approveBy(g: Group, approving: number[]): void {
+  for (const m of g.members) {
+    if (!approving.includes(m.index)) continue;
+    m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
+  }
+}
+
+/** The pushes of the broadcast transaction's first input. */
+function firstInputPushes(g: Group, txid: string): Uint8Array[] {
+  const raw = g.chain.transaction(txid);
+  if (!raw) throw new Error('not broadcast');
+  return parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data as Uint8Array);
+}
+
+async function propose(g: Group, proposer = 0, leafAfterMs = 200): Promise<SessionView> {
+  return g.members[proposer]!.service.propose(g.vault.id, g.spend([50_000_000n]), {
+    memo: 'threshold',
+    leafAfterMs,
+  });
+}
+
+describe('threshold vaults: signed by whoever is online', () => {
+  it('2-of-3 with one member offline completes through the two approvers’ leaf', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    approveBy(g, [1]);
+    g.network.disconnect(g.members[2]!.peerId);
+    const view = await propose(g);
+    const results = await Promise.all([0, 1].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toEqual([0, 1]);
+    }
+    // The node-style ledger accepted a script-path spend: signature, leaf script, control block.
+    const txid = results[0]!.txid as string;
+    expect(g.chain.broadcasts.map((b) => b.txid)).toEqual([txid]);
+    const [sig, script, control] = firstInputPushes(g, txid);
+    const leaf = leafFor(g.vault, [0, 1])!;
+    expect(sig).toHaveLength(65);
+    expect(script).toEqual(leaf.script);
+    expect(control).toEqual(leaf.controlBlock);
+  });
+
+  it('3-of-5 with two members offline completes through the three approvers’ leaf', async () => {
+    group = await createGroup(5, { threshold: 3 });
+    const g = group;
+    approveBy(g, [2, 4]);
+    g.network.disconnect(g.members[1]!.peerId);
+    g.network.disconnect(g.members[3]!.peerId);
+    const view = await propose(g);
+    const results = await Promise.all([0, 2, 4].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toEqual([0, 2, 4]);
+    }
+    const [, script] = firstInputPushes(g, results[0]!.txid as string);
+    expect(script).toEqual(leafFor(g.vault, [0, 2, 4])!.script);
+  });
+
+  it('uses the key path when every member approves before the deadline', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    approveBy(g, [1, 2]);
+    const view = await propose(g, 0, 60_000);
+    const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toBeUndefined();
+    }
+    const pushes = firstInputPushes(g, results[0]!.txid as string);
+    expect(pushes).toHaveLength(1); // one key-path signature: looks single-sig on chain
+  });
+
+  it('a member who approves after the leaf was chosen does not break the round', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    approveBy(g, [1]);
+    const late = g.members[2]!;
+    late.service.on('update', (v) => {
+      // It approves only once the proposer named the path without it.
+      if (v.pathSigners && !v.approvedByMe) void late.service.approve(v.id).catch(() => undefined);
+    });
+    const view = await propose(g);
+    const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+    for (const r of results) expect(r.phase).toBe('completed');
+    expect(results[2]!.approvedByMe).toBe(true);
+    expect(g.chain.broadcasts).toHaveLength(1);
+    expect(firstInputPushes(g, results[0]!.txid as string)).toHaveLength(3);
+  });
+
+  it('the proposer need not be among the signers: the lowest-indexed approvers sign', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    approveBy(g, [0]);
+    g.network.disconnect(g.members[1]!.peerId);
+    const view = await propose(g, 2);
+    const results = await Promise.all([0, 2].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toEqual([0, 2]);
+    }
+  });
+
+  it('blames a signer inside the subset who sends a bad partial signature', async () => {
+    const tamper: Tamper = (member, env, _to, reseal) => {
+      if (member !== 1 || env.type !== MessageType.partialSigs) return undefined;
+      const body = decodePayload(env.type, env.payload).body as {
+        attempt: number;
+        partialSigs: Uint8Array[];
+      };
+      const partialSigs = body.partialSigs.map((p) => {
+        const q = p.slice();
+        q[31]! ^= 1;
+        return q;
+      });
+      return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
+    };
+    group = await createGroup(4, { threshold: 2, tamper });
+    const g = group;
+    approveBy(g, [1]);
+    g.network.disconnect(g.members[2]!.peerId);
+    g.network.disconnect(g.members[3]!.peerId);
+    const blames: { culprit: number; reason: string }[] = [];
+    g.members[0]!.service.on('blame', (b) => blames.push(b));
+    const view = await propose(g);
+    const result = await g.members[0]!.service.settled(view.id);
+    expect(result.phase).toBe('failed');
+    expect(result.end?.culprit).toBe(1);
+    expect(result.end?.reason).toBe('invalidPartialSig');
+    expect(blames[0]).toMatchObject({ culprit: 1, reason: 'invalidPartialSig' });
+    expect(g.chain.broadcasts.filter((b) => b.by !== 'member-1')).toEqual([]);
+  });
+
+  it('no leaf is chosen while fewer than k members have approved', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    // Nobody else approves: the proposer alone cannot form a path.
+    const view = await propose(g, 0, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    const now = g.members[0]!.service.session(view.id);
+    expect(now?.pathSigners).toBeUndefined();
+    expect(now?.phase).toBe('awaiting-approvals');
+  });
+});
