@@ -28,6 +28,8 @@ export async function startLibp2pGroup(
     /** Asked before member i broadcasts; true = its node dies instead (a crashed coordinator). */
     crashOnBroadcast?: (index: number) => boolean;
     autoApprove?: boolean;
+    /** A threshold vault: any `threshold` members can sign through their leaf. */
+    threshold?: number;
   } = {},
 ) {
   const secrets = Array.from({ length: n }, () => randomBytes(32));
@@ -35,6 +37,7 @@ export async function startLibp2pGroup(
     secrets.map((s) => getPublicKey(s)),
     regtest,
     `council of ${n}`,
+    options.threshold ? { threshold: options.threshold } : {},
   );
   const members: Libp2pMember[] = [];
   const crashed = new Set<number>();

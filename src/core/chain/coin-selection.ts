@@ -32,6 +32,8 @@ export interface SelectOptions {
   /** Where change goes; its script sets the change output's size and dust threshold. */
   changeScript: Uint8Array;
   ecdsa?: boolean;
+  /** Every input's serialized size, when the script alone does not tell (a script-path spend). */
+  inputBytes?: number;
   /** Upper bound on subsets explored when looking for a change-free selection. */
   maxTries?: number;
 }
@@ -53,12 +55,12 @@ export function selectCoins(utxos: Utxo[], outputs: TxOutput[], options: SelectO
     'amount',
   );
   const scripts = outputs.map((o) => o.script);
-  const kinds = new Map<Utxo, InputKind>(
-    utxos.map((u) => [u, inputKindFor(u.script, options.ecdsa)]),
+  const kinds = new Map<Utxo, InputKind | number>(
+    utxos.map((u) => [u, options.inputBytes ?? inputKindFor(u.script, options.ecdsa)]),
   );
   const fee = (inputs: Utxo[], withChange: boolean) => {
     const size = estimateSize(
-      inputs.map((u) => kinds.get(u) as InputKind),
+      inputs.map((u) => kinds.get(u) as InputKind | number),
       withChange ? [...scripts, options.changeScript] : scripts,
     );
     return { size, fee: BigInt(size) * feePerByte };

@@ -19,15 +19,26 @@ function compactSizeLength(n: number): number {
   return n < 0xfd ? 1 : n <= 0xffff ? 3 : 5;
 }
 
-/** Exact serialized size of a transaction with these inputs and output scripts. */
-export function estimateSize(inputs: InputKind[], outputScripts: Uint8Array[]): number {
+/**
+ * Exact serialized size of a transaction with these inputs (a kind, or an input's serialized
+ * size in bytes) and output scripts.
+ */
+export function estimateSize(inputs: (InputKind | number)[], outputScripts: Uint8Array[]): number {
   return (
     8 +
     compactSizeLength(inputs.length) +
     compactSizeLength(outputScripts.length) +
-    inputs.reduce((s, kind) => s + INPUT_SIZE[kind], 0) +
+    inputs.reduce<number>(
+      (s, kind) => s + (typeof kind === 'number' ? kind : INPUT_SIZE[kind]),
+      0,
+    ) +
     outputScripts.reduce((s, script) => s + serializeOutput({ value: 0n, script }).length, 0)
   );
+}
+
+/** Serialized size of an input whose scriptSig is `scriptSigBytes` long. */
+export function inputSize(scriptSigBytes: number): number {
+  return 36 + compactSizeLength(scriptSigBytes) + scriptSigBytes + 4;
 }
 
 /** The input kind a wallet uses to spend an output script. */

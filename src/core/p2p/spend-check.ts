@@ -27,11 +27,11 @@ import { formatXpi } from '../wallet/amount.ts';
 import type { Vault } from '../wallet/vault.ts';
 import { ProposalRefusedError } from './errors.ts';
 import { MAX_SESSION_INPUTS } from './messages.ts';
-import { rawPush } from '../chain/script.ts';
+import { maxScriptSigBytes } from '../wallet/vault-spend.ts';
 import { sighashDigest } from './transcript.ts';
 
 /** A Taproot key-path input's scriptSig: one push of the 64-byte signature and the hash type. */
-export const KEYPATH_SCRIPTSIG_BYTES = 66;
+export { KEYPATH_SCRIPTSIG_BYTES } from '../wallet/vault-spend.ts';
 
 export interface Payment {
   /** The destination as an XAddress, when the script has one. */
@@ -78,22 +78,6 @@ function refuse(reason: string, message: string): never {
 function finalShape(tx: Transaction, scriptSigBytes: number): Transaction {
   const scriptSig = new Uint8Array(scriptSigBytes);
   return { ...tx, inputs: tx.inputs.map((input) => ({ ...input, scriptSig })) };
-}
-
-/**
- * The largest scriptSig a spend of `vault` can carry: the key path's signature, or with leaves the
- * signature, the leaf script and its control block of the deepest signing leaf.
- */
-export function maxScriptSigBytes(vault: Vault, leaves: boolean): number {
-  let largest = KEYPATH_SCRIPTSIG_BYTES;
-  if (!leaves) return largest;
-  for (const leaf of vault.leaves) {
-    if (leaf.kind !== 'signers') continue;
-    const size =
-      KEYPATH_SCRIPTSIG_BYTES + rawPush(leaf.script).length + rawPush(leaf.controlBlock).length;
-    largest = Math.max(largest, size);
-  }
-  return largest;
 }
 
 const xpi = (sats: bigint) => `${formatXpi(sats)} XPI`;
