@@ -5,7 +5,10 @@ import { MessageType } from '../../../src/core/p2p/envelope.ts';
 import { decodePayload, encodePartialSigs } from '../../../src/core/p2p/messages.ts';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import { leafFor } from '../../../src/core/wallet/vault.ts';
-import { type Group, type Tamper, createGroup } from '../../support/signing-group.ts';
+import { type Group, type Member, type Tamper, createGroup } from '../../support/signing-group.ts';
+import { until } from '../../support/until.ts';
+import { regtest } from '../../../src/core/chain/network.ts';
+import { OTHER_SIDE_ATTEMPT } from '../../../src/core/p2p/replay-attempts.ts';
 
 let group: Group | undefined;
 afterEach(async () => {
@@ -145,6 +148,52 @@ describe('threshold vaults: signed by whoever is online', () => {
     expect(result.end?.reason).toBe('invalidPartialSig');
     expect(blames[0]).toMatchObject({ culprit: 1, reason: 'invalidPartialSig' });
     expect(g.chain.broadcasts.filter((b) => b.by !== 'member-1')).toEqual([]);
+  });
+
+  it('a signer restarted between the leaf rounds never reuses a nonce; the subset finishes', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    approveBy(g, [1]);
+    g.network.disconnect(g.members[2]!.peerId);
+    let restarted: Promise<Member> | undefined;
+    g.members[1]!.service.on('update', (v) => {
+      if (restarted || v.phase !== 'echo' || !v.pathSigners) return;
+      restarted = g.restart(1);
+    });
+    const view = await propose(g);
+    await until(() => restarted);
+    const fresh = await (restarted as Promise<Member>);
+    const results = await Promise.all([0, 1].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toEqual([0, 1]);
+    }
+    // The restarted signer's path attempt was issued, never consumed; it signed once, later.
+    const markers = await fresh.store.nonceMarkers(view.id);
+    const consumed = markers.filter((m) => m.stage === 'consumed');
+    expect(consumed).toHaveLength(1);
+    expect(markers.some((m) => m.stage === 'issued' && m.attempt < consumed[0]!.attempt)).toBe(
+      true,
+    );
+  });
+
+  it('a leaf session moves to the other replay-protection side when the node refuses the first', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    g.chain.medianTime = regtest.replayProtectionActivationTime + 600;
+    approveBy(g, [1]);
+    g.network.disconnect(g.members[2]!.peerId);
+    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([50_000_000n]), {
+      leafAfterMs: 200,
+      replayProtection: false,
+    });
+    const results = await Promise.all([0, 1].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toEqual([0, 1]);
+      expect(r.attempt).toBeGreaterThanOrEqual(OTHER_SIDE_ATTEMPT);
+    }
+    expect(g.ledger.refusals).toHaveLength(1);
   });
 
   it('no leaf is chosen while fewer than k members have approved', async () => {
