@@ -76,7 +76,7 @@ export function evaluatePolicy(
   spend: SpendSummary,
   spentToday: bigint,
 ): PolicyDecision {
-  if (spend.payments.length === 0) return { approve: false, reason: 'The spend pays nobody' };
+  if (spend.payments.length === 0) return evaluateRefresh(policy, spend);
   const total = spend.payments.reduce((sum, p) => sum + p.sats, 0n);
   const reasons: string[] = [];
   for (const [index, rule] of policy.rules.entries()) {
@@ -103,5 +103,23 @@ export function evaluatePolicy(
   return {
     approve: false,
     reason: reasons.length > 0 ? reasons.join('; ') : `No rule covers vault ${spend.vaultId}`,
+  };
+}
+
+/**
+ * A spend that pays nobody returns everything to the vault: a refresh that restarts a threshold
+ * vault's recovery timelock. Only the fee leaves, so a rule for the vault approves it if the fee
+ * is within the rule's maximum fee.
+ */
+function evaluateRefresh(policy: CosignPolicyFile, spend: SpendSummary): PolicyDecision {
+  const rule = policy.rules.findIndex(
+    (r) =>
+      (r.vault === '*' || r.vault === spend.vaultId) &&
+      (r.maxFeeSats === undefined || spend.feeSats <= BigInt(r.maxFeeSats)),
+  );
+  if (rule >= 0) return { approve: true, rule };
+  return {
+    approve: false,
+    reason: `No rule covers a refresh of vault ${spend.vaultId} at this fee`,
   };
 }

@@ -79,8 +79,10 @@ describe('cosigner policy', () => {
     });
   });
 
-  it('refuses a spend that pays nobody', () => {
-    expect(evaluatePolicy(policy, spend([]), 0n).approve).toBe(false);
+  it('approves a refresh (everything back to the vault) within the maximum fee, and only then', () => {
+    expect(evaluatePolicy(policy, spend([]), 0n)).toEqual({ approve: true, rule: 0 });
+    expect(evaluatePolicy(policy, spend([], 6_000n), 0n).approve).toBe(false);
+    expect(evaluatePolicy(policy, spend([], 500n, 'other-vault'), 0n).approve).toBe(false);
   });
 
   it('rejects malformed policy files with a typed error naming the field', () => {
