@@ -1,5 +1,6 @@
 /**
- * `npm run demo [-- --headed] [-- --browsers N] [-- --replay-protection past|future]`: the live demo. Builds the extension if needed,
+ * `npm run demo [-- --headed] [-- --browsers N] [-- --replay-protection past|future]
+ * [-- --policy K-of-N]`: the live demo. Builds the extension if needed,
  * starts a local relay and devnet, launches Chromium instances with Petal, connects their P2P
  * nodes directly over WebRTC, gives each a wallet, forms an n-of-n vault from their member keys,
  * funds it from the devnet faucet, and runs a real signing round: the first member proposes a
@@ -7,7 +8,9 @@
  * Every step is printed with its timing. `--headed` shows the browsers and leaves them open.
  * `--replay-protection` puts the devnet's replay-protection switch a day in the past or the
  * future (default: lotusd's own time); where the wallets' table disagrees, the round shows the
- * retry on the other side.
+ * retry on the other side. `--policy 2-of-3` forms a threshold vault instead, closes the browsers
+ * of the members who are away, and the online K sign through their script leaf once the
+ * proposer's deadline passes.
  */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -26,7 +29,7 @@ import type {
 } from '../src/core/rpc/index.ts';
 import { createMnemonic } from '../src/core/wallet/keys.ts';
 import { formatXpi } from '../src/core/wallet/amount.ts';
-import { createVault, encodeVaultDescriptor } from '../src/core/wallet/vault.ts';
+import { createVault, describePolicy, encodeVaultDescriptor } from '../src/core/wallet/vault.ts';
 import { callExtension, extensionPage, launchExtension } from '../test/e2e/harness.ts';
 
 const { values } = parseArgs({
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     headed: { type: 'boolean', default: false },
     browsers: { type: 'string', default: '3' },
     'replay-protection': { type: 'string' },
+    policy: { type: 'string' },
   },
 });
 const side = values['replay-protection'];
@@ -43,9 +47,15 @@ const replayProtectionTime =
   side === undefined
     ? undefined
     : Math.floor(Date.now() / 1000) + (side === 'past' ? -1 : 1) * 86_400;
-const count = Number(values.browsers);
+const policy = values.policy ? /^(\d+)-of-(\d+)$/.exec(values.policy) : undefined;
+if (values.policy && !policy) throw new Error('--policy must look like 2-of-3');
+const count = policy ? Number(policy[2]) : Number(values.browsers);
 if (!Number.isInteger(count) || count < 2 || count > 10)
   throw new Error('--browsers must be 2..10');
+const threshold = policy ? Number(policy[1]) : count;
+if (threshold < 2 || threshold > count) throw new Error('--policy needs 2 ≤ K ≤ N');
+/** How long the proposer waits for every member before the online K sign through their leaf. */
+const LEAF_AFTER_MS = 5_000;
 
 const t0 = performance.now();
 const step = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
@@ -143,27 +153,38 @@ await step('create a wallet in each browser (regtest, pointed at the devnet)', (
     }),
   ),
 );
-const vault = await step(`form a ${count}-of-${count} vault from the members' keys`, async () => {
-  const keys = await Promise.all(
-    pages.map(async (page) =>
-      hexToBytes(
-        (await callExtension<{ memberKey: string }>(page, 'petal_vaultMemberKey')).memberKey,
+const vault = await step(
+  `form a ${threshold}-of-${count} vault from the members' keys`,
+  async () => {
+    const keys = await Promise.all(
+      pages.map(async (page) =>
+        hexToBytes(
+          (await callExtension<{ memberKey: string }>(page, 'petal_vaultMemberKey')).memberKey,
+        ),
       ),
-    ),
-  );
-  const descriptor = encodeVaultDescriptor(createVault(keys, regtest, 'Demo treasury'));
-  const infos = await Promise.all(
-    pages.map((page) => callExtension<VaultInfo>(page, 'petal_vaultAdd', { descriptor })),
-  );
-  if (new Set(infos.map((i) => i.address)).size !== 1) throw new Error('addresses differ');
-  return infos[0] as VaultInfo;
-});
+    );
+    const formed = createVault(keys, regtest, 'Demo treasury', { threshold });
+    if (threshold < count) console.log(`           policy: ${describePolicy(formed, names)}`);
+    const descriptor = encodeVaultDescriptor(formed);
+    const infos = await Promise.all(
+      pages.map((page) => callExtension<VaultInfo>(page, 'petal_vaultAdd', { descriptor })),
+    );
+    if (new Set(infos.map((i) => i.address)).size !== 1) throw new Error('addresses differ');
+    return infos[0] as VaultInfo;
+  },
+);
 console.log(`           every wallet computed ${vault.address}`);
 await step('fund the vault with 100 XPI from the devnet faucet, mine a block', async () => {
   devnet.fund(vault.address, 100_000_000n);
   devnet.mine(1);
 });
 
+// A threshold demo: the members beyond the first K are away (their browsers close).
+const online = browsers.slice(0, threshold);
+if (threshold < count)
+  await step(`${names.slice(threshold, count).join(', ')} close their browsers`, () =>
+    Promise.all(browsers.slice(threshold).map((b) => b.close())),
+  );
 const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
 const proposal = await step(`${names[0]} proposes paying 25 XPI from the vault`, () =>
   callExtension<SessionInfo>(pages[0]!, 'petal_vaultPropose', {
@@ -171,6 +192,7 @@ const proposal = await step(`${names[0]} proposes paying 25 XPI from the vault`,
     to: payee,
     sats: '25000000',
     memo: 'Demo payment',
+    ...(threshold < count ? { leafAfterMs: LEAF_AFTER_MS } : {}),
   }),
 );
 console.log(
@@ -179,7 +201,7 @@ console.log(
 );
 const popups = await step('each other member opens Petal and sees the session', () =>
   Promise.all(
-    browsers.slice(1).map(async (browser) => {
+    online.slice(1).map(async (browser) => {
       const popup = await browser.context.newPage();
       await popup.setViewportSize({ width: 360, height: 600 });
       await popup.goto(`chrome-extension://${browser.extensionId}/popup/index.html#/sessions`);
@@ -208,6 +230,11 @@ const done = await step('the elected coordinator broadcasts the signed transacti
   }
 });
 const coordinator = done.coordinators?.[0];
+if (done.pathSigners)
+  console.log(
+    `           signed through the leaf of ${done.pathSigners.map((i) => `member ${i + 1}`).join(', ')} ` +
+      `(the others were away past the ${LEAF_AFTER_MS / 1000} s deadline)`,
+  );
 console.log(
   `           txid ${done.txid}` +
     (coordinator === undefined ? '' : ` (coordinator: member ${coordinator})`),
@@ -224,7 +251,7 @@ console.log(
   `Done in ${Math.round(performance.now() - t0)} ms.${values.headed ? ' Close the browsers to exit.' : ''}`,
 );
 if (values.headed)
-  await Promise.all(browsers.map((b) => new Promise((done) => b.context.on('close', done))));
-await Promise.all(browsers.map((b) => b.close()));
+  await Promise.all(online.map((b) => new Promise((done) => b.context.on('close', done))));
+await Promise.all(online.map((b) => b.close()));
 await devnet.close();
 await relay.stop();

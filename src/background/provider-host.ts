@@ -16,6 +16,7 @@ import { PermissionRegistry, type PermissionGrant } from '../core/provider/permi
 import type { PendingRequest } from '../core/provider/approval-queue.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
+import type { SessionView } from '../core/p2p/session.ts';
 import type { SigningHost } from './signing-host.ts';
 import { createAttention } from './attention.ts';
 
@@ -71,6 +72,8 @@ export function createProviderHost(deps: ProviderHostDeps) {
     });
   });
 
+  // Sessions as dApps see them carry their vault's threshold (k of `members`), as in the popup.
+  const info = (view: SessionView) => sessionInfo(view, signing.thresholdOf(view.vaultId));
   const backend: DappBackend = {
     network: () => wallet.settings.network,
     isUnlocked: () => wallet.view().status === 'unlocked',
@@ -101,12 +104,12 @@ export function createProviderHost(deps: ProviderHostDeps) {
     signMessage: (message) => wallet.signMessage(message),
     vaults: () => signing.listVaults(),
     prepareVaultSpend: (p) => signing.prepareSpend(p).catch(asInvalidParams),
-    proposeVaultSpend: async (id, memo) => sessionInfo(await signing.proposeDraft(id, memo)),
+    proposeVaultSpend: async (id, memo) => info(await signing.proposeDraft(id, memo)),
     async session(id) {
       const view = await signing.session(id);
-      return view ? sessionInfo(view) : undefined;
+      return view ? info(view) : undefined;
     },
-    settled: async (id) => sessionInfo(await signing.settled(id)),
+    settled: async (id) => info(await signing.settled(id)),
     createInvite: (p) => signing.createInvite(p),
   };
   const service = new DappService({ backend, permissions, approvals });
@@ -149,7 +152,7 @@ export function createProviderHost(deps: ProviderHostDeps) {
       for (const origin of origins)
         void (kind === 'vaults'
           ? emit(origin, 'vaultsChanged', undefined)
-          : emit(origin, 'sessionUpdate', view && sessionInfo(view)));
+          : emit(origin, 'sessionUpdate', view && info(view)));
     });
   });
 

@@ -12,6 +12,7 @@ import {
   UnauthorizedError,
   sessionInfo,
 } from '../core/rpc/index.ts';
+import type { SessionView } from '../core/p2p/session.ts';
 import type { SigningHost } from './signing-host.ts';
 
 export function signingHandlers(host: SigningHost): Handlers {
@@ -21,32 +22,31 @@ export function signingHandlers(host: SigningHost): Handlers {
       if (caller.kind !== 'extension') throw new UnauthorizedError();
       return run(params);
     };
+  // Session views carry their vault's threshold, so the popup can say who is still needed.
+  const info = (view: SessionView) => sessionInfo(view, host.thresholdOf(view.vaultId));
   return {
     petal_vaultMemberKey: handle<'petal_vaultMemberKey'>(async () => ({
       memberKey: bytesToHex(await host.memberKey()),
     })),
     petal_vaultAdd: handle<'petal_vaultAdd'>(({ descriptor }) => host.addVault(descriptor)),
     petal_vaultList: handle<'petal_vaultList'>(() => host.listVaults()),
-    petal_vaultPropose: handle<'petal_vaultPropose'>(async (p) =>
-      sessionInfo(await host.propose(p)),
-    ),
+    petal_vaultPropose: handle<'petal_vaultPropose'>(async (p) => info(await host.propose(p))),
     petal_vaultInviteCreate: handle<'petal_vaultInviteCreate'>((p) => host.createInvite(p)),
+    petal_vaultPolicyPreview: handle<'petal_vaultPolicyPreview'>((p) => host.previewPolicy(p)),
     petal_vaultInviteJoin: handle<'petal_vaultInviteJoin'>(({ invite }) => host.joinInvite(invite)),
     petal_vaultInviteAssemble: handle<'petal_vaultInviteAssemble'>(({ invite, joins }) =>
       host.assembleInvite(invite, joins),
     ),
     petal_vaultDetails: handle<'petal_vaultDetails'>(async ({ id }) => {
       const details = await host.vaultDetails(id);
-      return { ...details, sessions: details.sessions.map(sessionInfo) };
+      return { ...details, sessions: details.sessions.map(info) };
     }),
-    petal_sessionList: handle<'petal_sessionList'>(async () =>
-      (await host.sessions()).map(sessionInfo),
-    ),
+    petal_sessionList: handle<'petal_sessionList'>(async () => (await host.sessions()).map(info)),
     petal_sessionApprove: handle<'petal_sessionApprove'>(async ({ id }) =>
-      sessionInfo(await host.approve(id)),
+      info(await host.approve(id)),
     ),
     petal_sessionDecline: handle<'petal_sessionDecline'>(async ({ id, reason }) =>
-      sessionInfo(await host.decline(id, reason)),
+      info(await host.decline(id, reason)),
     ),
     petal_p2pInbound: handle<'petal_p2pInbound'>(async (message) => {
       await host.inbound(message);

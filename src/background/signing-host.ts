@@ -15,8 +15,10 @@ import { type RpcClient, type VaultInfo } from '../core/rpc/index.ts';
 import { vaultMemberKey } from '../core/wallet/keys.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
 import {
+  POLICY_MUSIG2_KEYPATH,
   type Vault,
   decodeVaultDescriptor,
+  describePolicy,
   encodeVaultDescriptor,
   memberIndex,
 } from '../core/wallet/vault.ts';
@@ -29,12 +31,15 @@ import { type UnsignedSpend, serializeUnsignedSpend } from '../core/chain/unsign
 import { checkSpend } from '../core/p2p/spend-check.ts';
 import { summaryInfo } from '../core/rpc/signing-methods.ts';
 import {
+  type InvitePolicy,
   assembleVault,
+  checkInvitePolicy,
   createInvite,
   createJoin,
+  describeInvitePolicy,
   readInvite,
 } from '../core/wallet/vault-invite.ts';
-import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 
 /** How long a prepared vault spend waits for the user's approval. */
 const DRAFT_TTL_MS = 10 * 60_000;
@@ -59,6 +64,40 @@ export type SigningListener = (
   kind: 'proposal' | 'update' | 'vaults',
   view: SessionView | undefined,
 ) => void;
+
+/** An invite's policy as the popup sends it: keys in hex, recovery by one key unless said. */
+export interface InvitePolicyRequest {
+  members: number;
+  label?: string;
+  threshold?: number;
+  recovery?: { afterBlocks: number; keys: string[]; threshold?: number };
+}
+
+function invitePolicy(p: InvitePolicyRequest): InvitePolicy {
+  return {
+    threshold: p.threshold ?? p.members,
+    ...(p.recovery
+      ? {
+          recovery: {
+            afterBlocks: p.recovery.afterBlocks,
+            keys: p.recovery.keys.map((k) => hexToBytes(k)),
+            threshold: p.recovery.threshold ?? 1,
+          },
+        }
+      : {}),
+  };
+}
+
+/** How the popup numbers members (its member lists are 1-based, in key order), you marked. */
+function memberNames(vault: Vault, me: number): string[] {
+  const recovery = vault.recovery?.keys ?? [];
+  return [
+    ...vault.members.map((_, i) => `Member ${i + 1}${i === me ? ' (you)' : ''}`),
+    ...recovery.map((_, i) =>
+      recovery.length === 1 ? 'the recovery key' : `recovery key ${i + 1}`,
+    ),
+  ];
+}
 
 export interface SigningHostDeps {
   wallet: WalletService;
@@ -175,14 +214,34 @@ export function createSigningHost(deps: SigningHostDeps) {
     return { vault, spend };
   }
 
-  const info = (vault: Vault, me: Uint8Array): VaultInfo => ({
-    id: vault.id,
-    label: vault.label,
-    address: vault.address,
-    members: vault.members.length,
-    me: memberIndex(vault, me),
-    descriptor: encodeVaultDescriptor(vault),
-  });
+  const info = (vault: Vault, me: Uint8Array): VaultInfo => {
+    const index = memberIndex(vault, me);
+    const recovery = vault.recovery;
+    return {
+      id: vault.id,
+      label: vault.label,
+      address: vault.address,
+      members: vault.members.length,
+      me: index,
+      descriptor: encodeVaultDescriptor(vault),
+      // Policy 2 with k = n (recovery only) still needs every member's signature.
+      policy:
+        vault.policy === POLICY_MUSIG2_KEYPATH || vault.threshold === vault.members.length
+          ? 'n-of-n'
+          : 'threshold',
+      threshold: vault.threshold,
+      ...(recovery
+        ? {
+            recovery: {
+              afterBlocks: recovery.afterBlocks,
+              keys: recovery.keys.map((k) => bytesToHex(k)),
+              threshold: recovery.threshold,
+            },
+          }
+        : {}),
+      policyText: describePolicy(vault, memberNames(vault, index)),
+    };
+  };
 
   return {
     ensure,
@@ -215,10 +274,19 @@ export function createSigningHost(deps: SigningHostDeps) {
       const r = await ensure();
       return [...r.vaults.values()].map((v) => info(v, r.publicKey));
     },
-    async propose(p: { vaultId: string; to: string; sats: string; memo?: string }) {
+    async propose(p: {
+      vaultId: string;
+      to: string;
+      sats: string;
+      memo?: string;
+      leafAfterMs?: number;
+    }) {
       const r = await ensure();
       const { vault, spend } = await buildSpend(r, p);
-      return r.service.propose(vault.id, spend, p.memo ? { memo: p.memo } : {});
+      return r.service.propose(vault.id, spend, {
+        ...(p.memo ? { memo: p.memo } : {}),
+        ...(p.leafAfterMs !== undefined ? { leafAfterMs: p.leafAfterMs } : {}),
+      });
     },
     /**
      * Builds a vault spend for a dApp's approval window and keeps it: what the user approves is
@@ -244,6 +312,10 @@ export function createSigningHost(deps: SigningHostDeps) {
     async session(id: string) {
       return (await ensure()).service.session(id);
     },
+    /** The threshold of a vault this wallet serves (for session wording), if it is running. */
+    thresholdOf(vaultId: string): number | undefined {
+      return running?.vaults.get(vaultId)?.threshold;
+    },
     /** Resolves when the session ends (completed, declined, expired, failed). */
     async settled(id: string) {
       return (await ensure()).service.settled(id);
@@ -258,6 +330,8 @@ export function createSigningHost(deps: SigningHostDeps) {
         join: createJoin(invite, r.secretKey),
         label: invite.label,
         members: invite.memberCount,
+        threshold: invite.threshold,
+        policyText: describeInvitePolicy(invite),
       };
     },
     /** The creator turns its invite and the members' join codes into the vault, and keeps it. */
@@ -301,14 +375,35 @@ export function createSigningHost(deps: SigningHostDeps) {
       };
     },
     /** A signed invite code to form a new vault with this wallet as its creator. */
-    async createInvite(p: { members: number; label?: string }) {
+    async createInvite(p: InvitePolicyRequest) {
       const r = await ensure();
+      const policy = invitePolicy(p);
       const { invite, code } = createInvite(r.secretKey, {
         network: network(),
         memberCount: p.members,
         ...(p.label ? { label: p.label } : {}),
+        ...policy,
       });
-      return { code, expiresAt: invite.expiresAt * 1000 };
+      return {
+        code,
+        expiresAt: invite.expiresAt * 1000,
+        members: invite.memberCount,
+        threshold: invite.threshold,
+        policyText: describeInvitePolicy(invite),
+      };
+    },
+    /**
+     * The policy an invite would carry, in plain words, or the VaultError saying what is wrong
+     * (and for a tree too large, what would fit). Needs only the unlocked wallet's member key,
+     * not the P2P node.
+     */
+    async previewPolicy(p: InvitePolicyRequest) {
+      const policy = checkInvitePolicy(p.members, invitePolicy(p), await this.memberKey());
+      return {
+        members: p.members,
+        threshold: policy.threshold,
+        policyText: describeInvitePolicy({ memberCount: p.members, ...policy }),
+      };
     },
     async sessions() {
       return (await ensure()).service.sessions();

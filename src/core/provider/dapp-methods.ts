@@ -82,11 +82,29 @@ export interface Balance {
   total: string;
 }
 
+/**
+ * A vault as a dApp sees it: no keys, only the spending rule. `policy` is 'n-of-n' when every
+ * member must sign (also a vault whose only extra is a recovery path), 'threshold' when any
+ * `threshold` of the `members` may.
+ */
 export interface DappVault {
   id: string;
   label: string;
   address: string;
   members: number;
+  policy: 'n-of-n' | 'threshold';
+  /** Members needed to sign (= members for n-of-n). */
+  threshold: number;
+  /** Any `threshold` of `keys` recovery keys may spend once a coin is `afterBlocks` blocks old. */
+  recovery?: { afterBlocks: number; keys: number; threshold: number };
+}
+
+/** What a vault spend settles with; `pathSigners` when k members signed through their leaf. */
+export interface VaultSpendResult {
+  txid: string;
+  sessionId: string;
+  /** Threshold vaults: the members (0-based indices) who signed; absent: every member did. */
+  pathSigners?: number[];
 }
 
 export interface SignedMessageResult {
@@ -131,7 +149,7 @@ export interface DappMethodResults {
   lotus_signMessage: SignedMessageResult;
   lotus_sendTransfer: { txid: string };
   lotus_getVaults: DappVault[];
-  lotus_requestVaultSpend: { txid: string; sessionId: string };
+  lotus_requestVaultSpend: VaultSpendResult;
   lotus_getSession: SessionInfo;
   lotus_createVaultInvite: { code: string; expiresAt: number };
   wallet_requestPermissions: Eip2255Permission[];

@@ -13,6 +13,7 @@ import type {
   DappMethodResults,
   DappVault,
   SignedMessageResult,
+  VaultSpendResult,
 } from './dapp-methods.ts';
 import type { GrantDuration, PermissionRegistry } from './permissions.ts';
 
@@ -25,9 +26,36 @@ export interface PreparedTransfer {
   outputs: { address: string; value: string; isChange: boolean }[];
 }
 
+/** A vault as the wallet describes it (VaultInfo's fields); recovery keys are hex. */
+export type WalletVault = Omit<DappVault, 'recovery'> & {
+  me: number;
+  recovery?: { afterBlocks: number; keys: string[]; threshold: number };
+};
+
+/** What a dApp may know of a vault: its rule and the number of recovery keys, never the keys. */
+export function dappVault(v: WalletVault): DappVault {
+  return {
+    id: v.id,
+    label: v.label,
+    address: v.address,
+    members: v.members,
+    policy: v.policy,
+    threshold: v.threshold,
+    ...(v.recovery
+      ? {
+          recovery: {
+            afterBlocks: v.recovery.afterBlocks,
+            keys: v.recovery.keys.length,
+            threshold: v.recovery.threshold,
+          },
+        }
+      : {}),
+  };
+}
+
 export interface PreparedVaultSpend {
   id: string;
-  vault: DappVault & { me: number };
+  vault: WalletVault;
   summary: SessionInfo['summary'];
 }
 
@@ -42,7 +70,7 @@ export interface DappBackend {
   prepareTransfer(to: string, sats: string): Promise<PreparedTransfer>;
   confirmTransfer(id: string): Promise<string>;
   signMessage(message: string): SignedMessageResult;
-  vaults(): Promise<(DappVault & { me: number })[]>;
+  vaults(): Promise<WalletVault[]>;
   prepareVaultSpend(p: { vaultId: string; to: string; sats: string }): Promise<PreparedVaultSpend>;
   proposeVaultSpend(id: string, memo?: string): Promise<SessionInfo>;
   session(id: string): Promise<SessionInfo | undefined>;
@@ -191,26 +219,21 @@ export class DappService {
   async vaults(caller: DappCaller): Promise<DappVault[]> {
     await this.#connected(caller);
     await this.#backend.unlocked();
-    return (await this.#backend.vaults()).map(({ id, label, address, members }) => ({
-      id,
-      label,
-      address,
-      members,
-    }));
+    return (await this.#backend.vaults()).map(dappVault);
   }
 
   /** Proposes a vault spend after approval; resolves when broadcast, rejects with the reason. */
   async requestVaultSpend(
     caller: DappCaller,
     params: Params<'lotus_requestVaultSpend'>,
-  ): Promise<{ txid: string; sessionId: string }> {
+  ): Promise<VaultSpendResult> {
     await this.#connected(caller);
     await this.#backend.unlocked();
     const prepared = await this.#backend.prepareVaultSpend(params).catch(asRequestFault);
     const { summary } = prepared;
     await this.#ask(caller, 'lotus_requestVaultSpend', params, {
       kind: 'vaultSpend',
-      vault: prepared.vault,
+      vault: { ...dappVault(prepared.vault), me: prepared.vault.me },
       payments: summary.payments.map((p) => ({
         ...(p.address ? { address: p.address } : {}),
         sats: p.sats,
@@ -223,7 +246,11 @@ export class DappService {
     const session = await this.#backend.proposeVaultSpend(prepared.id, params.memo);
     const final = await this.#backend.settled(session.id);
     if (final.phase === 'completed' && final.txid)
-      return { txid: final.txid, sessionId: session.id };
+      return {
+        txid: final.txid,
+        sessionId: session.id,
+        ...(final.pathSigners ? { pathSigners: [...final.pathSigners] } : {}),
+      };
     const reason = final.end?.detail ?? final.end?.reason ?? final.phase;
     if (final.end?.reason === 'declined')
       throw new RpcError(RpcErrorCode.userRejected, `A vault member declined: ${reason}`, {
@@ -256,7 +283,8 @@ export class DappService {
       members: params.members,
       label: params.label ?? '',
     });
-    return this.#backend.createInvite(params);
+    const { code, expiresAt } = await this.#backend.createInvite(params);
+    return { code, expiresAt };
   }
 
   // ——— EIP-2255 ———

@@ -8,6 +8,27 @@ const Sats = v.pipe(v.string(), v.regex(/^[1-9]\d{0,17}$/));
 const Code = v.pipe(v.string(), v.minLength(10), v.maxLength(1000));
 /** A frame on the wire is at most ~64 KiB of envelope; hex doubles it. */
 const FRAME_HEX = 2 * 70 * 1024;
+const PublicKeyHex = v.pipe(
+  v.string(),
+  v.regex(/^0[23][0-9a-f]{64}$/, 'a 33-byte public key in hex'),
+);
+const InvitePolicyParams = v.strictObject({
+  members: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(100)),
+  label: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  // Numbers are bounded here only loosely: the wallet's own refusal says what would fit
+  // ("needs 2 to 3 signers", "1 to 65,535 blocks (about 91 days)").
+  /** Signers needed, 2..members (default: every member). */
+  threshold: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
+  recovery: v.optional(
+    v.strictObject({
+      /** Blocks (2 minutes each) after a coin arrives before the recovery keys may spend it. */
+      afterBlocks: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(0xffff_ffff)),
+      keys: v.pipe(v.array(PublicKeyHex), v.minLength(1), v.maxLength(12)),
+      /** Recovery keys needed (default 1). */
+      threshold: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(12))),
+    }),
+  ),
+});
 
 /**
  * Vault signing, between extension pages and the background (which holds the keys and runs the
@@ -30,16 +51,19 @@ export const signingMethodSpecs = {
       to: v.pipe(v.string(), v.minLength(10), v.maxLength(128)),
       sats: Sats,
       memo: v.optional(v.pipe(v.string(), v.maxLength(200))),
+      /** Threshold vaults: how long to wait for every member before k may sign (ms). */
+      leafAfterMs: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(604_800_000)),
+      ),
     }),
   },
-  /** Creates an invite (this wallet is the vault's creator and first member). */
-  petal_vaultInviteCreate: {
-    target: 'background',
-    params: v.strictObject({
-      members: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(100)),
-      label: v.optional(v.pipe(v.string(), v.maxLength(64))),
-    }),
-  },
+  /**
+   * Creates an invite (this wallet is the vault's creator and first member): n members, any
+   * `threshold` of whom sign (default n), and optionally recovery keys after a relative lock.
+   */
+  petal_vaultInviteCreate: { target: 'background', params: InvitePolicyParams },
+  /** The policy in plain words, or the refusal saying what would fit, before an invite exists. */
+  petal_vaultPolicyPreview: { target: 'background', params: InvitePolicyParams },
   petal_vaultInviteJoin: {
     target: 'background',
     params: v.strictObject({ invite: Code }),
@@ -104,13 +128,32 @@ export const signingMethodSpecs = {
   },
 } as const;
 
-export interface VaultInfo {
+/** A vault's spending rule, for the popup and (without key material) for dApps. */
+export interface VaultPolicyInfo {
+  /** 'n-of-n': every member signs (policy 1, or policy 2 with k = n and a recovery path). */
+  policy: 'n-of-n' | 'threshold';
+  /** Members needed to sign. */
+  threshold: number;
+  /** Any `threshold` of `keys` (33-byte hex) may spend after `afterBlocks` blocks. */
+  recovery?: { afterBlocks: number; keys: string[]; threshold: number };
+}
+
+export interface VaultInfo extends VaultPolicyInfo {
   id: string;
   label: string;
   address: string;
   members: number;
   me: number;
   descriptor: string;
+  /** The policy in plain words, members named as the popup numbers them ("Member 1 (you)"). */
+  policyText: string;
+}
+
+/** What an invite proposes, in plain words, for the creator before and the joiner on answering. */
+export interface InvitePolicyPreview {
+  members: number;
+  threshold: number;
+  policyText: string;
 }
 
 export interface VaultDetails extends VaultInfo {
@@ -122,8 +165,12 @@ export interface VaultDetails extends VaultInfo {
   sessions: SessionInfo[];
 }
 
-/** A SessionView with amounts as decimal strings (runtime messages carry JSON, not bigint). */
+/**
+ * A SessionView with amounts as decimal strings (runtime messages carry JSON, not bigint), and the
+ * vault's threshold when this wallet knows the vault (so the popup can say who is still needed).
+ */
 export type SessionInfo = Omit<SessionView, 'summary'> & {
+  threshold?: number;
   summary: {
     txid: string;
     inputCount: number;
@@ -135,8 +182,12 @@ export type SessionInfo = Omit<SessionView, 'summary'> & {
   };
 };
 
-export function sessionInfo(view: SessionView): SessionInfo {
-  return { ...view, summary: summaryInfo(view.summary) };
+export function sessionInfo(view: SessionView, threshold?: number): SessionInfo {
+  return {
+    ...view,
+    ...(threshold !== undefined ? { threshold } : {}),
+    summary: summaryInfo(view.summary),
+  };
 }
 
 export function summaryInfo(summary: SessionView['summary']): SessionInfo['summary'] {
@@ -156,8 +207,9 @@ export interface SigningMethodResults {
   petal_vaultAdd: VaultInfo;
   petal_vaultList: VaultInfo[];
   petal_vaultPropose: SessionInfo;
-  petal_vaultInviteCreate: { code: string; expiresAt: number };
-  petal_vaultInviteJoin: { join: string; label: string; members: number };
+  petal_vaultInviteCreate: { code: string; expiresAt: number } & InvitePolicyPreview;
+  petal_vaultPolicyPreview: InvitePolicyPreview;
+  petal_vaultInviteJoin: { join: string; label: string } & InvitePolicyPreview;
   petal_vaultInviteAssemble: VaultInfo;
   petal_vaultDetails: VaultDetails;
   petal_sessionList: SessionInfo[];

@@ -189,8 +189,10 @@ function Details(props: {
               <dd>“{details.memo}”</dd>
             </>
           )}
-          <dd class="muted small">
-            Every member sees this same transaction and must approve it before it is signed.
+          <dd class="muted small" id="approve-vault-rule">
+            {details.vault.policy === 'threshold'
+              ? `Every member sees this same transaction; any ${details.vault.threshold} of the ${details.vault.members} must approve it before it is signed.`
+              : 'Every member sees this same transaction and must approve it before it is signed.'}
           </dd>
         </dl>
       );

@@ -2,7 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { SessionInfo } from '../../core/rpc/index.ts';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Screen, Xpi } from '../ui.tsx';
-import { endInWords, member } from '../session-words.ts';
+import {
+  endInWords,
+  fallbackInWords,
+  member,
+  pathInWords,
+  phaseInWords,
+} from '../session-words.ts';
 
 const PHASES: Record<string, string> = {
   'awaiting-approvals': 'Waiting for every member to approve',
@@ -48,14 +54,23 @@ export function SessionDetails({ id }: { id: string }) {
   const s = session;
   const order = s.coordinators ?? [];
   const undecided = s.phase === 'awaiting-approvals' && !s.approvedByMe;
+  const fallback = fallbackInWords(s, Date.now());
+  // Members outside a chosen leaf sign nothing: their rows say so instead of "—".
+  const unneeded = (i: number) => s.pathSigners !== undefined && !s.pathSigners.includes(i);
   return (
     <Screen title={s.vaultLabel || 'Vault spend'} back={`/vault/${s.vaultId}`} id="session">
       <p>
         <span class="badge" id="session-phase" data-phase={s.phase}>
-          {PHASES[s.phase] ?? s.phase}
+          {phaseInWords(s, PHASES)}
         </span>{' '}
         {s.attempt > 1 && <span class="muted small">attempt {s.attempt}</span>}
       </p>
+      <p id="session-path">{pathInWords(s)}</p>
+      {fallback && (
+        <p class="muted small" id="session-fallback">
+          {fallback}
+        </p>
+      )}
       {s.memo && <p class="memo">“{s.memo}”</p>}
       <dl class="summary" id="session-payments">
         {s.summary.payments.flatMap((p, i) => [
@@ -88,8 +103,8 @@ export function SessionDetails({ id }: { id: string }) {
             <tr key={i} data-member={i}>
               <th scope="row">{member(i, s.me)}</th>
               <td>{s.approvals.includes(i) ? '✓' : '…'}</td>
-              <td>{s.noncesFrom?.includes(i) ? '✓' : '—'}</td>
-              <td>{s.partialsFrom?.includes(i) ? '✓' : '—'}</td>
+              <td>{unneeded(i) ? 'n/a' : s.noncesFrom?.includes(i) ? '✓' : '—'}</td>
+              <td>{unneeded(i) ? 'n/a' : s.partialsFrom?.includes(i) ? '✓' : '—'}</td>
               <td>
                 {order.indexOf(i) === 0
                   ? 'first'

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { SessionInfo } from '../../core/rpc/index.ts';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Screen, Xpi } from '../ui.tsx';
+import { fallbackInWords, pathInWords } from '../session-words.ts';
 
 const POLL_MS = 1_000;
 
@@ -54,6 +55,7 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
   const approve = useAction(() => rpc.request('petal_sessionApprove', { id: s.id }));
   const decline = useAction(() => rpc.request('petal_sessionDecline', { id: s.id }));
   const undecided = s.phase === 'awaiting-approvals' && !s.approvedByMe;
+  const fallback = fallbackInWords(s, Date.now());
   return (
     <li class="session" data-session={s.id} data-phase={s.phase}>
       <div class="line">
@@ -80,9 +82,18 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
       <div class="line muted small">
         <span>
           Approved by {s.approvals.length} of {s.members}
+          {s.threshold !== undefined && s.threshold < s.members && ` (${s.threshold} needed)`}
         </span>
         {s.txid && <span class="txid">{s.txid.slice(0, 12)}…</span>}
       </div>
+      <p class="small" data-path>
+        {pathInWords(s)}
+      </p>
+      {fallback && (
+        <p class="muted small" data-fallback>
+          {fallback}
+        </p>
+      )}
       {s.end && <p class="muted small">{s.end.detail}</p>}
       <a class="link small" href={`#/session/${s.id}`}>
         Live view

@@ -1,12 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { VaultDetails, VaultInfo } from '../../core/rpc/index.ts';
+import type { MethodParams, VaultDetails, VaultInfo } from '../../core/rpc/index.ts';
 import { parseXpi } from '../../core/wallet/amount.ts';
 import { QrCode } from '../qr.tsx';
+import { MAX_RECOVERY_BLOCKS, type WaitUnit, recoveryBlocks } from '../recovery-wait.ts';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Field, Screen, Xpi, shortAddress } from '../ui.tsx';
 import { SessionCard } from './Sessions.tsx';
 
 const POLL_MS = 1_500;
+const PUBLIC_KEY_HEX = /^0[23][0-9a-f]{64}$/;
+
+/** A policy sentence from the wallet ("any 2 of …") as a sentence on screen. */
+const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+
+/** "2 of 3", "3 of 3 · recovery": a vault's rule at a glance. */
+const policyShort = (v: VaultInfo) =>
+  `${v.threshold} of ${v.members}${v.recovery ? ' · recovery' : ''}`;
 
 /** Polls `load` while the screen is open; returns the latest value and the last error. */
 function usePolled<T>(
@@ -53,7 +62,9 @@ export function Vaults() {
           <li key={v.id} class="card" data-vault={v.id}>
             <a href={`#/vault/${v.id}`} class="line">
               <strong>{v.label || 'Vault'}</strong>
-              <span class="muted small">{v.members} members</span>
+              <span class="muted small" data-policy title={sentence(v.policyText)}>
+                {policyShort(v)}
+              </span>
             </a>
             <span class="mono small">{shortAddress(v.address)}</span>
           </li>
@@ -91,6 +102,9 @@ export function VaultScreen({ id }: { id: string }) {
           {vault.balance === undefined ? 'offline' : <Xpi sats={vault.balance} />}
         </strong>
       </p>
+      <p class="policy" id="vault-policy">
+        <strong>Who can spend:</strong> {sentence(vault.policyText)}
+      </p>
       <h3>Members</h3>
       <ol class="members" id="vault-members">
         {vault.memberKeys.map((key, i) => (
@@ -110,6 +124,16 @@ export function VaultScreen({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+      {vault.recovery && (
+        <p class="muted small" id="vault-recovery">
+          {vault.recovery.keys.length === 1 ? 'Recovery key' : 'Recovery keys'}:{' '}
+          {vault.recovery.keys.map((key) => (
+            <span key={key} class="mono">
+              {key.slice(0, 10)}…{' '}
+            </span>
+          ))}
+        </p>
+      )}
       <ProposeSpend vault={vault} />
       <h3>Sessions</h3>
       {vault.sessions.length === 0 && <p class="muted small">No spends proposed yet.</p>}
@@ -173,28 +197,58 @@ function ProposeSpend({ vault }: { vault: VaultDetails }) {
 export function NewVault() {
   const rpc = useRpc();
   const [members, setMembers] = useState('2');
+  const [threshold, setThreshold] = useState('2');
   const [label, setLabel] = useState('');
-  const [invite, setInvite] = useState<string>();
+  const [withRecovery, setWithRecovery] = useState(false);
+  const [recoveryKey, setRecoveryKey] = useState('');
+  const [waitAmount, setWaitAmount] = useState('1');
+  const [waitUnit, setWaitUnit] = useState<WaitUnit>('months');
+  const [invite, setInvite] = useState<{ code: string; policyText: string; members: number }>();
   const [joins, setJoins] = useState('');
   const [vault, setVault] = useState<VaultInfo>();
+
+  const afterBlocks = recoveryBlocks(waitAmount, waitUnit);
+  const key = recoveryKey.trim().toLowerCase();
+  // Only the shape of what was typed is checked here; the wallet judges the policy itself.
+  const formError = !/^\d+$/.test(members.trim())
+    ? 'Members: a whole number, you included'
+    : !/^\d+$/.test(threshold.trim())
+      ? 'Signatures needed: a whole number'
+      : withRecovery && !PUBLIC_KEY_HEX.test(key)
+        ? 'The recovery key is a public key: 66 hex digits starting with 02 or 03'
+        : withRecovery && afterBlocks === undefined
+          ? 'Say how long recovery waits'
+          : undefined;
+  const params: MethodParams<'petal_vaultInviteCreate'> = {
+    members: Number(members),
+    threshold: Number(threshold),
+    ...(label ? { label } : {}),
+    ...(withRecovery && afterBlocks !== undefined
+      ? { recovery: { afterBlocks, keys: [key], threshold: 1 } }
+      : {}),
+  };
+  const preview = usePolicyPreview(formError ? undefined : params);
+
   const create = useAction(async () => {
-    setInvite(
-      (await rpc.request('petal_vaultInviteCreate', { members: Number(members), label })).code,
-    );
+    const created = await rpc.request('petal_vaultInviteCreate', params);
+    setInvite({ code: created.code, policyText: created.policyText, members: created.members });
   });
   const assemble = useAction(async () => {
     const codes = joins.split(/\s+/).filter(Boolean);
     setVault(
-      await rpc.request('petal_vaultInviteAssemble', { invite: invite ?? '', joins: codes }),
+      await rpc.request('petal_vaultInviteAssemble', { invite: invite?.code ?? '', joins: codes }),
     );
   });
   if (vault) return <VaultCreated vault={vault} />;
   if (invite)
     return (
       <Screen title="Invite the members" back="/vaults" id="vault-invite">
-        <p>Send this invite to each of the other {Number(members) - 1} members.</p>
-        <textarea class="mono small" id="invite-code" readOnly rows={4} value={invite} />
-        <QrCode text={invite} label="Invite code" />
+        <p>Send this invite to each of the other {invite.members - 1} members.</p>
+        <p class="policy small" id="invite-policy">
+          <strong>Who can spend:</strong> {sentence(invite.policyText)}
+        </p>
+        <textarea class="mono small" id="invite-code" readOnly rows={4} value={invite.code} />
+        <QrCode text={invite.code} label="Invite code" />
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -232,11 +286,7 @@ export function NewVault() {
             onInput={(e) => setLabel(e.currentTarget.value)}
           />
         </Field>
-        <Field
-          label="Members, you included"
-          id="new-vault-members"
-          hint="Every member must approve each spend (n-of-n)."
-        >
+        <Field label="Members, you included" id="new-vault-members">
           <input
             id="new-vault-members"
             type="number"
@@ -246,13 +296,134 @@ export function NewVault() {
             onInput={(e) => setMembers(e.currentTarget.value)}
           />
         </Field>
-        <ErrorText error={create.error} />
-        <button type="submit" class="primary" id="create-invite" disabled={create.busy}>
+        <div class="field">
+          <label for="new-vault-threshold">Signatures needed</label>
+          <div class="inline">
+            <input
+              id="new-vault-threshold"
+              class="narrow"
+              type="number"
+              min={2}
+              max={Number(members) || 100}
+              value={threshold}
+              aria-describedby="new-vault-threshold-hint"
+              onInput={(e) => setThreshold(e.currentTarget.value)}
+            />
+            <span>of {members || '…'}</span>
+          </div>
+          <small class="hint" id="new-vault-threshold-hint">
+            With fewer than everyone, a spend waits an hour for all members, then goes ahead with
+            those who approved.
+          </small>
+        </div>
+        <label class="check">
+          <input
+            type="checkbox"
+            id="new-vault-recovery"
+            checked={withRecovery}
+            onChange={(e) => setWithRecovery(e.currentTarget.checked)}
+          />{' '}
+          Add a recovery key (optional)
+        </label>
+        {withRecovery && (
+          <fieldset class="recovery" id="new-vault-recovery-fields">
+            <Field
+              label="Recovery key (public key, hex)"
+              id="new-vault-recovery-key"
+              hint="A key kept apart from the members’ wallets, e.g. on paper or a spare device."
+            >
+              <input
+                id="new-vault-recovery-key"
+                class="mono small"
+                spellcheck={false}
+                autocomplete="off"
+                placeholder="02… or 03… (66 hex digits)"
+                value={recoveryKey}
+                onInput={(e) => setRecoveryKey(e.currentTarget.value)}
+              />
+            </Field>
+            <div class="field">
+              <label for="new-vault-wait">It can spend alone after about</label>
+              <div class="inline">
+                <input
+                  id="new-vault-wait"
+                  class="narrow"
+                  type="number"
+                  min={1}
+                  value={waitAmount}
+                  aria-describedby="new-vault-wait-hint"
+                  onInput={(e) => setWaitAmount(e.currentTarget.value)}
+                />
+                <select
+                  id="new-vault-wait-unit"
+                  aria-label="Unit"
+                  value={waitUnit}
+                  onChange={(e) => setWaitUnit(e.currentTarget.value as WaitUnit)}
+                >
+                  <option value="days">days</option>
+                  <option value="weeks">weeks</option>
+                  <option value="months">months</option>
+                </select>
+              </div>
+              <small class="hint" id="new-vault-wait-hint">
+                {afterBlocks !== undefined && `${afterBlocks.toLocaleString('en-US')} blocks. `}
+                Counted in 2-minute blocks from when a payment reaches the vault; at most{' '}
+                {MAX_RECOVERY_BLOCKS.toLocaleString('en-US')} blocks (about 91 days).
+              </small>
+            </div>
+          </fieldset>
+        )}
+        {formError ? (
+          <ErrorText error={formError} id="new-vault-form-error" />
+        ) : preview.error ? (
+          <ErrorText error={preview.error} id="new-vault-policy-error" />
+        ) : (
+          preview.text && (
+            <p class="policy" id="new-vault-policy">
+              <strong>Who can spend:</strong> {sentence(preview.text)}
+            </p>
+          )
+        )}
+        <ErrorText error={create.error} id="new-vault-error" />
+        <button
+          type="submit"
+          class="primary"
+          id="create-invite"
+          disabled={create.busy || formError !== undefined || preview.error !== undefined}
+        >
           Create invite
         </button>
       </form>
     </Screen>
   );
+}
+
+/**
+ * The wallet's reading of a policy as it is typed: its sentence, or its refusal saying what
+ * would fit. Stale answers (the form changed since) are dropped.
+ */
+function usePolicyPreview(params: MethodParams<'petal_vaultPolicyPreview'> | undefined) {
+  const rpc = useRpc();
+  const [result, setResult] = useState<{ text?: string; error?: string }>({});
+  const key = params ? JSON.stringify(params) : '';
+  useEffect(() => {
+    if (!params) {
+      setResult({});
+      return;
+    }
+    let current = true;
+    const timer = setTimeout(() => {
+      rpc.request('petal_vaultPolicyPreview', params).then(
+        (r) => current && setResult({ text: r.policyText }),
+        (err: unknown) => current && setResult({ error: (err as Error).message }),
+      );
+    }, 150);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [rpc, key]);
+  return result;
 }
 
 /** The vault exists: its descriptor goes to every member, whose wallets show the same address. */
@@ -261,6 +432,9 @@ function VaultCreated({ vault }: { vault: VaultInfo }) {
     <Screen title="Vault created" back="/vaults" id="vault-created">
       <p>
         Address <span class="mono small">{vault.address}</span>
+      </p>
+      <p class="policy" id="created-policy">
+        <strong>Who can spend:</strong> {sentence(vault.policyText)}
       </p>
       <p>Send this vault descriptor to every member; their wallets will show the same address.</p>
       <textarea
@@ -282,7 +456,12 @@ function VaultCreated({ vault }: { vault: VaultInfo }) {
 export function JoinVault() {
   const rpc = useRpc();
   const [invite, setInvite] = useState('');
-  const [joined, setJoined] = useState<{ join: string; label: string; members: number }>();
+  const [joined, setJoined] = useState<{
+    join: string;
+    label: string;
+    members: number;
+    policyText: string;
+  }>();
   const [descriptor, setDescriptor] = useState('');
   const answer = useAction(async () => {
     setJoined(await rpc.request('petal_vaultInviteJoin', { invite: invite.trim() }));
@@ -318,6 +497,9 @@ export function JoinVault() {
           <p>
             Send this join code back to the creator of “{joined.label || 'the vault'}” (
             {joined.members} members).
+          </p>
+          <p class="policy small" id="join-policy">
+            <strong>Who can spend:</strong> {sentence(joined.policyText)}
           </p>
           <textarea class="mono small" id="join-code" readOnly rows={3} value={joined.join} />
           <QrCode text={joined.join} label="Join code" />

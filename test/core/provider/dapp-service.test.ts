@@ -4,6 +4,7 @@ import {
   type DappBackend,
   DappService,
   VaultSpendFailedError,
+  type WalletVault,
 } from '../../../src/core/provider/dapp-service.ts';
 import {
   type PermissionGrant,
@@ -14,6 +15,16 @@ import { until } from '../../support/until.ts';
 
 const site = { origin: 'https://dapp.example', documentId: 'doc-1' };
 const other = { origin: 'https://other.example', documentId: 'doc-2' };
+
+const ours: WalletVault = {
+  id: 'v',
+  label: 'Ours',
+  address: 'lotusR_vault',
+  members: 2,
+  me: 0,
+  policy: 'n-of-n',
+  threshold: 2,
+};
 
 /** The wallet side, in memory: records what the rules let through. */
 function walletBackend(end: Partial<SessionInfo> = { phase: 'completed', txid: 'ab'.repeat(32) }) {
@@ -37,10 +48,10 @@ function walletBackend(end: Partial<SessionInfo> = { phase: 'completed', txid: '
       calls.push(`sign:${message}`),
       { address: 'lotusR_account', publicKey: '02', signature: 'sig' }
     ),
-    vaults: async () => [{ id: 'v', label: 'Ours', address: 'lotusR_vault', members: 2, me: 0 }],
+    vaults: async () => [ours],
     prepareVaultSpend: async () => ({
       id: 'vdraft',
-      vault: { id: 'v', label: 'Ours', address: 'lotusR_vault', members: 2, me: 0 },
+      vault: ours,
       summary: {
         txid: '00',
         inputCount: 1,

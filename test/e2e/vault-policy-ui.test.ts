@@ -1,0 +1,242 @@
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
+import { getPublicKey } from '../../src/core/crypto/index.ts';
+import { keySort } from '../../src/core/crypto/musig2.ts';
+import type { VaultDetails } from '../../src/core/rpc/index.ts';
+import { createMnemonic } from '../../src/core/wallet/keys.ts';
+import { createJoin, readInvite } from '../../src/core/wallet/vault-invite.ts';
+import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
+import type { RunningRelay } from '../../src/relay/start.ts';
+import { startLocalRelay } from '../support/local-relay.ts';
+import {
+  type LaunchedExtension,
+  callExtension,
+  extensionPage,
+  launchExtension,
+  screenshotPath,
+} from './harness.ts';
+
+const PASSWORD = 'vault policy e2e password';
+
+async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
+  const page = await ext.context.newPage();
+  await page.setViewportSize({ width: 360, height: 600 });
+  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
+  return page;
+}
+
+/** Full page (everything the popup scrolls to) and the first 360×600 the user sees. */
+const shot = async (page: Page, name: string) => {
+  await page.screenshot({ path: await screenshotPath(`vault-policy-${name}`), fullPage: true });
+  await page.screenshot({ path: await screenshotPath(`vault-policy-${name}-viewport`) });
+};
+
+/** Nothing on the screen is wider than the 360-pixel popup (which would clip or scroll sideways). */
+const overflowing = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('#app *')]
+      .filter((el) => el.getBoundingClientRect().right > 360.5)
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`),
+  );
+
+// Alice forms a 2-of-3 vault with a recovery key in her popup: Bob answers in his, Carol's join
+// code comes from a third wallet (her key only), Dana holds the recovery key. Both popups state
+// the policy in plain words, and a spend says whom it waits for and what happens at the deadline.
+describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
+  let devnet: Devnet;
+  let relay: RunningRelay;
+  let alice: LaunchedExtension;
+  let bob: LaunchedExtension;
+  let a: Page;
+  let b: Page;
+  let vaultId = '';
+  const carol = randomBytes(32);
+  const danaKey = bytesToHex(getPublicKey(randomBytes(32)));
+  const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
+
+  beforeAll(async () => {
+    [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
+    [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
+    for (const ext of [alice, bob]) {
+      const page = await extensionPage(ext);
+      await callExtension(page, 'petal_walletSettings', {
+        network: 'regtest',
+        chronikUrl: devnet.url,
+      });
+      await callExtension(page, 'petal_walletImport', {
+        password: PASSWORD,
+        mnemonic: createMnemonic(12),
+      });
+      await callExtension(page, 'petal_connectNetwork', { relays: relay.multiaddrs });
+      await page.close();
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await relay?.stop();
+    await devnet?.close();
+  });
+
+  it('offers k of n and a recovery key, shows the rule before creating, refuses what cannot be', async () => {
+    a = await popupAt(alice, '/vault-new');
+    await a.waitForSelector('#vault-create');
+    await a.fill('#new-vault-label', 'Household');
+    await a.fill('#new-vault-members', '3');
+    await a.fill('#new-vault-threshold', '2');
+    await expect
+      .poll(() => a.textContent('#new-vault-policy'))
+      .toBe('Who can spend: Any 2 of Member 1, Member 2, Member 3.');
+
+    await a.check('#new-vault-recovery');
+    await a.fill('#new-vault-recovery-key', danaKey.slice(0, 20));
+    expect(await a.textContent('#new-vault-form-error')).toMatch(/66 hex digits/);
+    expect(await a.isDisabled('#create-invite')).toBe(true);
+    await a.fill('#new-vault-recovery-key', danaKey);
+    // Four months is past what Lotus can count: the wallet's refusal says what fits.
+    await a.fill('#new-vault-wait', '4');
+    await a.selectOption('#new-vault-wait-unit', 'months');
+    await expect
+      .poll(() => a.textContent('#new-vault-policy-error'))
+      .toMatch(/Recovery waits 1 to 65,535 blocks \(about 91 days.*not 86400/);
+    expect(await a.textContent('#new-vault-wait-hint')).toContain('86,400 blocks');
+    await shot(a, '01-refused-wait');
+    await a.fill('#new-vault-threshold', '4');
+    await expect
+      .poll(() => a.textContent('#new-vault-policy-error'))
+      .toBe('A vault of 3 members needs 2 to 3 signers, not 4');
+    await a.fill('#new-vault-threshold', '2');
+    await a.fill('#new-vault-wait', '1');
+    await expect
+      .poll(() => a.textContent('#new-vault-policy'))
+      .toBe(
+        'Who can spend: Any 2 of Member 1, Member 2, Member 3; the recovery key alone after ' +
+          '21,600 blocks (about 4 weeks).',
+      );
+    expect(await a.textContent('#new-vault-wait-hint')).toMatch(
+      /^21,600 blocks\. .*at most 65,535 blocks \(about 91 days\)/,
+    );
+    expect(await overflowing(a)).toEqual([]);
+    await shot(a, '02-new-vault-form');
+  });
+
+  it('the invite carries the rule to the members; the assembled vault states it on its page', async () => {
+    await a.click('#create-invite');
+    const invite = await a.locator('#invite-code').inputValue();
+    expect(invite).toMatch(/^petalinvite1/);
+    expect(await a.textContent('#invite-policy')).toContain('Any 2 of Member 1, Member 2');
+    await shot(a, '03-invite');
+
+    b = await popupAt(bob, '/vault-join');
+    await b.fill('#join-invite', invite);
+    await b.click('#join-answer');
+    const bobJoin = await b.locator('#join-code').inputValue();
+    expect(await b.textContent('#join-policy')).toBe(
+      'Who can spend: Any 2 of Member 1, Member 2, Member 3; the recovery key alone after ' +
+        '21,600 blocks (about 4 weeks).',
+    );
+    expect(await overflowing(b)).toEqual([]);
+    await shot(b, '04-join');
+
+    const carolJoin = createJoin(readInvite(invite, { network: regtest }), carol);
+    await a.fill('#join-codes', `${bobJoin}\n${carolJoin}`);
+    await a.click('#assemble');
+    const descriptor = await a.locator('#vault-descriptor').inputValue();
+    expect(await a.textContent('#created-policy')).toContain('Any 2 of');
+    await shot(a, '05-created');
+
+    await b.fill('#join-descriptor', descriptor);
+    await b.click('#join-add');
+    await b.waitForSelector('#vault-policy');
+    await a.click('text=Open the vault');
+    await a.waitForSelector('#vault-policy');
+    vaultId = a.url().split('#/vault/')[1] as string;
+
+    // Members are numbered by key order, as the member list numbers them; each wallet is "(you)".
+    const details = await callExtension<VaultDetails>(a, 'petal_vaultDetails', { id: vaultId });
+    const bobView = await callExtension<VaultDetails>(b, 'petal_vaultDetails', { id: vaultId });
+    expect(keySort(details.memberKeys.map(hexToBytes)).map(bytesToHex)).toEqual(details.memberKeys);
+    const names = (me: number) =>
+      [0, 1, 2].map((i) => `Member ${i + 1}${i === me ? ' (you)' : ''}`).join(', ');
+    const rule = (me: number) =>
+      `Who can spend: Any 2 of ${names(me)}; the recovery key alone after 21,600 blocks ` +
+      '(about 4 weeks).';
+    expect(await a.textContent('#vault-policy')).toBe(rule(details.me));
+    expect(await b.textContent('#vault-policy')).toBe(rule(bobView.me));
+    expect(details).toMatchObject({
+      policy: 'threshold',
+      threshold: 2,
+      recovery: { afterBlocks: 21_600, keys: [danaKey], threshold: 1 },
+    });
+    expect(await a.textContent('#vault-address')).toBe(await b.textContent('#vault-address'));
+    expect(await overflowing(a)).toEqual([]);
+    await shot(a, '06-vault-page');
+
+    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/vaults`);
+    await expect
+      .poll(() => a.textContent(`[data-vault="${vaultId}"] [data-policy]`))
+      .toBe('2 of 3 · recovery');
+    await shot(a, '07-vault-list');
+  });
+
+  it('a spend says it waits for everyone on the key path, and who signs without whom after 1 hour', async () => {
+    const details = await callExtension<VaultDetails>(a, 'petal_vaultDetails', { id: vaultId });
+    const bobIndex = (await callExtension<VaultDetails>(b, 'petal_vaultDetails', { id: vaultId }))
+      .me;
+    const carolIndex = details.memberKeys.indexOf(bytesToHex(getPublicKey(carol)));
+    devnet.fund(details.address, 40_000_000n);
+    devnet.mine(1);
+    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/vault/${vaultId}`);
+    await expect.poll(() => a.textContent('#vault-balance'), { timeout: 20_000 }).toBe('40 XPI');
+    await a.fill('#vault-to', payee);
+    await a.fill('#vault-amount', '12.5');
+    await a.click('#vault-propose button[type=submit]');
+    await a.waitForSelector('#session-path');
+    const sessionId = a.url().split('#/session/')[1] as string;
+    const waitingFor = [bobIndex, carolIndex]
+      .sort()
+      .map((i) => i + 1)
+      .join(' and ');
+    expect(await a.textContent('#session-path')).toBe(
+      `Everyone signs (key path) — waiting for Members ${waitingFor}`,
+    );
+    expect(await a.textContent('#session-fallback')).toMatch(
+      new RegExp(
+        `^If Members ${waitingFor} have not all approved by \\d\\d:\\d\\d, 2 members who approved ` +
+          'sign without the rest \\(1 more approval needed\\)\\.$',
+      ),
+    );
+    expect(await a.textContent('#session-phase')).toBe('Waiting for approvals');
+    await shot(a, '08-session-waiting-two');
+
+    await b.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/session/${sessionId}`);
+    await b.getByRole('button', { name: 'Approve' }).click({ timeout: 30_000 });
+    await expect
+      .poll(() => a.textContent('#session-path'), { timeout: 30_000 })
+      .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);
+    const deadline = new Date(Date.now() + 3600_000);
+    const hhmm = (d: Date) =>
+      `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    expect(await a.textContent('#session-fallback')).toMatch(
+      new RegExp(
+        `^If Member ${carolIndex + 1} has not approved by (${hhmm(deadline)}|${hhmm(new Date(deadline.getTime() - 60_000))}), ` +
+          'the members who approved sign without them\\.$',
+      ),
+    );
+    expect(await overflowing(a)).toEqual([]);
+    await shot(a, '09-session-waiting-one');
+    await expect
+      .poll(() => b.textContent('#session-path'))
+      .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);
+    await shot(b, '10-session-bob');
+    await b.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/sessions`);
+    await expect
+      .poll(() => b.textContent(`[data-session="${sessionId}"] [data-path]`))
+      .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);
+    expect(await b.textContent(`[data-session="${sessionId}"]`)).toContain('(2 needed)');
+    expect(await overflowing(b)).toEqual([]);
+    await shot(b, '11-sessions-list');
+  });
+});
