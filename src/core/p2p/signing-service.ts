@@ -1037,10 +1037,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (body.attempt < session.attempt) return 'done'; // stale
     if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
       return 'done';
-    if (!this.#signers(session, body.attempt).includes(signer)) {
-      // Key-path nonces racing a path choice, or a member outside the path: not this round's.
-      return session.path ? 'done' : 'defer';
-    }
+    const signers = this.#signers(session, body.attempt);
+    // Key-path nonces racing a path choice, a sender outside the path, or we only watch it.
+    if (!signers.includes(signer) || !signers.includes(session.entry.me)) return 'done';
     if (body.attempt > session.attempt || !session.round) {
       if (session.replaying || !this.#ready(session, body.attempt)) return 'defer';
       await this.#advanceTo(session, body.attempt);
@@ -1104,6 +1103,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (body.attempt < session.attempt) return 'done';
     if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
       return 'done';
+    if (!this.#signers(session, body.attempt).includes(session.entry.me)) return 'done';
     const round = session.round;
     if (!round || body.attempt > round.attempt || !round.digests) return 'defer';
     if (!this.#signers(session, round.attempt).includes(signer)) return 'done';
@@ -1223,6 +1223,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
   ): Promise<Outcome> {
     const signer = inbound.env.signerIndex;
     if (body.attempt < session.attempt) return 'done';
+    if (!this.#signers(session, body.attempt).includes(session.entry.me)) return 'done';
     const round = session.round;
     if (!round || body.attempt > round.attempt || !round.signTranscript) return 'defer';
     if (!this.#expectTranscript(inbound, round.signTranscript)) return 'done';
