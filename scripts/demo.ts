@@ -182,8 +182,9 @@ await step('fund the vault with 100 XPI from the devnet faucet, mine a block', a
 // A threshold demo: the members beyond the first K are away (their browsers close).
 const online = browsers.slice(0, threshold);
 if (threshold < count)
-  await step(`${names.slice(threshold, count).join(', ')} close their browsers`, () =>
-    Promise.all(browsers.slice(threshold).map((b) => b.close())),
+  await step(
+    `${names.slice(threshold, count).join(' and ')} ${count - threshold === 1 ? 'closes a browser' : 'close their browsers'}`,
+    () => Promise.all(browsers.slice(threshold).map((b) => b.close())),
   );
 const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
 const proposal = await step(`${names[0]} proposes paying 25 XPI from the vault`, () =>
@@ -232,7 +233,7 @@ const done = await step('the elected coordinator broadcasts the signed transacti
 const coordinator = done.coordinators?.[0];
 if (done.pathSigners)
   console.log(
-    `           signed through the leaf of ${done.pathSigners.map((i) => `member ${i + 1}`).join(', ')} ` +
+    `           signed through the leaf of members ${done.pathSigners.map((i) => i + 1).join(' and ')} ` +
       `(the others were away past the ${LEAF_AFTER_MS / 1000} s deadline)`,
   );
 console.log(
