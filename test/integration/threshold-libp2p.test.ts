@@ -3,7 +3,7 @@ import { parseScript } from '../../src/core/chain/script.ts';
 import { parseTx } from '../../src/core/chain/transaction.ts';
 import { getPublicKey } from '../../src/core/crypto/schnorr.ts';
 import { leafFor, memberIndex } from '../../src/core/wallet/vault.ts';
-import { startLibp2pGroup } from '../support/libp2p-group.ts';
+import { type Libp2pMember as Member, startLibp2pGroup } from '../support/libp2p-group.ts';
 import { startLocalRelay } from '../support/local-relay.ts';
 import { TestLedger } from '../support/signing-group.ts';
 import { until } from '../support/until.ts';
@@ -48,5 +48,63 @@ describe('threshold vaults over real libp2p nodes', () => {
     const raw = ledger.chain.transaction(results[0]!.txid as string) as Uint8Array;
     const pushes = parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data);
     expect(pushes[1]).toEqual(leafFor(group.vault, signers)!.script);
+  });
+
+  it('2-of-3: the key path while everyone approves; a late approver does not break a leaf round', async () => {
+    const relay = await startLocalRelay();
+    cleanups.push(() => relay.stop());
+    const ledger = new TestLedger();
+    const group = await startLibp2pGroup(3, relay, ledger, { threshold: 2, autoApprove: false });
+    cleanups.push(() => group.stop());
+    const [alice, bob, carol] = group.members as [Member, Member, Member];
+    const settledAll = async (id: string) =>
+      Promise.all(group.members.map((m) => m.service.settled(id)));
+
+    // Everyone approves before the deadline: the key path, one signature on chain.
+    const approveAll = (m: Member) =>
+      m.service.on('proposal', (v) => void m.service.approve(v.id).catch(() => undefined));
+    approveAll(bob);
+    const stopCarol = carol.service.on(
+      'proposal',
+      (v) => void carol.service.approve(v.id).catch(() => undefined),
+    );
+    const first = await alice.service.propose(
+      group.vault.id,
+      ledger.spend(group.vault, [6e7].map(BigInt)),
+      {
+        leafAfterMs: 60_000,
+      },
+    );
+    await until(() => group.members.every((m) => m.service.session(first.id)), 30_000);
+    const keyPath = await settledAll(first.id);
+    for (const r of keyPath) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toBeUndefined();
+    }
+    const keyTx = parseTx(ledger.chain.transaction(keyPath[0]!.txid as string) as Uint8Array);
+    expect(parseScript(keyTx.inputs[0]!.scriptSig)).toHaveLength(1);
+
+    // Carol approves only once Alice named the path without her: the leaf round still finishes.
+    stopCarol();
+    carol.service.on('update', (v) => {
+      if (v.pathSigners && !v.approvedByMe) void carol.service.approve(v.id).catch(() => undefined);
+    });
+    const second = await alice.service.propose(
+      group.vault.id,
+      ledger.spend(group.vault, [5e7].map(BigInt)),
+      {
+        leafAfterMs: 1_000,
+      },
+    );
+    await until(() => group.members.every((m) => m.service.session(second.id)), 30_000);
+    const leaf = await settledAll(second.id);
+    for (const r of leaf) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toHaveLength(2);
+    }
+    expect(leaf[2]!.approvedByMe).toBe(true);
+    const leafTx = parseTx(ledger.chain.transaction(leaf[0]!.txid as string) as Uint8Array);
+    expect(parseScript(leafTx.inputs[0]!.scriptSig)).toHaveLength(3);
+    expect(ledger.chain.broadcasts).toHaveLength(2);
   });
 });
