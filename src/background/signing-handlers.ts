@@ -13,7 +13,30 @@ import {
   sessionInfo,
 } from '../core/rpc/index.ts';
 import type { SessionView } from '../core/p2p/session.ts';
+import { RpcError, RpcErrorCode } from '../core/rpc/errors.ts';
+import { RecoveryNotOpenError } from '../core/wallet/vault-recovery.ts';
 import type { SigningHost } from './signing-host.ts';
+
+/**
+ * "Not open yet" in words a person reads (when, not which outpoint), keeping the error's name
+ * and, for callers, the height and the blocks left.
+ */
+function plainRecoveryError(err: unknown): unknown {
+  if (!(err instanceof RecoveryNotOpenError)) return err;
+  const first = err.coins[0];
+  if (!first) return err;
+  const when = first.confirmed
+    ? `${first.about} (block ${first.opensAtHeight.toLocaleString('en-US')})`
+    : 'once it confirms, and then after the vault’s wait';
+  return new RpcError(
+    RpcErrorCode.internal,
+    `No coin is open to recovery yet: the first opens ${when}`,
+    {
+      name: err.name,
+      data: { opensAtHeight: first.opensAtHeight, blocksLeft: first.blocksLeft },
+    },
+  );
+}
 
 export function signingHandlers(host: SigningHost): Handlers {
   const handle =
@@ -29,7 +52,8 @@ export function signingHandlers(host: SigningHost): Handlers {
       memberKey: bytesToHex(await host.memberKey()),
     })),
     petal_vaultAdd: handle<'petal_vaultAdd'>(({ descriptor }) => host.addVault(descriptor)),
-    petal_vaultList: handle<'petal_vaultList'>(() => host.listVaults()),
+    // The popup lists recovery vaults too; dApps see member vaults only (provider-host).
+    petal_vaultList: handle<'petal_vaultList'>(() => host.listAllVaults()),
     petal_vaultPropose: handle<'petal_vaultPropose'>(async (p) => info(await host.propose(p))),
     petal_vaultInviteCreate: handle<'petal_vaultInviteCreate'>((p) => host.createInvite(p)),
     petal_vaultPolicyPreview: handle<'petal_vaultPolicyPreview'>((p) => host.previewPolicy(p)),
@@ -41,6 +65,14 @@ export function signingHandlers(host: SigningHost): Handlers {
       const details = await host.vaultDetails(id);
       return { ...details, sessions: details.sessions.map(info) };
     }),
+    petal_vaultRecoveryStatus: handle<'petal_vaultRecoveryStatus'>(({ id }) =>
+      host.recoveryStatus(id),
+    ),
+    petal_vaultRecover: handle<'petal_vaultRecover'>(({ id }) =>
+      host.recover(id).catch((err: unknown) => {
+        throw plainRecoveryError(err);
+      }),
+    ),
     petal_sessionList: handle<'petal_sessionList'>(async () => (await host.sessions()).map(info)),
     petal_sessionApprove: handle<'petal_sessionApprove'>(async ({ id }) =>
       info(await host.approve(id)),

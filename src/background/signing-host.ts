@@ -4,15 +4,21 @@
  * (dropping every in-memory secret nonce) when the wallet locks. After a service-worker restart it
  * comes back on the next request or inbound frame and resumes sessions from IndexedDB.
  */
-import { ChronikIndexer } from '../core/chain/chronik.ts';
-import { NETWORKS, addressToScript } from '../core/chain/index.ts';
+import { BroadcastRejectedError, ChronikIndexer } from '../core/chain/chronik.ts';
+import { NETWORKS, addressToScript, broadcastOnEitherSide } from '../core/chain/index.ts';
 import { indexerChainAccess } from '../core/p2p/indexer-chain.ts';
 import { SigningService } from '../core/p2p/signing-service.ts';
 import { FINISHED, type SessionView } from '../core/p2p/session.ts';
 import { browser } from '../ext/browser.ts';
 import { createKeepAlive } from './keep-alive.ts';
-import { type RpcClient, type VaultInfo } from '../core/rpc/index.ts';
-import { vaultMemberKey } from '../core/wallet/keys.ts';
+import {
+  type RpcClient,
+  type VaultInfo,
+  type VaultRecoveryResult,
+  type VaultRecoveryStatus,
+} from '../core/rpc/index.ts';
+import { type DerivedKey, vaultMemberKey } from '../core/wallet/keys.ts';
+import type { KeystoreSecrets } from '../core/wallet/keystore.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
 import {
   POLICY_MUSIG2_KEYPATH,
@@ -26,6 +32,16 @@ import { buildVaultSpend } from '../core/wallet/vault-spend.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
 import { RemoteTransport } from './remote-transport.ts';
 import { openSessionDb } from './session-db.ts';
+import { type RefreshWatch, createRefreshWatch, proposalOutpoints } from './refresh-watch.ts';
+import {
+  RecoveryError,
+  RecoveryNotOpenError,
+  planRecoverySpend,
+  recoveryStatus,
+  refreshMarginBlocks,
+  signRecoverySpend,
+} from '../core/wallet/vault-recovery.ts';
+import { MAX_REFRESH_INPUTS } from '../core/wallet/refresh-plan.ts';
 import { txidFromHex } from '../core/chain/transaction.ts';
 import { type UnsignedSpend, serializeUnsignedSpend } from '../core/chain/unsigned-spend.ts';
 import { checkSpend } from '../core/p2p/spend-check.ts';
@@ -44,8 +60,45 @@ import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 /** How long a prepared vault spend waits for the user's approval. */
 const DRAFT_TTL_MS = 10 * 60_000;
 
-/** Vault descriptors the wallet keeps (also part of the encrypted backup). */
+/**
+ * Vault descriptors the wallet keeps (also part of the encrypted backup): a member vault as its
+ * descriptor string (the original format), a recovery vault as `{ descriptor, role: 'recovery' }`
+ * (which older versions skip).
+ */
 const VAULTS_KEY = 'vaults';
+/** What the refresh watch remembers per vault (refresh-watch.ts); not secret, not backed up. */
+const REFRESH_KEY = 'vault-refresh';
+/** The refresh check runs at least this often while the wallet is unlocked (an alarm wakes it). */
+const REFRESH_ALARM = 'petal-vault-refresh';
+const REFRESH_PERIOD_MINUTES = 10;
+/** A burst of blocks (or transactions) makes one refresh check, this long after the last. */
+const REFRESH_DEBOUNCE_MS = 1_000;
+/** On start, give the mailboxes a moment to bring in other members' open proposals. */
+const REFRESH_START_DELAY_MS = 5_000;
+
+type VaultRole = 'member' | 'recovery';
+interface StoredVault {
+  descriptor: string;
+  role: VaultRole;
+}
+
+function storedVaults(stored: unknown): StoredVault[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((entry): StoredVault[] => {
+    if (typeof entry === 'string') return [{ descriptor: entry, role: 'member' }];
+    if (
+      typeof entry === 'object' &&
+      entry !== null &&
+      typeof (entry as StoredVault).descriptor === 'string' &&
+      (entry as StoredVault).role === 'recovery'
+    )
+      return [{ descriptor: (entry as StoredVault).descriptor, role: 'recovery' }];
+    return [];
+  });
+}
+
+const storedForm = (v: StoredVault): unknown =>
+  v.role === 'member' ? v.descriptor : { descriptor: v.descriptor, role: v.role };
 
 export class SigningUnavailableError extends Error {
   override name = 'SigningUnavailableError';
@@ -58,6 +111,7 @@ interface Running {
   secretKey: Uint8Array;
   publicKey: Uint8Array;
   vaults: Map<string, Vault>;
+  refresh: RefreshWatch;
 }
 
 export type SigningListener = (
@@ -88,16 +142,24 @@ function invitePolicy(p: InvitePolicyRequest): InvitePolicy {
   };
 }
 
-/** How the popup numbers members (its member lists are 1-based, in key order), you marked. */
-function memberNames(vault: Vault, me: number): string[] {
+/**
+ * How the popup numbers members (its member lists are 1-based, in key order), you marked: as a
+ * member (`me`) or as the holder of recovery key `myRecoveryKey`.
+ */
+function memberNames(vault: Vault, me: number, myRecoveryKey = -1): string[] {
   const recovery = vault.recovery?.keys ?? [];
   return [
     ...vault.members.map((_, i) => `Member ${i + 1}${i === me ? ' (you)' : ''}`),
-    ...recovery.map((_, i) =>
-      recovery.length === 1 ? 'the recovery key' : `recovery key ${i + 1}`,
+    ...recovery.map(
+      (_, i) =>
+        `${recovery.length === 1 ? 'the recovery key' : `recovery key ${i + 1}`}` +
+        `${i === myRecoveryKey ? ' (you)' : ''}`,
     ),
   ];
 }
+
+const recoveryKeyIndex = (vault: Vault, key: Uint8Array): number =>
+  (vault.recovery?.keys ?? []).findIndex((k) => bytesToHex(k) === bytesToHex(key));
 
 export interface SigningHostDeps {
   wallet: WalletService;
@@ -122,17 +184,73 @@ export function createSigningHost(deps: SigningHostDeps) {
     );
   listeners.add(holdWhileOpen);
 
-  const descriptors = async (): Promise<string[]> => {
-    const stored = await records.get(VAULTS_KEY);
-    return Array.isArray(stored) ? stored.filter((d): d is string => typeof d === 'string') : [];
-  };
+  const stored = async (): Promise<StoredVault[]> => storedVaults(await records.get(VAULTS_KEY));
 
   const network = () => NETWORKS[wallet.settings.network];
 
+  // A threshold vault's tree costs one KeyAgg per leaf: decode each descriptor once.
+  const decoded = new Map<string, Vault>();
+  const decode = (descriptor: string): Vault => {
+    const key = `${wallet.settings.network}:${descriptor}`;
+    let vault = decoded.get(key);
+    if (!vault) decoded.set(key, (vault = decodeVaultDescriptor(descriptor, network())));
+    return vault;
+  };
+  /** The kept vaults of the current network (a descriptor of another network is skipped). */
+  const keptOnNetwork = async (): Promise<(StoredVault & { vault: Vault })[]> =>
+    (await stored()).flatMap((entry) => {
+      try {
+        return [{ ...entry, vault: decode(entry.descriptor) }];
+      } catch {
+        return [];
+      }
+    });
+
+  // The member key is derived from the seed (PBKDF2): once per unlocked secrets and network.
+  const memberKeys = new WeakMap<KeystoreSecrets, Map<string, DerivedKey>>();
+  const member = (): DerivedKey => {
+    const secrets = wallet.keystore.secrets(); // WalletLockedError while locked
+    let byNetwork = memberKeys.get(secrets);
+    if (!byNetwork) memberKeys.set(secrets, (byNetwork = new Map()));
+    let key = byNetwork.get(network().name);
+    if (!key) byNetwork.set(network().name, (key = vaultMemberKey(secrets, network())));
+    return key;
+  };
+
+  // Recovery needs only the indexer, not the P2P node: one client per indexer URL.
+  let chain: ChronikIndexer | undefined;
+  const indexer = (): ChronikIndexer => {
+    if (chain?.url !== wallet.settings.chronikUrl.replace(/\/+$/, '')) {
+      chain?.close();
+      chain = new ChronikIndexer({ url: wallet.settings.chronikUrl });
+    }
+    return chain;
+  };
+
+  /** The recovery vaults this wallet keeps, with the index of its key in each. */
+  async function recoveryVaults(): Promise<{ vault: Vault; keyIndex: number }[]> {
+    await deps.ready;
+    const entries = (await keptOnNetwork()).filter((e) => e.role === 'recovery');
+    if (entries.length === 0) return [];
+    const key = member().publicKey;
+    return entries.flatMap(({ vault }) => {
+      const keyIndex = recoveryKeyIndex(vault, key);
+      return keyIndex < 0 ? [] : [{ vault, keyIndex }];
+    });
+  }
+
+  /** A vault this wallet keeps, in either role, without starting the P2P node. */
+  async function keptVault(id: string): Promise<{ vault: Vault; role: VaultRole } | undefined> {
+    const live = running?.vaults.get(id);
+    if (live) return { vault: live, role: 'member' };
+    await deps.ready;
+    const entry = (await keptOnNetwork()).find((e) => e.vault.id === id);
+    return entry && { vault: entry.vault, role: entry.role };
+  }
+
   async function start(): Promise<Running> {
     await deps.ready;
-    const secrets = wallet.keystore.secrets(); // WalletLockedError while locked
-    const member = vaultMemberKey(secrets, network());
+    const key = member();
     await deps.network.ensure();
     let status = await deps.network.client.request('petal_networkStatus', {});
     // After a browser restart the node is down: bring it up on the relays the user configured.
@@ -149,9 +267,10 @@ export function createSigningHost(deps: SigningHostDeps) {
       );
     const transport = new RemoteTransport(deps.network.client, status.peerId);
     const indexer = new ChronikIndexer({ url: wallet.settings.chronikUrl });
+    const store = openSessionDb();
     const service = new SigningService({
       transport,
-      store: openSessionDb(),
+      store,
       chain: indexerChainAccess(indexer),
       // One belief about the replay-protection side for sends and vault spends alike.
       replaySwitch: wallet.replaySwitch,
@@ -162,14 +281,67 @@ export function createSigningHost(deps: SigningHostDeps) {
     service.on('completed', (view) => emit('update', view));
     service.on('ended', (view) => emit('update', view));
     const vaults = new Map<string, Vault>();
-    for (const descriptor of await descriptors()) {
-      const vault = decodeVaultDescriptor(descriptor, network());
-      if (memberIndex(vault, member.publicKey) < 0) continue;
+    for (const { vault, role } of await keptOnNetwork()) {
+      if (role !== 'member') continue;
+      if (memberIndex(vault, key.publicKey) < 0) continue;
       vaults.set(vault.id, vault);
-      await service.addVault(vault, member.secretKey);
+      await service.addVault(vault, key.secretKey);
     }
-    return { service, transport, indexer, ...member, vaults };
+    const refresh = createRefreshWatch({
+      vaults: () =>
+        [...vaults.values()].map((vault) => ({ vault, me: memberIndex(vault, key.publicKey) })),
+      coins: (vault) => indexer.utxos(vault.script),
+      tipHeight: async () => (await indexer.tip()).height,
+      async busy(vaultId) {
+        const open = service
+          .sessions()
+          .filter((view) => view.vaultId === vaultId && !FINISHED.has(view.phase));
+        const busy = new Set<string>();
+        for (const view of open) {
+          const record = await store.get(view.id);
+          for (const outpoint of proposalOutpoints(record?.envelopes ?? [])) busy.add(outpoint);
+        }
+        return busy;
+      },
+      propose: (vault, spend, memo) => service.propose(vault.id, spend, { memo }),
+      load: () => records.get(REFRESH_KEY),
+      save: (memory) => records.put(REFRESH_KEY, memory),
+      log: (message) => console.info(`[petal] ${message}`),
+    });
+    const r: Running = {
+      service,
+      transport,
+      indexer,
+      secretKey: key.secretKey,
+      publicKey: key.publicKey,
+      vaults,
+      refresh,
+    };
+    watchChain(r);
+    refresh.schedule(REFRESH_START_DELAY_MS);
+    browser.alarms.create(REFRESH_ALARM, { periodInMinutes: REFRESH_PERIOD_MINUTES });
+    return r;
   }
+
+  /** Every block (and vault transaction) the indexer reports brings a refresh check. */
+  function watchChain(r: Running): void {
+    const scripts = [...r.vaults.values()].filter((v) => v.recovery).map((v) => v.script);
+    if (scripts.length === 0) return;
+    r.indexer.watch(scripts, (event) => {
+      if (event.type !== 'error') r.refresh.schedule(REFRESH_DEBOUNCE_MS);
+    });
+  }
+
+  // The alarm wakes a sleeping worker; the check needs the protocol running (to propose).
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name !== REFRESH_ALARM) return;
+    void (async () => {
+      await deps.ready;
+      if (wallet.view().status !== 'unlocked') return;
+      const r = running ?? (await ensure());
+      await r.refresh.check();
+    })().catch(() => undefined);
+  });
 
   async function ensure(): Promise<Running> {
     if (running) return running;
@@ -186,6 +358,8 @@ export function createSigningHost(deps: SigningHostDeps) {
     running = undefined;
     keepAlive.update([]);
     if (!current) return;
+    current.refresh.stop();
+    void browser.alarms.clear(REFRESH_ALARM);
     await current.service.stop();
     current.indexer.close();
   }
@@ -216,13 +390,16 @@ export function createSigningHost(deps: SigningHostDeps) {
 
   const info = (vault: Vault, me: Uint8Array): VaultInfo => {
     const index = memberIndex(vault, me);
+    const recoveryKey = index < 0 ? recoveryKeyIndex(vault, me) : -1;
     const recovery = vault.recovery;
     return {
       id: vault.id,
       label: vault.label,
       address: vault.address,
       members: vault.members.length,
+      role: index < 0 && recoveryKey >= 0 ? 'recovery' : 'member',
       me: index,
+      ...(recoveryKey >= 0 ? { recoveryKey } : {}),
       descriptor: encodeVaultDescriptor(vault),
       // Policy 2 with k = n (recovery only) still needs every member's signature.
       policy:
@@ -239,9 +416,19 @@ export function createSigningHost(deps: SigningHostDeps) {
             },
           }
         : {}),
-      policyText: describePolicy(vault, memberNames(vault, index)),
+      policyText: describePolicy(vault, memberNames(vault, index, recoveryKey)),
     };
   };
+
+  /** Reads a vault's coins and the tip; every coin's standing against the recovery lock. */
+  async function coinStatus(vault: Vault) {
+    const chainNow = indexer();
+    const [tip, utxos] = await Promise.all([chainNow.tip(), chainNow.utxos(vault.script)]);
+    const statuses = recoveryStatus(vault, utxos, tip.height).sort(
+      (a, b) => a.opensAtHeight - b.opensAtHeight,
+    );
+    return { chain: chainNow, tip, utxos, statuses };
+  }
 
   return {
     ensure,
@@ -253,26 +440,150 @@ export function createSigningHost(deps: SigningHostDeps) {
     },
     async memberKey(): Promise<Uint8Array> {
       await deps.ready;
-      return vaultMemberKey(wallet.keystore.secrets(), network()).publicKey;
+      return member().publicKey;
     },
+    /**
+     * Keeps a vault: as a member vault (served by the signing protocol) when this wallet's member
+     * key is one of its members, as a recovery vault (watched, never signed for in sessions) when
+     * it is one of its recovery keys.
+     */
     async addVault(descriptor: string): Promise<VaultInfo> {
+      await deps.ready;
       const vault = decodeVaultDescriptor(descriptor, network());
-      const r = await ensure();
-      if (memberIndex(vault, r.publicKey) < 0)
-        throw new SigningUnavailableError('This wallet’s member key is not in that vault');
-      const stored = await descriptors();
+      const key = member().publicKey;
+      const role: VaultRole | undefined =
+        memberIndex(vault, key) >= 0
+          ? 'member'
+          : recoveryKeyIndex(vault, key) >= 0
+            ? 'recovery'
+            : undefined;
+      if (!role)
+        throw new SigningUnavailableError(
+          'This wallet’s vault key is neither a member nor a recovery key of that vault',
+        );
+      const r = role === 'member' ? await ensure() : undefined;
+      const kept = await stored();
       const canonical = encodeVaultDescriptor(vault);
-      if (!stored.includes(canonical)) await records.put(VAULTS_KEY, [...stored, canonical]);
-      if (!r.vaults.has(vault.id)) {
+      if (!kept.some((e) => e.descriptor === canonical)) {
+        // Appended to what is stored as it is: entries this version does not read are kept.
+        const raw: unknown = await records.get(VAULTS_KEY);
+        const list = Array.isArray(raw) ? raw : [];
+        await records.put(VAULTS_KEY, [...list, storedForm({ descriptor: canonical, role })]);
+        if (role === 'recovery') emit('vaults', undefined);
+      }
+      if (r && !r.vaults.has(vault.id)) {
         r.vaults.set(vault.id, vault);
         await r.service.addVault(vault, r.secretKey);
+        watchChain(r);
+        r.refresh.schedule(REFRESH_DEBOUNCE_MS);
         emit('vaults', undefined);
       }
-      return info(vault, r.publicKey);
+      return info(vault, key);
     },
+    /** The member vaults (what dApps see and sessions spend from). */
     async listVaults(): Promise<VaultInfo[]> {
       const r = await ensure();
       return [...r.vaults.values()].map((v) => info(v, r.publicKey));
+    },
+    /**
+     * Member vaults, then recovery vaults (for the popup). A wallet that only holds recovery keys
+     * does not need the P2P node for this.
+     */
+    async listAllVaults(): Promise<VaultInfo[]> {
+      const recovery = await recoveryVaults();
+      const hasMembers = (await stored()).some((e) => e.role === 'member');
+      const members = hasMembers || recovery.length === 0 ? await this.listVaults() : [];
+      const key = member().publicKey;
+      return [...members, ...recovery.map(({ vault }) => info(vault, key))];
+    },
+    /** When each coin of a vault with a recovery path opens to it; for members and holders. */
+    async recoveryStatus(id: string): Promise<VaultRecoveryStatus> {
+      const kept = await keptVault(id);
+      if (!kept) throw new SigningUnavailableError(`Unknown vault ${id}`);
+      const { vault, role } = kept;
+      if (!vault.recovery)
+        throw new RecoveryError('no-recovery-path', 'This vault has no recovery path');
+      const { tip, statuses } = await coinStatus(vault);
+      const sum = (list: typeof statuses) =>
+        String(list.reduce((total, s) => total + s.coin.value, 0n));
+      const refusal =
+        role !== 'recovery'
+          ? 'Only a recovery key holder’s wallet recovers; members spend through sessions'
+          : vault.recovery.threshold > 1
+            ? `Recovery needs ${vault.recovery.threshold} recovery keys together, which Petal ` +
+              'does not sign yet'
+            : undefined;
+      return {
+        vaultId: vault.id,
+        role,
+        tipHeight: tip.height,
+        afterBlocks: vault.recovery.afterBlocks,
+        refreshMarginBlocks: refreshMarginBlocks(vault),
+        coins: statuses.map((s) => ({
+          txid: s.coin.txid,
+          vout: s.coin.vout,
+          sats: String(s.coin.value),
+          blockHeight: s.coin.blockHeight,
+          opensAtHeight: s.opensAtHeight,
+          blocksLeft: s.blocksLeft,
+          open: s.open,
+          about: s.about,
+        })),
+        totalSats: sum(statuses),
+        openSats: sum(statuses.filter((s) => s.open)),
+        canRecover: refusal === undefined,
+        ...(refusal ? { refusal } : {}),
+      };
+    },
+    /**
+     * A recovery key holder sweeps every open coin of the vault to this wallet's receive address:
+     * signed through its recovery leaf, checked locally, broadcast on the replay-protection side
+     * the wallet believes in (the other once if a node says the script failed).
+     * @throws RecoveryNotOpenError when no coin is open yet (its message says when the first
+     *   opens); RecoveryError / SeveralKeyRecoveryError for what cannot be recovered.
+     */
+    async recover(id: string): Promise<VaultRecoveryResult> {
+      const kept = await keptVault(id);
+      if (!kept) throw new SigningUnavailableError(`Unknown vault ${id}`);
+      const { vault, role } = kept;
+      const keyIndex = role === 'recovery' ? recoveryKeyIndex(vault, member().publicKey) : -1;
+      if (keyIndex < 0)
+        throw new RecoveryError(
+          'unknown-key',
+          'This wallet holds no recovery key of that vault; its members spend through sessions',
+        );
+      const { chain: chainNow, tip, statuses } = await coinStatus(vault);
+      if (statuses.length === 0)
+        throw new RecoveryError('no-coins', 'The vault holds no coins to recover');
+      // The soonest first: one transaction takes at most as many coins as a session would.
+      const open = statuses.filter((s) => s.open).slice(0, MAX_REFRESH_INPUTS);
+      if (open.length === 0) throw new RecoveryNotOpenError(statuses);
+      const to = await wallet.receiveAddress();
+      const net = network();
+      const plan = planRecoverySpend({
+        vault,
+        keyIndex,
+        coins: open.map((s) => s.coin),
+        tipHeight: tip.height,
+        to: addressToScript(to, net),
+      });
+      const secretKey = member().secretKey;
+      const sent = await broadcastOnEitherSide(
+        wallet.replaySwitch.active(net, tip.medianTime),
+        (side) => signRecoverySpend(plan, secretKey, side).raw,
+        (raw) => chainNow.broadcast(raw),
+        (err) => (err instanceof BroadcastRejectedError ? err.reason : undefined),
+      );
+      wallet.replaySwitch.learn(net, sent.replayProtection, tip.medianTime);
+      void wallet.refresh().catch(() => undefined);
+      return {
+        txid: sent.txid,
+        to,
+        sats: String(plan.amount),
+        feeSats: String(plan.fee),
+        coins: open.length,
+        replayProtection: sent.replayProtection,
+      };
     },
     async propose(p: {
       vaultId: string;
@@ -350,6 +661,20 @@ export function createSigningHost(deps: SigningHostDeps) {
     },
     /** A vault's members (this wallet marked), its balance and its sessions, for its screen. */
     async vaultDetails(id: string) {
+      const kept = running?.vaults.has(id) ? undefined : await keptVault(id);
+      if (kept?.role === 'recovery') {
+        // A recovery key holder is no member: no sessions, no peers; the indexer is enough.
+        const utxos = await indexer()
+          .utxos(kept.vault.script)
+          .catch(() => undefined);
+        return {
+          ...info(kept.vault, member().publicKey),
+          memberKeys: kept.vault.members.map((k) => bytesToHex(k)),
+          online: kept.vault.members.map(() => undefined),
+          ...(utxos ? { balance: String(utxos.reduce((sum, u) => sum + u.value, 0n)) } : {}),
+          sessions: [],
+        };
+      }
       const r = await ensure();
       const vault = r.vaults.get(id);
       if (!vault) throw new SigningUnavailableError(`Unknown vault ${id}`);

@@ -73,6 +73,16 @@ export const signingMethodSpecs = {
     params: v.strictObject({ invite: Code, joins: v.pipe(v.array(Code), v.maxLength(99)) }),
   },
   petal_vaultDetails: { target: 'background', params: v.strictObject({ id: VaultId }) },
+  /**
+   * When each of a threshold vault's coins opens to its recovery path, for a member or a recovery
+   * key holder. Needs only the unlocked wallet and the indexer, not the P2P node.
+   */
+  petal_vaultRecoveryStatus: { target: 'background', params: v.strictObject({ id: VaultId }) },
+  /**
+   * A recovery key holder sweeps the vault's open coins to this wallet's receive address, alone
+   * (recovery by one key; the coins must be old enough: RecoveryNotOpenError says when).
+   */
+  petal_vaultRecover: { target: 'background', params: v.strictObject({ id: VaultId }) },
   petal_sessionList: { target: 'background', params: v.optional(v.strictObject({})) },
   petal_sessionApprove: { target: 'background', params: v.strictObject({ id: SessionId }) },
   petal_sessionDecline: {
@@ -143,7 +153,15 @@ export interface VaultInfo extends VaultPolicyInfo {
   label: string;
   address: string;
   members: number;
+  /**
+   * 'member': this wallet signs the vault's spends; 'recovery': it holds one of the recovery keys
+   * and may only sweep coins whose recovery path has opened (it takes no part in sessions).
+   */
+  role: 'member' | 'recovery';
+  /** This wallet's member index; -1 for a recovery vault. */
   me: number;
+  /** Recovery vaults: the index of this wallet's key in `recovery.keys`. */
+  recoveryKey?: number;
   descriptor: string;
   /** The policy in plain words, members named as the popup numbers them ("Member 1 (you)"). */
   policyText: string;
@@ -163,6 +181,51 @@ export interface VaultDetails extends VaultInfo {
   /** Sats at the vault's address; absent while the indexer cannot be reached. */
   balance?: string;
   sessions: SessionInfo[];
+}
+
+/** One coin of a vault against its recovery lock (see `CoinRecoveryStatus`). */
+export interface RecoveryCoinInfo {
+  txid: string;
+  vout: number;
+  sats: string;
+  /** -1 while unconfirmed. */
+  blockHeight: number;
+  /** The first block that may include its recovery spend. */
+  opensAtHeight: number;
+  /** Blocks still to be mined before a node accepts the recovery spend (0 when open). */
+  blocksLeft: number;
+  open: boolean;
+  /** "in 1,204 blocks, about 40 hours", "open now" or "after it confirms". */
+  about: string;
+}
+
+export interface VaultRecoveryStatus {
+  vaultId: string;
+  role: 'member' | 'recovery';
+  tipHeight: number;
+  afterBlocks: number;
+  /** Members propose a refresh of a coin once it opens within this many blocks. */
+  refreshMarginBlocks: number;
+  /** Soonest to open first. */
+  coins: RecoveryCoinInfo[];
+  totalSats: string;
+  /** What a recovery could sweep now (before the fee). */
+  openSats: string;
+  /** Recovery vaults: whether this wallet can recover alone; `refusal` says why not. */
+  canRecover: boolean;
+  refusal?: string;
+}
+
+export interface VaultRecoveryResult {
+  txid: string;
+  /** This wallet's receive address, which got the coins. */
+  to: string;
+  /** What it received. */
+  sats: string;
+  feeSats: string;
+  coins: number;
+  /** The replay-protection side the network accepted. */
+  replayProtection: boolean;
 }
 
 /**
@@ -212,6 +275,8 @@ export interface SigningMethodResults {
   petal_vaultInviteJoin: { join: string; label: string } & InvitePolicyPreview;
   petal_vaultInviteAssemble: VaultInfo;
   petal_vaultDetails: VaultDetails;
+  petal_vaultRecoveryStatus: VaultRecoveryStatus;
+  petal_vaultRecover: VaultRecoveryResult;
   petal_sessionList: SessionInfo[];
   petal_sessionApprove: SessionInfo;
   petal_sessionDecline: SessionInfo;

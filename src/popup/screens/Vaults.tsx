@@ -1,45 +1,24 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { MethodParams, VaultDetails, VaultInfo } from '../../core/rpc/index.ts';
 import { parseXpi } from '../../core/wallet/amount.ts';
+import { usePolled } from '../polled.ts';
 import { QrCode } from '../qr.tsx';
 import { MAX_RECOVERY_BLOCKS, type WaitUnit, recoveryBlocks } from '../recovery-wait.ts';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Field, Screen, Xpi, shortAddress } from '../ui.tsx';
 import { SessionCard } from './Sessions.tsx';
+import { RecoveryClock, RecoveryHolder, RecoveryVaultScreen } from './RecoveryVault.tsx';
 
-const POLL_MS = 1_500;
 const PUBLIC_KEY_HEX = /^0[23][0-9a-f]{64}$/;
 
 /** A policy sentence from the wallet ("any 2 of …") as a sentence on screen. */
 const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 
-/** "2 of 3", "3 of 3 · recovery": a vault's rule at a glance. */
+/** "2 of 3", "3 of 3 · recovery", "recovery key": a vault's rule (or this wallet's part) at a glance. */
 const policyShort = (v: VaultInfo) =>
-  `${v.threshold} of ${v.members}${v.recovery ? ' · recovery' : ''}`;
-
-/** Polls `load` while the screen is open; returns the latest value and the last error. */
-function usePolled<T>(
-  load: () => Promise<T>,
-  deps: unknown[],
-): [T | undefined, string | undefined] {
-  const [value, setValue] = useState<T>();
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    let stopped = false;
-    const run = () =>
-      load().then(
-        (v) => !stopped && (setValue(v), setError(undefined)),
-        (err: unknown) => !stopped && setError((err as Error).message),
-      );
-    void run();
-    const timer = setInterval(() => void run(), POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, deps);
-  return [value, error];
-}
+  v.role === 'recovery'
+    ? 'recovery key'
+    : `${v.threshold} of ${v.members}${v.recovery ? ' · recovery' : ''}`;
 
 /** The wallet's vaults, and the two ways to start one. */
 export function Vaults() {
@@ -59,7 +38,7 @@ export function Vaults() {
       {vaults?.length === 0 && <p class="muted">No vaults yet.</p>}
       <ul class="vaults">
         {vaults?.map((v) => (
-          <li key={v.id} class="card" data-vault={v.id}>
+          <li key={v.id} class="card" data-vault={v.id} data-role={v.role}>
             <a href={`#/vault/${v.id}`} class="line">
               <strong>{v.label || 'Vault'}</strong>
               <span class="muted small" data-policy title={sentence(v.policyText)}>
@@ -90,6 +69,7 @@ export function VaultScreen({ id }: { id: string }) {
         {!error && <p class="muted">Loading…</p>}
       </Screen>
     );
+  if (vault.role === 'recovery') return <RecoveryVaultScreen vault={vault} />;
   return (
     <Screen title={vault.label || 'Vault'} back="/vaults" id="vault">
       <p class="mono small" id="vault-address">
@@ -134,6 +114,7 @@ export function VaultScreen({ id }: { id: string }) {
           ))}
         </p>
       )}
+      {vault.recovery && <RecoveryClock id={vault.id} />}
       <ProposeSpend vault={vault} />
       <h3>Sessions</h3>
       {vault.sessions.length === 0 && <p class="muted small">No spends proposed yet.</p>}
@@ -473,25 +454,33 @@ export function JoinVault() {
   return (
     <Screen title="Join a vault" back="/vaults" id="vault-join-screen">
       {!joined ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void answer.act();
-          }}
-        >
-          <Field label="Invite code" id="join-invite">
-            <textarea
-              id="join-invite"
-              rows={4}
-              value={invite}
-              onInput={(e) => setInvite(e.currentTarget.value)}
-            />
-          </Field>
-          <ErrorText error={answer.error} id="join-error" />
-          <button type="submit" class="primary" id="join-answer" disabled={answer.busy || !invite}>
-            Answer the invite
-          </button>
-        </form>
+        <>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void answer.act();
+            }}
+          >
+            <Field label="Invite code" id="join-invite">
+              <textarea
+                id="join-invite"
+                rows={4}
+                value={invite}
+                onInput={(e) => setInvite(e.currentTarget.value)}
+              />
+            </Field>
+            <ErrorText error={answer.error} id="join-error" />
+            <button
+              type="submit"
+              class="primary"
+              id="join-answer"
+              disabled={answer.busy || !invite}
+            >
+              Answer the invite
+            </button>
+          </form>
+          <RecoveryHolder />
+        </>
       ) : (
         <>
           <p>
