@@ -19,7 +19,8 @@ import {
 } from '../core/rpc/index.ts';
 import { type DerivedKey, vaultMemberKey } from '../core/wallet/keys.ts';
 import type { KeystoreSecrets } from '../core/wallet/keystore.ts';
-import type { RecordStore } from '../core/wallet/keystore-service.ts';
+import { type RecordStore, WalletLockedError } from '../core/wallet/keystore-service.ts';
+import { ServiceLifecycle, StoppedWhileStartingError } from './service-lifecycle.ts';
 import {
   POLICY_MUSIG2_KEYPATH,
   type Vault,
@@ -170,8 +171,11 @@ export interface SigningHostDeps {
 
 export function createSigningHost(deps: SigningHostDeps) {
   const { wallet, records } = deps;
-  let running: Running | undefined;
-  let starting: Promise<Running> | undefined;
+  // Start and stop serialised: a lock during a start discards what that start produced.
+  const lifecycle = new ServiceLifecycle<Running>(
+    () => start(),
+    (r) => shutdown(r),
+  );
   const listeners = new Set<SigningListener>();
   const emit: SigningListener = (kind, view) => {
     for (const listener of listeners) listener(kind, view);
@@ -180,7 +184,9 @@ export function createSigningHost(deps: SigningHostDeps) {
   const keepAlive = createKeepAlive(() => browser.runtime.getPlatformInfo());
   const holdWhileOpen = () =>
     keepAlive.update(
-      (running?.service.sessions() ?? []).filter((s) => !FINISHED.has(s.phase)).map((s) => s.id),
+      (lifecycle.current?.service.sessions() ?? [])
+        .filter((s) => !FINISHED.has(s.phase))
+        .map((s) => s.id),
     );
   listeners.add(holdWhileOpen);
 
@@ -241,7 +247,7 @@ export function createSigningHost(deps: SigningHostDeps) {
 
   /** A vault this wallet keeps, in either role, without starting the P2P node. */
   async function keptVault(id: string): Promise<{ vault: Vault; role: VaultRole } | undefined> {
-    const live = running?.vaults.get(id);
+    const live = lifecycle.current?.vaults.get(id);
     if (live) return { vault: live, role: 'member' };
     await deps.ready;
     const entry = (await keptOnNetwork()).find((e) => e.vault.id === id);
@@ -338,30 +344,33 @@ export function createSigningHost(deps: SigningHostDeps) {
     void (async () => {
       await deps.ready;
       if (wallet.view().status !== 'unlocked') return;
-      const r = running ?? (await ensure());
+      const r = lifecycle.current ?? (await ensure());
       await r.refresh.check();
     })().catch(() => undefined);
   });
 
   async function ensure(): Promise<Running> {
-    if (running) return running;
-    starting ??= start().finally(() => {
-      starting = undefined;
-    });
-    running = await starting;
+    let r: Running;
+    try {
+      r = await lifecycle.ensure();
+    } catch (err) {
+      if (err instanceof StoppedWhileStartingError) throw new WalletLockedError();
+      throw err;
+    }
     holdWhileOpen(); // sessions resumed after a worker restart count too
-    return running;
+    return r;
+  }
+
+  async function shutdown(r: Running): Promise<void> {
+    r.refresh.stop();
+    void browser.alarms.clear(REFRESH_ALARM);
+    await r.service.stop();
+    r.indexer.close();
   }
 
   async function stop(): Promise<void> {
-    const current = running;
-    running = undefined;
     keepAlive.update([]);
-    if (!current) return;
-    current.refresh.stop();
-    void browser.alarms.clear(REFRESH_ALARM);
-    await current.service.stop();
-    current.indexer.close();
+    await lifecycle.stop();
   }
 
   // Locking wipes the secrets; the protocol goes with them (its nonces are memory-only).
@@ -625,7 +634,7 @@ export function createSigningHost(deps: SigningHostDeps) {
     },
     /** The threshold of a vault this wallet serves (for session wording), if it is running. */
     thresholdOf(vaultId: string): number | undefined {
-      return running?.vaults.get(vaultId)?.threshold;
+      return lifecycle.current?.vaults.get(vaultId)?.threshold;
     },
     /** Resolves when the session ends (completed, declined, expired, failed). */
     async settled(id: string) {
@@ -661,7 +670,7 @@ export function createSigningHost(deps: SigningHostDeps) {
     },
     /** A vault's members (this wallet marked), its balance and its sessions, for its screen. */
     async vaultDetails(id: string) {
-      const kept = running?.vaults.has(id) ? undefined : await keptVault(id);
+      const kept = lifecycle.current?.vaults.has(id) ? undefined : await keptVault(id);
       if (kept?.role === 'recovery') {
         // A recovery key holder is no member: no sessions, no peers; the indexer is enough.
         const utxos = await indexer()
@@ -741,7 +750,7 @@ export function createSigningHost(deps: SigningHostDeps) {
     },
     /** A frame from the network host; it wakes the protocol if the worker had been restarted. */
     async inbound(message: { topic?: string; from: string; data: string }): Promise<void> {
-      const r = running ?? (await ensure().catch(() => undefined));
+      const r = lifecycle.current ?? (await ensure().catch(() => undefined));
       r?.transport.deliver(message);
     },
   };
