@@ -13,6 +13,7 @@ import {
   UnauthorizedError,
 } from '../core/rpc/index.ts';
 import type { DappCaller } from '../core/provider/dapp-service.ts';
+import { OpaqueOriginError, isOpaqueOrigin } from '../core/provider/origin.ts';
 import type { ApprovalView } from '../core/provider/dapp-methods.ts';
 import type { ProviderHost } from './provider-host.ts';
 
@@ -25,6 +26,7 @@ export function dappHandlers(host: ProviderHost): Handlers {
     async (params: MethodParams<M>, caller: CallerInfo): Promise<MethodResults[M]> => {
       if (caller.kind !== 'page' || !caller.documentId)
         throw new UnauthorizedError('Only web pages use the dApp provider');
+      if (isOpaqueOrigin(caller.origin)) throw new OpaqueOriginError();
       return run(
         {
           origin: caller.origin,
@@ -71,10 +73,12 @@ export function dappHandlers(host: ProviderHost): Handlers {
     petal_approvalList: popup<'petal_approvalList'>(
       async () => (await host.pending()) as ApprovalView[],
     ),
+    // The window names the exact request it rendered; an approval counts only once that
+    // request has been on screen for the arming delay (ApprovalQueue.confirm).
     petal_approvalResolve: popup<'petal_approvalResolve'>(async ({ id, approve, duration }) => {
       if (!host.approvals.get(id))
         throw new RpcError(RpcErrorCode.invalidParams, 'That request is no longer waiting');
-      if (approve) await host.approvals.approve(id, { ...(duration ? { duration } : {}) });
+      if (approve) await host.approvals.confirm(id, { ...(duration ? { duration } : {}) });
       else await host.approvals.reject(id);
       return { ok: true };
     }),

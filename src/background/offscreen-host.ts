@@ -20,7 +20,13 @@ export function createOffscreenHost(forward: InboundForward = async () => undefi
     const router = Promise.all([
       import('../offscreen/router.ts'),
       import('../offscreen/network-host.ts'),
-    ]).then(([r, n]) => r.createOffscreenRouter(extensionVersion(), new n.NetworkHost(forward)));
+      import('../offscreen/peer-key.ts'),
+    ]).then(([r, n, k]) =>
+      r.createOffscreenRouter(
+        extensionVersion(),
+        new n.NetworkHost(forward, k.indexedDbPeerKeyStorage()),
+      ),
+    );
     const origin = new URL(browser.runtime.getURL('/')).origin;
     const client = new RpcClient(async (envelope: RequestEnvelope) =>
       (await router).handle(envelope, { kind: 'extension', origin }),

@@ -7,12 +7,21 @@
 import type { Runtime } from 'webextension-polyfill';
 import { browser } from '../ext/browser.ts';
 import { callerFromSender } from '../ext/messaging.ts';
-import { InvalidParamsError, PAGE_PORT, type CallerInfo, type Router } from '../core/rpc/index.ts';
+import {
+  ENVELOPE_TAG,
+  InvalidParamsError,
+  type CallerInfo,
+  type Router,
+  serializeError,
+} from '../core/rpc/index.ts';
 import { formatXpi } from '../core/wallet/amount.ts';
 import { sessionInfo } from '../core/rpc/signing-methods.ts';
 import { ApprovalQueue, UserRejectedError } from '../core/provider/approval-queue.ts';
 import { type DappBackend, DappService } from '../core/provider/dapp-service.ts';
 import { PermissionRegistry, type PermissionGrant } from '../core/provider/permissions.ts';
+import { OpaqueOriginError, isOpaqueOrigin } from '../core/provider/origin.ts';
+import { pageDocumentId, parsePagePortName } from '../core/provider/page-port.ts';
+import { SiteSessions } from '../core/provider/site-sessions.ts';
 import type { PendingRequest } from '../core/provider/approval-queue.ts';
 import type { RecordStore } from '../core/wallet/keystore-service.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
@@ -22,6 +31,7 @@ import { createAttention } from './attention.ts';
 
 const GRANTS_KEY = 'site-permissions';
 const PENDING_KEY = 'pending-approvals';
+const SITE_SESSIONS_KEY = 'site-sessions';
 const WINDOW_KEY = 'petal.approvalWindow';
 const APPROVAL_URL = 'popup/index.html#/approve';
 
@@ -112,7 +122,13 @@ export function createProviderHost(deps: ProviderHostDeps) {
     settled: async (id) => info(await signing.settled(id)),
     createInvite: (p) => signing.createInvite(p),
   };
-  const service = new DappService({ backend, permissions, approvals });
+  // Which site started which vault session: a site sees only its own (addresses, amounts, memo).
+  const sessions = new SiteSessions({
+    load: async () =>
+      ((await records.get(SITE_SESSIONS_KEY)) as Record<string, string[]> | undefined) ?? {},
+    save: (owners) => records.put(SITE_SESSIONS_KEY, owners),
+  });
+  const service = new DappService({ backend, permissions, approvals, sessions });
 
   // ——— page ports: requests, events, and page lifetime ———
   const pages = new Set<{ port: Runtime.Port; caller: CallerInfo }>();
@@ -148,25 +164,36 @@ export function createProviderHost(deps: ProviderHostDeps) {
   });
   signing.onEvent((kind, view) => {
     if (view && kind !== 'vaults') attention.session(kind, view);
-    void connectedOrigins().then((origins) => {
-      for (const origin of origins)
-        void (kind === 'vaults'
-          ? emit(origin, 'vaultsChanged', undefined)
-          : emit(origin, 'sessionUpdate', view && info(view)));
+    if (kind === 'vaults') {
+      void connectedOrigins().then((origins) => {
+        for (const origin of origins) void emit(origin, 'vaultsChanged', undefined);
+      });
+      return;
+    }
+    // A session goes only to the connected sites that started it, never to every site.
+    if (!view) return;
+    void service.sessionAudience(view.id).then((origins) => {
+      for (const origin of origins) void emit(origin, 'sessionUpdate', info(view));
     });
   });
 
   function attach(router: Router): void {
     browser.runtime.onConnect.addListener((port) => {
-      if (port.name !== PAGE_PORT || !port.sender) return;
+      const named = parsePagePortName(port.name);
+      if (!named || !port.sender) return;
       const base = callerFromSender(port.sender);
       if (base?.kind !== 'page') {
         port.disconnect();
         return;
       }
-      const documentId =
-        (port.sender as { documentId?: string }).documentId ??
-        `tab${port.sender.tab?.id}:frame${port.sender.frameId}:${port.sender.url}`;
+      if (isOpaqueOrigin(base.origin)) {
+        refuseOpaque(port);
+        return;
+      }
+      const documentId = pageDocumentId(
+        port.sender as Runtime.MessageSender & { documentId?: string },
+        named.loadId,
+      );
       const page = { port, caller: { ...base, documentId } };
       pages.add(page);
       port.onMessage.addListener((message: unknown) => {
@@ -190,15 +217,33 @@ export function createProviderHost(deps: ProviderHostDeps) {
     approvals,
     attach,
     accountsChanged,
-    /** Pending requests with what the approval window shows; restored orphans are left out. */
-    async pending() {
-      await approvals.load();
-      return approvals.list().filter((p) => !approvals.orphaned(p.id));
-    },
+    /**
+     * Pending requests with what the approval window shows, the first being the one on screen
+     * (its arming delay starts now); restored orphans are left out.
+     */
+    pending: () => approvals.present(),
   };
 }
 
 export type ProviderHost = ReturnType<typeof createProviderHost>;
+
+/**
+ * A sandboxed page (opaque origin "null"): every request is answered with OpaqueOriginError and
+ * the page hears no events. Answering, rather than dropping the port, keeps the page's promises
+ * from hanging.
+ */
+function refuseOpaque(port: Runtime.Port): void {
+  port.onMessage.addListener((message: unknown) => {
+    const raw = (message as { id?: unknown })?.id;
+    const id = typeof raw === 'string' ? raw.slice(0, 64) : '';
+    port.postMessage({
+      tag: ENVELOPE_TAG,
+      kind: 'response',
+      id,
+      error: serializeError(new OpaqueOriginError()),
+    });
+  });
+}
 
 /** A bad address or amount is the dApp's params at fault (-32602), not an internal error. */
 function asInvalidParams(err: unknown): never {

@@ -2,6 +2,11 @@
  * The signing protocol's durable state in IndexedDB: session transcripts (public, signed
  * envelopes) and nonce markers. A marker write resolves only when its transaction commits, so
  * "marker first, then send" holds across a service-worker kill. Secret nonces are never stored.
+ *
+ * Marker transactions ask for `durability: 'strict'`: by default Chromium commits "relaxed"
+ * (reported done before the data is flushed to disk), so after a power cut or an OS crash a
+ * marker could be gone although its nonce or partial signature had already left; the restarted
+ * wallet would not know that attempt was spent, which is exactly what the marker is for.
  */
 import { type IDBPDatabase, openDB } from 'idb';
 import type {
@@ -12,6 +17,8 @@ import type {
 } from '../core/p2p/session-store.ts';
 
 export const SESSION_DB = 'petal-sessions';
+
+const STRICT: IDBTransactionOptions = { durability: 'strict' };
 
 export function openSessionDb(name = SESSION_DB): SessionStore {
   let db: Promise<IDBPDatabase> | undefined;
@@ -56,7 +63,7 @@ export function openSessionDb(name = SESSION_DB): SessionStore {
       await tx.done;
     },
     async delete(sessionId) {
-      const tx = (await open()).transaction(['sessions', 'markers'], 'readwrite');
+      const tx = (await open()).transaction(['sessions', 'markers'], 'readwrite', STRICT);
       await tx.objectStore('sessions').delete(sessionId);
       const index = tx.objectStore('markers').index('session');
       for (let cursor = await index.openCursor(sessionId); cursor; cursor = await cursor.continue())
@@ -64,7 +71,7 @@ export function openSessionDb(name = SESSION_DB): SessionStore {
       await tx.done;
     },
     async addNonceMarker(marker: NonceMarker) {
-      const tx = (await open()).transaction('markers', 'readwrite');
+      const tx = (await open()).transaction('markers', 'readwrite', STRICT);
       await tx.store.add({ ...marker });
       await tx.done;
     },

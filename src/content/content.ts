@@ -7,9 +7,11 @@ import * as v from 'valibot';
 import { browser } from '../ext/browser.ts';
 import { BridgeHello, BridgeRequest, type BridgeResponse } from '../core/provider/bridge.ts';
 import { BridgeEvent } from '../core/provider/page-provider.ts';
+import { OpaqueOriginError, isOpaqueOrigin } from '../core/provider/origin.ts';
+import { pagePortName } from '../core/provider/page-port.ts';
+import { randomUuid } from '../core/provider/uuid.ts';
 import {
   ENVELOPE_TAG,
-  PAGE_PORT,
   RpcErrorCode,
   assertMessageSize,
   serializeError,
@@ -17,6 +19,13 @@ import {
 } from '../core/rpc/index.ts';
 
 let port: MessagePort | undefined;
+/**
+ * A sandboxed page (opaque origin): Petal does not serve it (core/provider/origin.ts). Firefox
+ * reports no origin with the sender, so the refusal starts here, where the document is known.
+ */
+const opaque = isOpaqueOrigin(window.origin);
+/** This page load's id: a reload is a new load, even at the same tab, frame and URL. */
+const loadId = randomUuid();
 
 // Firefox MV2 has no MAIN-world content scripts: load the provider into the page ourselves.
 if (__BROWSER__ === 'firefox') {
@@ -32,9 +41,13 @@ window.addEventListener('message', (event: MessageEvent) => {
   const [received] = event.ports;
   if (!received) return;
   port = received;
+  event.stopImmediatePropagation();
+  if (opaque) {
+    port.onmessage = (msg) => refuse(msg.data);
+    return;
+  }
   port.onmessage = (msg) => relay(msg.data);
   background(); // the background learns of this page now, for events
-  event.stopImmediatePropagation();
 });
 
 let counter = 0;
@@ -49,7 +62,7 @@ let link: ReturnType<typeof browser.runtime.connect> | undefined;
  */
 function background(): ReturnType<typeof browser.runtime.connect> {
   if (link) return link;
-  const opened = browser.runtime.connect({ name: PAGE_PORT });
+  const opened = browser.runtime.connect({ name: pagePortName(loadId) });
   link = opened;
   opened.onMessage.addListener((message: unknown) => onBackground(message));
   opened.onDisconnect.addListener(() => {
@@ -99,11 +112,23 @@ function disconnected(id: string): BridgeResponse {
   };
 }
 
+function requestId(data: unknown): string {
+  return typeof data === 'object' &&
+    data !== null &&
+    typeof (data as { id?: unknown }).id === 'string'
+    ? (data as { id: string }).id.slice(0, 64)
+    : '';
+}
+
+function refuse(data: unknown): void {
+  port?.postMessage({
+    id: requestId(data),
+    error: serializeError(new OpaqueOriginError()),
+  } satisfies BridgeResponse);
+}
+
 function relay(data: unknown): void {
-  const id =
-    typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'string'
-      ? (data as { id: string }).id.slice(0, 64)
-      : '';
+  const id = requestId(data);
   try {
     assertMessageSize(data);
     const parsed = v.safeParse(BridgeRequest, data);

@@ -4,17 +4,24 @@
  * trusts nothing; it only turns `request()` calls into messages on a private MessageChannel.
  */
 import { BRIDGE_HELLO } from '../core/provider/bridge.ts';
+import { OpaqueOriginError, isOpaqueOrigin } from '../core/provider/origin.ts';
 import { PETAL_RDNS, PageProvider, type ProviderInfo } from '../core/provider/page-provider.ts';
+import { randomUuid } from '../core/provider/uuid.ts';
 import iconUrl from '../../public/icons/icon-48.png?inline';
 
 // Only real HTML documents get a provider: not XML, SVG or PDF viewers.
 if (document.contentType === 'text/html') install();
 
 function install(): void {
-  const channel = new MessageChannel();
-  const provider = new PageProvider((message) => channel.port1.postMessage(message));
-  channel.port1.onmessage = (event: MessageEvent) => provider.receive(event.data);
-  window.postMessage({ type: BRIDGE_HELLO }, window.location.origin, [channel.port2]);
+  // A sandboxed page's origin is opaque: its hello could not reach the content script (the
+  // target origin never matches "null") and Petal would refuse it anyway, so every request is
+  // answered here at once with OpaqueOriginError rather than left waiting forever.
+  const provider = isOpaqueOrigin(window.origin)
+    ? new PageProvider(({ id }) => {
+        const { code, message, name } = new OpaqueOriginError();
+        queueMicrotask(() => provider.receive({ id, error: { code, message, name } }));
+      })
+    : bridged();
 
   const api = Object.freeze({
     isPetal: true as const,
@@ -38,7 +45,7 @@ function install(): void {
   }
 
   const info: ProviderInfo = Object.freeze({
-    uuid: crypto.randomUUID(),
+    uuid: randomUuid(),
     name: 'Petal',
     icon: iconUrl,
     rdns: PETAL_RDNS,
@@ -51,4 +58,13 @@ function install(): void {
     );
   window.addEventListener('eip6963:requestProvider', announce);
   announce();
+}
+
+/** The provider over a private MessageChannel whose other end goes to the content script. */
+function bridged(): PageProvider {
+  const channel = new MessageChannel();
+  const provider = new PageProvider((message) => channel.port1.postMessage(message));
+  channel.port1.onmessage = (event: MessageEvent) => provider.receive(event.data);
+  window.postMessage({ type: BRIDGE_HELLO }, window.location.origin, [channel.port2]);
+  return provider;
 }

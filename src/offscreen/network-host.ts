@@ -4,6 +4,7 @@ import type { ConnectionInfo, NetworkStatus } from '../core/rpc/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { Libp2pMessaging } from '../network/libp2p-messaging.ts';
 import { type PeerNode, createPeerNode } from '../network/peer-node.ts';
+import { type PeerKeyStorage, loadOrCreatePeerKey } from './peer-key.ts';
 
 /** Hands what the node received to the background, where the protocol and the keys live. */
 export type InboundForward = (message: {
@@ -33,7 +34,9 @@ export function describeConnection(connection: Connection): ConnectionInfo {
 /**
  * Owns the one libp2p node of this extension instance. It lives in the offscreen document, which
  * outlives service-worker restarts, so the background re-attaches to a running node instead of
- * starting a new one.
+ * starting a new one. With `keys`, the node's identity is stored (peer-key.ts): a node started
+ * again (the document was closed, the browser restarted) has the same peer id; without, every
+ * start is a new peer (tests).
  */
 export class NetworkHost {
   #node: PeerNode | undefined;
@@ -41,14 +44,16 @@ export class NetworkHost {
   #starting: Promise<PeerNode> | undefined;
   readonly #topics = new Set<string>();
   readonly #forward: InboundForward;
+  readonly #keys: PeerKeyStorage | undefined;
 
-  constructor(forward: InboundForward = async () => undefined) {
+  constructor(forward: InboundForward = async () => undefined, keys?: PeerKeyStorage) {
     this.#forward = forward;
+    this.#keys = keys;
   }
 
   async start(relays: string[]): Promise<NetworkStatus> {
     if (!this.#node) {
-      this.#starting ??= createPeerNode({ relays }).finally(() => {
+      this.#starting ??= this.#create(relays).finally(() => {
         this.#starting = undefined;
       });
       const node = await this.#starting;
@@ -62,6 +67,14 @@ export class NetworkHost {
       await Promise.all(relays.map((addr) => this.#node?.dial(multiaddr(addr))));
     }
     return this.status();
+  }
+
+  async #create(relays: string[]): Promise<PeerNode> {
+    const keys = this.#keys;
+    return createPeerNode({
+      relays,
+      ...(keys ? { privateKey: await loadOrCreatePeerKey(keys) } : {}),
+    });
   }
 
   status(): NetworkStatus {

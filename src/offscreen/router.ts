@@ -4,26 +4,32 @@ import { NetworkHost } from './network-host.ts';
 /**
  * Requests the P2P node's host answers. In Chromium this runs in the offscreen document (the only
  * extension context with RTCPeerConnection); in Firefox the persistent background page hosts it.
+ * Only extension contexts may call it: a content script's runtime message reaches the offscreen
+ * document too, and must not be able to dial, publish or send through the node.
  */
 export function createOffscreenRouter(version: string, network = new NetworkHost()): Router {
-  return new Router('offscreen', {
-    petal_networkStart: ({ relays }) => network.start(relays),
-    petal_networkStatus: () => network.status(),
-    petal_networkDial: ({ multiaddr }) => network.dial(multiaddr),
-    petal_networkStop: () => network.stop(),
-    petal_p2pSubscribe: ({ topic }) => network.subscribe(topic),
-    petal_p2pPublish: ({ topic, data }) => network.publish(topic, data),
-    petal_p2pSend: ({ peer, data }) => network.send(peer, data),
-    petal_p2pPutRecord: ({ id, payload, expiresAt }) => network.putRecord(id, payload, expiresAt),
-    petal_p2pGetRecord: ({ id }) => network.getRecord(id),
-    petal_p2pProtect: ({ sessionId, peers }) => network.protect(sessionId, peers),
-    petal_p2pRelease: ({ sessionId }) => network.release(sessionId),
-    petal_offscreenPing: (params, caller) => ({
-      pong: true,
-      echo: params?.echo,
-      answeredBy: 'offscreen',
-      origin: caller.origin,
-      version,
-    }),
-  });
+  return new Router(
+    'offscreen',
+    {
+      petal_networkStart: ({ relays }) => network.start(relays),
+      petal_networkStatus: () => network.status(),
+      petal_networkDial: ({ multiaddr }) => network.dial(multiaddr),
+      petal_networkStop: () => network.stop(),
+      petal_p2pSubscribe: ({ topic }) => network.subscribe(topic),
+      petal_p2pPublish: ({ topic, data }) => network.publish(topic, data),
+      petal_p2pSend: ({ peer, data }) => network.send(peer, data),
+      petal_p2pPutRecord: ({ id, payload, expiresAt }) => network.putRecord(id, payload, expiresAt),
+      petal_p2pGetRecord: ({ id }) => network.getRecord(id),
+      petal_p2pProtect: ({ sessionId, peers }) => network.protect(sessionId, peers),
+      petal_p2pRelease: ({ sessionId }) => network.release(sessionId),
+      petal_offscreenPing: (params, caller) => ({
+        pong: true,
+        echo: params?.echo,
+        answeredBy: 'offscreen',
+        origin: caller.origin,
+        version,
+      }),
+    },
+    { callers: ['extension'] },
+  );
 }

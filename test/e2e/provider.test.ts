@@ -43,6 +43,11 @@ async function approvalWindow(ext: LaunchedExtension, showing: string): Promise<
         .catch(() => false);
       if (!ready) continue;
       await new Promise((r) => setTimeout(r, 300));
+      // Buttons and keys arm 500 ms after a request appears (docs/PROVIDER.md, arming delay).
+      await page
+        .locator('#approve-accept:enabled')
+        .waitFor({ timeout: 5_000 })
+        .catch(() => undefined);
       if (!page.isClosed()) return page;
     }
     return undefined;

@@ -48,11 +48,33 @@ export class RequestGoneError extends RpcError {
   }
 }
 
+/**
+ * The approval window asked to approve a request it has not shown for the arming delay (or not
+ * at all): the click or Enter was meant for something else. Nothing was approved.
+ */
+export class ApprovalNotArmedError extends RpcError {
+  constructor() {
+    super(
+      RpcErrorCode.invalidRequest,
+      'This request has just appeared; read it, then approve it again',
+      { name: 'ApprovalNotArmedError' },
+    );
+  }
+}
+
+/**
+ * How long a request must have been on screen before the user's approval counts. A click or an
+ * Enter aimed at the previous request (or typed while the window opened) lands inside it.
+ */
+export const APPROVAL_ARMING_MS = 500;
+
 export interface ApprovalQueueOptions {
   maxPerOrigin?: number;
   maxTotal?: number;
   now?: () => number;
   nextId?: () => string;
+  /** Overrides APPROVAL_ARMING_MS (tests). */
+  armingMs?: number;
 }
 
 type Settle = { resolve: (value: unknown) => void; reject: (err: Error) => void };
@@ -63,7 +85,10 @@ export class ApprovalQueue {
   readonly #maxTotal: number;
   readonly #now: () => number;
   readonly #nextId: () => string;
+  readonly #armingMs: number;
   #pending: PendingRequest[] = [];
+  /** The request the window was last handed as the one to show, and when. */
+  #presented: { id: string; at: number } | undefined;
   readonly #waiters = new Map<string, Settle>();
   readonly #listeners = new Set<(pending: readonly PendingRequest[]) => void>();
   #loaded: Promise<void> | undefined;
@@ -74,6 +99,7 @@ export class ApprovalQueue {
     this.#maxTotal = options.maxTotal ?? 50;
     this.#now = options.now ?? Date.now;
     this.#nextId = options.nextId ?? (() => crypto.randomUUID());
+    this.#armingMs = options.armingMs ?? APPROVAL_ARMING_MS;
   }
 
   /** Restores requests persisted before a restart (their callers are gone; they stay listed). */
@@ -120,6 +146,35 @@ export class ApprovalQueue {
     return this.#pending;
   }
 
+  /**
+   * What the approval window shows, in order: every request somebody still waits for (restored
+   * orphans are left out until their page asks again). The first is the one on screen; it is
+   * noted as presented now unless it already was, which starts its arming delay.
+   */
+  async present(): Promise<PendingRequest[]> {
+    await this.load();
+    const visible = this.#pending.filter((p) => !this.orphaned(p.id));
+    const [head] = visible;
+    if (!head) this.#presented = undefined;
+    else if (this.#presented?.id !== head.id) this.#presented = { id: head.id, at: this.#now() };
+    return visible;
+  }
+
+  /**
+   * The user approved `id` in the window. Counts only for the request the window was handed to
+   * show (`present`), and only once it has been on screen for the arming delay: when the head
+   * changes under the pointer (another page's request disappeared), the click is refused.
+   * @throws ApprovalNotArmedError, or RequestGoneError if `id` is no longer waiting.
+   */
+  async confirm(id: string, result: unknown): Promise<void> {
+    await this.load();
+    if (!this.get(id)) throw new RequestGoneError(`No pending request ${id}`);
+    const shown = this.#presented;
+    if (shown?.id !== id || this.#now() - shown.at < this.#armingMs)
+      throw new ApprovalNotArmedError();
+    await this.approve(id, result);
+  }
+
   get(id: string): PendingRequest | undefined {
     return this.#pending.find((p) => p.id === id);
   }
@@ -154,6 +209,7 @@ export class ApprovalQueue {
     await this.load();
     if (!this.get(id)) throw new RequestGoneError(`No pending request ${id}`);
     this.#pending = this.#pending.filter((p) => p.id !== id);
+    if (this.#presented?.id === id) this.#presented = undefined;
     const waiter = this.#waiters.get(id);
     this.#waiters.delete(id);
     await this.#changed();

@@ -16,6 +16,7 @@ import type {
   VaultSpendResult,
 } from './dapp-methods.ts';
 import type { GrantDuration, PermissionRegistry } from './permissions.ts';
+import { SiteSessions } from './site-sessions.ts';
 
 export interface PreparedTransfer {
   id: string;
@@ -132,16 +133,22 @@ export class DappService {
   readonly #backend: DappBackend;
   readonly #permissions: PermissionRegistry;
   readonly #approvals: ApprovalQueue;
+  readonly #sessions: SiteSessions;
 
-  /** The background watches `approvals` and keeps an approval window open while it is not empty. */
+  /**
+   * The background watches `approvals` and keeps an approval window open while it is not empty.
+   * `sessions` remembers which site started which vault session (in memory unless given).
+   */
   constructor(deps: {
     backend: DappBackend;
     permissions: PermissionRegistry;
     approvals: ApprovalQueue;
+    sessions?: SiteSessions;
   }) {
     this.#backend = deps.backend;
     this.#permissions = deps.permissions;
     this.#approvals = deps.approvals;
+    this.#sessions = deps.sessions ?? new SiteSessions();
   }
 
   async requestAccounts(caller: DappCaller): Promise<string[]> {
@@ -244,6 +251,7 @@ export class DappService {
       ...(params.memo ? { memo: params.memo } : {}),
     });
     const session = await this.#backend.proposeVaultSpend(prepared.id, params.memo);
+    await this.#sessions.add(caller.origin, session.id);
     const final = await this.#backend.settled(session.id);
     if (final.phase === 'completed' && final.txid)
       return {
@@ -264,12 +272,26 @@ export class DappService {
     });
   }
 
+  /**
+   * A session this site started. Sessions the user, a co-signer or another site started are
+   * "unknown" here, exactly like ids that do not exist, so a site learns nothing about them.
+   */
   async session(caller: DappCaller, { id }: Params<'lotus_getSession'>): Promise<SessionInfo> {
     await this.#connected(caller);
     await this.#backend.unlocked();
-    const session = await this.#backend.session(id);
+    const session = (await this.#sessions.owns(caller.origin, id))
+      ? await this.#backend.session(id)
+      : undefined;
     if (!session) throw new RpcError(RpcErrorCode.invalidParams, `Unknown session ${id}`);
     return session;
+  }
+
+  /** The connected sites that may hear `sessionUpdate` for `sessionId`: those that started it. */
+  async sessionAudience(sessionId: string): Promise<string[]> {
+    const audience: string[] = [];
+    for (const origin of await this.#sessions.origins(sessionId))
+      if (await this.#permissions.has(origin)) audience.push(origin);
+    return audience;
   }
 
   async createVaultInvite(

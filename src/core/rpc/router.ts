@@ -3,6 +3,7 @@ import {
   InvalidParamsError,
   InvalidRequestError,
   RpcError,
+  UnauthorizedError,
   UnsupportedMethodError,
   serializeError,
 } from './errors.ts';
@@ -39,6 +40,15 @@ export type Handler<M extends MethodName> = (
 
 export type Handlers = { [M in MethodName]?: Handler<M> };
 
+export interface RouterOptions {
+  /**
+   * The kinds of caller this context serves; anyone else is refused (4100) before the message
+   * is parsed. Default: both. The offscreen network host serves the extension only: a content
+   * script's runtime message reaches every extension context, the offscreen document included.
+   */
+  callers?: readonly CallerInfo['kind'][];
+}
+
 /**
  * One context's request handler. It validates everything that arrives (envelope shape, size,
  * method, params) before any handler runs and always answers with a response envelope: a bad
@@ -47,10 +57,12 @@ export type Handlers = { [M in MethodName]?: Handler<M> };
 export class Router {
   readonly #target: Target;
   readonly #handlers: Handlers;
+  readonly #callers: readonly CallerInfo['kind'][];
 
-  constructor(target: Target, handlers: Handlers) {
+  constructor(target: Target, handlers: Handlers, options: RouterOptions = {}) {
     this.#target = target;
     this.#handlers = handlers;
+    this.#callers = options.callers ?? ['page', 'extension'];
   }
 
   /** True if this router should answer the message (it is a request addressed to us). */
@@ -67,6 +79,8 @@ export class Router {
   async handle(message: unknown, caller: CallerInfo): Promise<ResponseEnvelope> {
     const id = extractId(message);
     try {
+      if (!this.#callers.includes(caller.kind))
+        throw new UnauthorizedError(`This context does not answer ${caller.kind} callers`);
       assertMessageSize(message);
       const parsed = v.safeParse(RequestEnvelope, message);
       if (!parsed.success) throw new InvalidRequestError('Malformed request envelope');

@@ -28,17 +28,26 @@ import {
   toUtxos,
 } from './account-sync.ts';
 import { parseXpi } from './amount.ts';
-import { type BackupContents, type Contact, exportBackup, importBackup } from './backup.ts';
+import {
+  type BackupContents,
+  BackupFormatError,
+  type Contact,
+  exportBackup,
+  importBackup,
+} from './backup.ts';
 import { createMnemonic, normalizeMnemonic } from './keys.ts';
 import { KeystoreError, type KeystoreSecrets } from './keystore.ts';
 import {
   DEFAULT_IDLE_MINUTES,
+  KEYSTORE_RECORD_KEY,
   KeystoreService,
   type LockStatus,
   type RecordStore,
   type SessionStore,
+  WalletExistsError,
   WalletLockedError,
 } from './keystore-service.ts';
+import { decodeVaultDescriptor } from './vault.ts';
 
 export const DEFAULT_CHRONIK_URLS: Record<NetworkName, string> = {
   mainnet: 'https://chronik.lotusia.org',
@@ -420,19 +429,47 @@ export class WalletService {
   }
 
   /** Restores everything in a backup; its password becomes the wallet's password. */
+  /**
+   * Restores a backup: recovery phrase, account indices, vaults, contacts and settings. The
+   * whole backup is decrypted and checked before anything is written, an existing wallet is
+   * refused before anything is written (unless `replace`: the recovery screen), and the restore
+   * is all or nothing: if any write fails, every record it touched is put back as it was.
+   * @throws BackupFormatError (damaged, or contents Petal would not have written),
+   *   WrongPasswordError, WalletExistsError.
+   */
   async importBackup(text: string, password: string, replace = false): Promise<void> {
-    const contents = await importBackup(this.#deps.subtle, text, password);
+    const plan = restorePlan(await importBackup(this.#deps.subtle, text, password));
+    const { status } = await this.keystore.status();
+    if (!replace && status !== 'uninitialized' && status !== 'corrupted')
+      throw new WalletExistsError();
     const records = this.#deps.records;
-    const accounts = (contents.accounts ?? {}) as Record<string, unknown>;
-    for (const name of Object.keys(NETWORKS) as NetworkName[]) {
-      const meta = v.safeParse(StoredMeta, accounts[name]);
-      if (meta.success) await records.put(accountKey(name), meta.output);
+    const keys = [...plan.records.map(([key]) => key), SETTINGS_KEY, KEYSTORE_RECORD_KEY];
+    const before = await Promise.all(
+      keys.map(async (key): Promise<[string, unknown]> => [key, await records.get(key)]),
+    );
+    const settingsBefore = this.#settings;
+    let keystoreTouched = false;
+    try {
+      for (const [key, value] of plan.records)
+        await (value === undefined ? records.delete(key) : records.put(key, value));
+      await this.#saveSettings(plan.settings);
+      keystoreTouched = true;
+      await this.#install(password, plan.secrets, replace, false, true);
+    } catch (err) {
+      // Put back every record as it was; the wallet the backup held must not stay open.
+      if (keystoreTouched) {
+        this.#close();
+        await this.keystore.lock().catch(() => undefined);
+      }
+      for (const [key, value] of before)
+        await (value === undefined ? records.delete(key) : records.put(key, value)).catch(
+          () => undefined,
+        );
+      this.#settings = settingsBefore;
+      this.keystore.setIdleMinutes(settingsBefore.autoLockMinutes);
+      await this.#refreshStatus().catch(() => undefined);
+      throw err;
     }
-    await records.put(VAULTS_KEY, contents.vaults);
-    await records.put(CONTACTS_KEY, contents.contacts);
-    const settings = v.safeParse(StoredSettings, contents.settings);
-    if (settings.success) await this.#saveSettings(settings.output);
-    await this.#install(password, contents.secrets, replace, false, true);
   }
 
   // ——— settings ———
@@ -754,4 +791,54 @@ function usedScripts(snapshot: AccountSnapshot): string[] {
     for (const o of tx.outputs) out.push(bytesToHex(o.script));
   }
   return out;
+}
+
+/**
+ * What a backup restores, checked in full before anything is written: a valid recovery phrase,
+ * account indices only for networks Petal knows, vault descriptors that decode, and settings
+ * Petal would have saved. Networks the backup has no indices for are cleared (they belonged to
+ * the wallet being replaced).
+ * @throws BackupFormatError naming the part that is wrong.
+ */
+function restorePlan(contents: BackupContents): {
+  secrets: KeystoreSecrets;
+  records: [string, unknown][];
+  settings: WalletSettings;
+} {
+  let mnemonic: string;
+  try {
+    mnemonic = normalizeMnemonic(contents.secrets.mnemonic);
+  } catch {
+    throw new BackupFormatError('its recovery phrase is not valid');
+  }
+  const accounts = v.safeParse(
+    v.strictObject({
+      mainnet: v.optional(StoredMeta),
+      testnet: v.optional(StoredMeta),
+      regtest: v.optional(StoredMeta),
+    }),
+    contents.accounts ?? {},
+  );
+  if (!accounts.success) throw new BackupFormatError('its account indices are not valid');
+  const vaults = contents.vaults.map((descriptor) => {
+    if (typeof descriptor !== 'string') throw new BackupFormatError('a vault is not a descriptor');
+    try {
+      decodeVaultDescriptor(descriptor);
+    } catch {
+      throw new BackupFormatError('a vault descriptor does not decode');
+    }
+    return descriptor;
+  });
+  const settings = v.safeParse(StoredSettings, contents.settings);
+  if (!settings.success) throw new BackupFormatError('its settings are not valid');
+  const records: [string, unknown][] = (Object.keys(NETWORKS) as NetworkName[]).map((name) => [
+    accountKey(name),
+    accounts.output[name],
+  ]);
+  records.push([VAULTS_KEY, vaults], [CONTACTS_KEY, contents.contacts]);
+  return {
+    secrets: { mnemonic, passphrase: contents.secrets.passphrase },
+    records,
+    settings: settings.output,
+  };
 }

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { APPROVAL_ARMING_MS } from '../../core/provider/approval-queue.ts';
 import type { ApprovalView } from '../../core/provider/dapp-methods.ts';
 import type { GrantDuration } from '../../core/provider/permissions.ts';
 import { ErrorText, Screen, Xpi } from '../ui.tsx';
@@ -15,6 +16,12 @@ const TITLES: Record<ApprovalView['details']['kind'], string> = {
 /**
  * The approval window: the oldest waiting dApp request, its origin, and exactly what will be
  * signed or sent. Enter approves, Escape rejects; closing the window rejects everything waiting.
+ *
+ * Every answer names the request it was rendered for, never "whatever is first now". The
+ * buttons and keys stay disarmed for APPROVAL_ARMING_MS whenever a request appears on screen
+ * (including when another page's request vanishes and the next one takes its place, and when the
+ * window regains focus), so a click or an Enter meant for something else cannot approve it; the
+ * background applies the same rule (ApprovalQueue.confirm).
  */
 export function Approve() {
   const rpc = useRpc();
@@ -30,25 +37,35 @@ export function Approve() {
     return () => clearInterval(timer);
   }, [load]);
   const head = queue?.[0];
-  const resolve = useAction(async (approve: boolean) => {
-    if (!head) return;
+  const focus = useFocusCount();
+  const armed = useArmed(head && `${head.id}:${focus}`);
+  const [answered, setAnswered] = useState<string>();
+  const resolve = useAction(async (view: ApprovalView, approve: boolean) => {
+    setAnswered(view.id);
     await rpc.request('petal_approvalResolve', {
-      id: head.id,
+      id: view.id,
       approve,
-      ...(head.details.kind === 'connect' ? { duration } : {}),
+      ...(view.details.kind === 'connect' ? { duration } : {}),
     });
     await load();
   });
+  const ready = head !== undefined && armed && !resolve.busy;
+  // Keys read what is on screen now: effects run after paint, so a listener bound to an earlier
+  // render would still hold the previous request, armed, for a frame after the new one shows.
+  const onScreen = useRef({ head, ready, act: resolve.act });
+  onScreen.current = { head, ready, act: resolve.act };
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (!head || resolve.busy) return;
-      if (event.key === 'Escape') void resolve.act(false);
+      const { head, ready, act } = onScreen.current;
+      // A held-down key (auto-repeat) started before this request was on screen.
+      if (!head || !ready || event.repeat) return;
+      if (event.key === 'Escape') void act(head, false);
       if (event.key === 'Enter' && !(event.target instanceof HTMLSelectElement))
-        void resolve.act(true);
+        void act(head, true);
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  }, [head, resolve]);
+  }, []);
 
   if (queue === undefined) return <p class="muted">Loading…</p>;
   if (!head)
@@ -58,7 +75,8 @@ export function Approve() {
       </Screen>
     );
   return (
-    <Screen title={TITLES[head.details.kind]} id="approve">
+    // Keyed by request: a new request gets new buttons, never the previous request's.
+    <Screen key={head.id} title={TITLES[head.details.kind]} id="approve">
       <p class="origin" id="approve-origin">
         <strong>{head.origin}</strong>
       </p>
@@ -68,14 +86,14 @@ export function Approve() {
         </p>
       )}
       <Details view={head} duration={duration} setDuration={setDuration} />
-      <ErrorText error={resolve.error} />
-      <div class="actions">
+      <ErrorText error={answered === head.id ? resolve.error : undefined} />
+      <div class="actions" data-request={head.id} data-armed={String(armed)}>
         <button
           type="button"
           class="secondary"
           id="approve-reject"
-          disabled={resolve.busy}
-          onClick={() => void resolve.act(false)}
+          disabled={!ready}
+          onClick={() => void resolve.act(head, false)}
         >
           Reject
         </button>
@@ -83,8 +101,8 @@ export function Approve() {
           type="button"
           class="primary"
           id="approve-accept"
-          disabled={resolve.busy}
-          onClick={() => void resolve.act(true)}
+          disabled={!ready}
+          onClick={() => void resolve.act(head, true)}
         >
           {head.details.kind === 'connect' ? 'Connect' : 'Approve'}
         </button>
@@ -92,6 +110,29 @@ export function Approve() {
       <p class="muted small">Enter approves · Escape rejects</p>
     </Screen>
   );
+}
+
+/** True once `key` has stayed the same for APPROVAL_ARMING_MS; false again as soon as it changes. */
+function useArmed(key: string | undefined): boolean {
+  const [armedKey, setArmedKey] = useState<string>();
+  useEffect(() => {
+    setArmedKey(undefined);
+    if (key === undefined) return;
+    const timer = setTimeout(() => setArmedKey(key), APPROVAL_ARMING_MS);
+    return () => clearTimeout(timer);
+  }, [key]);
+  return key !== undefined && armedKey === key;
+}
+
+/** Counts the times the window gained focus: keys typed for another window must not land here. */
+function useFocusCount(): number {
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    const onFocus = () => setCount((n) => n + 1);
+    addEventListener('focus', onFocus);
+    return () => removeEventListener('focus', onFocus);
+  }, []);
+  return count;
 }
 
 function Details(props: {
@@ -104,9 +145,15 @@ function Details(props: {
     case 'connect':
       return (
         <>
+          <p>Once connected, the site sees:</p>
+          <ul class="small" id="approve-connect-sees">
+            <li>your account address and its balance;</li>
+            <li>your vaults: their names, addresses and spending rules (never their keys);</li>
+            <li>the vault spends it asks for, as they progress (not the ones others start).</li>
+          </ul>
           <p>
-            The site will see your address and balance and may ask you to sign. It cannot spend
-            without asking.
+            It may ask you to sign a message, send XPI, propose a vault spend or create a vault
+            invite; each one waits for your approval here.
           </p>
           <label for="approve-duration">Allow for</label>
           <select
