@@ -3,7 +3,7 @@ import { PETAL_SCORE_PARAMS, PETAL_SCORE_THRESHOLDS } from '../network/gossip-sc
 import { gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { PrivateKey } from '@libp2p/interface';
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht';
+import { type KadDHTComponents, kadDHT, passthroughMapper } from '@libp2p/kad-dht';
 import { noise } from '@libp2p/noise';
 import { ping } from '@libp2p/ping';
 import { webSockets } from '@libp2p/websockets';
@@ -15,6 +15,7 @@ import {
   selectRecord,
   validateRecord,
 } from '../network/dht-records.ts';
+import { type RecordLimits, RecordQuota, quotaComponents } from './record-quota.ts';
 
 export interface RelayOptions {
   host: string;
@@ -26,6 +27,8 @@ export interface RelayOptions {
   announce?: string[];
   /** Circuit reservations held at once; libp2p's default of 15 is too few for large councils. */
   maxReservations?: number;
+  /** Quotas of the DHT store (default `DEFAULT_RECORD_LIMITS`), or the accounting to use. */
+  records?: RecordQuota | Partial<RecordLimits>;
 }
 
 export const DEFAULT_MAX_RESERVATIONS = 256;
@@ -37,6 +40,15 @@ export const DEFAULT_MAX_RESERVATIONS = 256;
  */
 export async function createRelayNode(options: RelayOptions) {
   const scheme = options.tls ? 'tls/ws' : 'ws';
+  const records =
+    options.records instanceof RecordQuota ? options.records : new RecordQuota(options.records);
+  const dht = kadDHT({
+    protocol: DHT_PROTOCOL,
+    clientMode: false,
+    peerInfoMapper: passthroughMapper,
+    validators: { [RECORD_NAMESPACE]: (key, value) => validateRecord(key, value) },
+    selectors: { [RECORD_NAMESPACE]: selectRecord },
+  });
   return createLibp2p({
     ...(options.privateKey ? { privateKey: options.privateKey } : {}),
     addresses: {
@@ -69,13 +81,9 @@ export async function createRelayNode(options: RelayOptions) {
         scoreParams: PETAL_SCORE_PARAMS,
         scoreThresholds: PETAL_SCORE_THRESHOLDS,
       }),
-      dht: kadDHT({
-        protocol: DHT_PROTOCOL,
-        clientMode: false,
-        peerInfoMapper: passthroughMapper,
-        validators: { [RECORD_NAMESPACE]: (key, value) => validateRecord(key, value) },
-        selectors: { [RECORD_NAMESPACE]: selectRecord },
-      }),
+      // Anyone may put records; each putter is held to its quota (record-quota.ts).
+      dht: (components: KadDHTComponents) =>
+        dht(quotaComponents(components, { protocol: DHT_PROTOCOL, quota: records })),
     },
   });
 }

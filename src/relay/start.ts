@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { startHealthServer } from './health.ts';
 import { loadOrCreateIdentity } from './identity.ts';
+import { type RecordStats, RecordQuota } from './record-quota.ts';
 import { type RelayNode, type RelayOptions, createRelayNode } from './relay-node.ts';
 import { type StunServer, startStunServer } from './stun-server.ts';
 import { followPeerTopics } from './topic-follower.ts';
@@ -21,13 +22,21 @@ export interface RunningRelay {
   healthUrl?: string;
   /** `stun:host:port` when the relay serves STUN. */
   stunUrl?: string;
+  /** What the DHT store holds for peers, within its quotas. */
+  records(): RecordStats;
   stop(): Promise<void>;
 }
 
 /** Starts a relay (and its health endpoint) and returns handles to inspect and stop it. */
 export async function startRelay(options: StartRelayOptions): Promise<RunningRelay> {
   const privateKey = options.keyFile ? await loadOrCreateIdentity(options.keyFile) : undefined;
-  const node = await createRelayNode({ ...options, ...(privateKey ? { privateKey } : {}) });
+  const records =
+    options.records instanceof RecordQuota ? options.records : new RecordQuota(options.records);
+  const node = await createRelayNode({
+    ...options,
+    records,
+    ...(privateKey ? { privateKey } : {}),
+  });
   await node.start();
   const unfollow = followPeerTopics(node);
   let health: { server: Server; url: string } | undefined;
@@ -42,6 +51,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RunningRel
     multiaddrs: node.getMultiaddrs().map((ma) => ma.toString()),
     ...(health ? { healthUrl: health.url } : {}),
     ...(stun ? { stunUrl: stun.url } : {}),
+    records: () => records.stats(),
     async stop() {
       unfollow();
       await stun?.close();

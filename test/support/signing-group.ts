@@ -31,6 +31,7 @@ import { MemoryNetwork, type MemoryTransport } from '../../src/core/p2p/memory-t
 import { MemorySessionStore } from '../../src/core/p2p/session-store.ts';
 import {
   type SigningService,
+  type SessionLimits,
   type SigningTimeouts,
   SigningService as Service,
 } from '../../src/core/p2p/signing-service.ts';
@@ -80,6 +81,8 @@ export interface GroupOptions {
   replaySwitch?: (index: number) => ReplaySwitch;
   /** A threshold vault: any `threshold` members sign through their script leaf (default n-of-n). */
   threshold?: number;
+  /** Open-session caps (default: the service's, 32 per vault and 8 per proposer). */
+  sessionLimits?: Partial<SessionLimits>;
 }
 
 export interface Group {
@@ -252,6 +255,7 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
       ...(clock ? { clock } : {}),
       ...(options.auth ? { auth: options.auth } : {}),
       ...(options.replaySwitch ? { replaySwitch: options.replaySwitch(index) } : {}),
+      ...(options.sessionLimits ? { sessionLimits: options.sessionLimits } : {}),
     });
 
   const members: Member[] = [];

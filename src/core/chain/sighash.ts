@@ -72,11 +72,55 @@ export function isForkIdHashType(hashType: number): boolean {
 }
 
 /**
+ * The parts of a SIGHASH_LOTUS digest that depend only on the transaction and the outputs it
+ * spends, not on the input being signed (lotusd's PrecomputedTransactionData). Computing them per
+ * input makes signing or checking every input of a transaction cost inputs × (inputs + outputs)
+ * hashes; computed once, it costs inputs + outputs. Bound to the very `tx` and `spentOutputs`
+ * objects it was computed from: passing it with others throws.
+ */
+export interface LotusTxData {
+  readonly tx: Transaction;
+  readonly spentOutputs: readonly SpentOutput[];
+  /** Merkle root of the spent outputs' leaves (lotusd hashes only the root, not the height). */
+  readonly spentRoot: Uint8Array;
+  readonly spentTotal: bigint;
+  readonly outputTotal: bigint;
+  readonly inputs: { root: Uint8Array; height: number };
+  readonly outputs: { root: Uint8Array; height: number };
+}
+
+/**
+ * Computes the per-transaction parts of SIGHASH_LOTUS once, for `sighashLotus`'s `precomputed`.
+ * @throws SighashError if there is not exactly one spent output per input.
+ * @example
+ *   const data = precomputeLotus(tx, spent);
+ *   const digests = tx.inputs.map((_, i) => sighashLotus(tx, i, spent, hashType, undefined,
+ *     NO_REPLAY_PROTECTION, data));
+ */
+export function precomputeLotus(tx: Transaction, spentOutputs: SpentOutput[]): LotusTxData {
+  if (spentOutputs.length !== tx.inputs.length)
+    throw new SighashError('One spent output per input is required');
+  return {
+    tx,
+    spentOutputs,
+    spentRoot: merkleRoot(spentOutputs.map(outputLeaf)).root,
+    // Plain sums, as lotusd's: its test vectors spend the null amount (−1).
+    spentTotal: spentOutputs.reduce((s, o) => s + o.value, 0n),
+    outputTotal: tx.outputs.reduce((s, o) => s + o.value, 0n),
+    inputs: inputsMerkle(tx),
+    outputs: outputsMerkle(tx),
+  };
+}
+
+/**
  * SIGHASH_LOTUS (lotusd SignatureHashLotus). `execution` is required for every script-running
  * spend (spend type 2) and must be absent on the Taproot key path (spend type 0): the published
  * JS libraries always use spend type 0, which makes their P2PKH and script-path signatures invalid.
+ * `precomputed` (from `precomputeLotus` for this same `tx` and `spentOutputs`) gives the same
+ * digest without rehashing the whole transaction for every input.
  *
- * @throws SighashError for a bad base type, a SINGLE without matching output, or missing data.
+ * @throws SighashError for a bad base type, a SINGLE without matching output, missing data, or
+ *   precomputed data of another transaction.
  */
 export function sighashLotus(
   tx: Transaction,
@@ -85,6 +129,7 @@ export function sighashLotus(
   hashType: number,
   execution?: ExecutionData,
   replay: ReplayProtection = NO_REPLAY_PROTECTION,
+  precomputed?: LotusTxData,
 ): Uint8Array {
   const base = baseType(hashType);
   if (!isLotusHashType(hashType)) throw new SighashError('Not a SIGHASH_LOTUS hash type');
@@ -94,6 +139,8 @@ export function sighashLotus(
   if (!input || !spent) throw new SighashError(`No input ${inputIndex} or its spent output`);
   if (spentOutputs.length !== tx.inputs.length)
     throw new SighashError('One spent output per input is required');
+  if (precomputed && (precomputed.tx !== tx || precomputed.spentOutputs !== spentOutputs))
+    throw new SighashError('Precomputed data belongs to another transaction');
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0;
   if (base === SIGHASH_SINGLE && inputIndex >= tx.outputs.length) {
     throw new SighashError('SIGHASH_SINGLE without a matching output cannot be signed');
@@ -118,25 +165,45 @@ export function sighashLotus(
     w.u32(execution.codeSeparatorPos).bytes(execution.executedScriptHash);
   }
   if (!anyoneCanPay) {
-    const spentRoot = merkleRoot(spentOutputs.map(outputLeaf));
-    w.u32(inputIndex)
-      .bytes(spentRoot.root)
-      .u64(spentOutputs.reduce((s, o) => s + o.value, 0n));
+    const spentRoot = precomputed?.spentRoot ?? merkleRoot(spentOutputs.map(outputLeaf)).root;
+    const spentTotal = precomputed?.spentTotal ?? spentOutputs.reduce((s, o) => s + o.value, 0n);
+    w.u32(inputIndex).bytes(spentRoot).u64(spentTotal);
   }
-  if (base === SIGHASH_ALL) w.u64(tx.outputs.reduce((s, o) => s + o.value, 0n));
+  if (base === SIGHASH_ALL)
+    w.u64(precomputed?.outputTotal ?? tx.outputs.reduce((s, o) => s + o.value, 0n));
   w.i32(tx.version);
   if (!anyoneCanPay) {
-    const ins = inputsMerkle(tx);
+    const ins = precomputed?.inputs ?? inputsMerkle(tx);
     w.bytes(ins.root).u8(ins.height);
   }
   if (base === SIGHASH_SINGLE)
     w.bytes(sha256d(serializeOutput(tx.outputs[inputIndex] as SpentOutput)));
   if (base === SIGHASH_ALL) {
-    const outs = outputsMerkle(tx);
+    const outs = precomputed?.outputs ?? outputsMerkle(tx);
     w.bytes(outs.root).u8(outs.height);
   }
   w.u32(tx.locktime);
   return sha256d(w.finish());
+}
+
+/**
+ * Every input's SIGHASH_LOTUS digest, with the per-transaction parts computed once
+ * (`precomputed` may be passed when the caller already holds them).
+ * @throws SighashError as `sighashLotus`.
+ * @example
+ *   const digests = sighashLotusAll(tx, spent, SIGHASH_ALL | SIGHASH_LOTUS);
+ */
+export function sighashLotusAll(
+  tx: Transaction,
+  spentOutputs: SpentOutput[],
+  hashType: number,
+  execution?: ExecutionData,
+  replay: ReplayProtection = NO_REPLAY_PROTECTION,
+  precomputed: LotusTxData = precomputeLotus(tx, spentOutputs),
+): Uint8Array[] {
+  return tx.inputs.map((_, i) =>
+    sighashLotus(tx, i, spentOutputs, hashType, execution, replay, precomputed),
+  );
 }
 
 /**

@@ -14,6 +14,11 @@ export const MAX_MEMO_BYTES = 256;
 export const MAX_PEER_ID_BYTES = 128;
 /** Vault inputs one session may sign (nonces: 66 bytes each must fit one envelope). */
 export const MAX_SESSION_INPUTS = 256;
+/**
+ * Outputs one session may pay. A wallet's spend is one payment, change and at most one OP_RETURN;
+ * 64 leaves room for batched payouts while bounding what a proposal costs every member to check.
+ */
+export const MAX_SESSION_OUTPUTS = 64;
 export const MAX_MEMBERS = 100;
 export const MAX_EVIDENCE_ITEMS = MAX_MEMBERS + 2;
 export const MAX_DETAIL_BYTES = 200;

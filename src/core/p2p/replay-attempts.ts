@@ -10,7 +10,7 @@
  * stored transcript after a restart) derives the same one from any message it holds: attempts
  * numbered from OTHER_SIDE_ATTEMPT up sign for the side opposite the proposal's.
  */
-import { type ReplayProtection, sighashLotus } from '../chain/sighash.ts';
+import { type ReplayProtection, sighashLotusAll } from '../chain/sighash.ts';
 import type { CheckedSpend } from './spend-check.ts';
 import { sighashDigest } from './transcript.ts';
 
@@ -35,8 +35,13 @@ export function replayProtectionOf(proposed: boolean, attempt: number): boolean 
 export function otherSideOf(checked: CheckedSpend): CheckedSpend {
   const { spend } = checked;
   const replay: ReplayProtection = { active: !checked.replay.active };
-  const sighashes = spend.tx.inputs.map((_, i) =>
-    sighashLotus(spend.tx, i, spend.spent, spend.hashType, undefined, replay),
+  const sighashes = sighashLotusAll(
+    spend.tx,
+    spend.spent,
+    spend.hashType,
+    undefined,
+    replay,
+    checked.txData,
   );
   return { ...checked, replay, sighashes, sighashDigest: sighashDigest(sighashes) };
 }

@@ -14,6 +14,7 @@ export type Offence =
   | 'spam'
   | 'oversize'
   | 'invalid-proposal'
+  | 'over-budget'
   | 'invalid-partial-sig'
   | 'equivocation'
   | 'bad-reveal'
@@ -28,6 +29,9 @@ export const PENALTIES: Readonly<Record<Offence, number>> = {
   spam: 5,
   oversize: 25,
   'invalid-proposal': 20,
+  // A proposal past the open-session limits, an overflow of the early buffer's byte budget, or an
+  // early envelope repeated past its copies: ten in a row reach the ban threshold.
+  'over-budget': 10,
   'invalid-partial-sig': 60,
   equivocation: 100,
   'bad-reveal': 60,

@@ -5,7 +5,7 @@
  * §6.14); from that attempt on, only they run the rounds, over the MuSig2 key of their own script
  * leaf, and the spend is signed for that leaf (SIGHASH_LOTUS spend type 2, the tapleaf hash).
  */
-import { type ExecutionData, sighashLotus } from '../chain/sighash.ts';
+import { type ExecutionData, sighashLotusAll } from '../chain/sighash.ts';
 import { type KeyAggContext, keyAgg } from '../crypto/musig2.ts';
 import { type Vault, type VaultLeaf, leafFor } from '../wallet/vault.ts';
 import type { CheckedSpend } from './spend-check.ts';
@@ -69,8 +69,13 @@ export function forLeaf(checked: CheckedSpend, leaf: VaultLeaf): CheckedSpend {
     codeSeparatorPos: NO_CODESEPARATOR,
     executedScriptHash: leaf.leafHash,
   };
-  const sighashes = spend.tx.inputs.map((_, i) =>
-    sighashLotus(spend.tx, i, spend.spent, spend.hashType, execution, checked.replay),
+  const sighashes = sighashLotusAll(
+    spend.tx,
+    spend.spent,
+    spend.hashType,
+    execution,
+    checked.replay,
+    checked.txData,
   );
   return { ...checked, sighashes, sighashDigest: sighashDigest(sighashes) };
 }

@@ -40,6 +40,7 @@ import {
   UnknownSessionError,
   UnknownVaultError,
 } from './errors.ts';
+import { type EarlyLimits, EarlyBuffer } from './early-buffer.ts';
 import { TypedEvents } from './events.ts';
 import { frameTag, openFrame, openRecord, sealFrame, sealRecord } from './frames.ts';
 import {
@@ -54,6 +55,7 @@ import {
   type NoncesPayload,
   type PartialSigsPayload,
   type PathPayload,
+  MAX_SESSION_OUTPUTS,
   type ProposalPayload,
   decodePayload,
   encodeAbort,
@@ -148,8 +150,17 @@ export const DEFAULT_TIMEOUTS: SigningTimeouts = {
 
 /** Longest a proposal may stay open. */
 export const MAX_PROPOSAL_TTL_MS = 7 * 24 * 3600_000;
-/** Sessions a service keeps buffers for before it knows them (bounded against floods). */
-const MAX_EARLY_SESSIONS = 256;
+/**
+ * Open sessions a vault may have at once, and open sessions one member may have proposed in it.
+ * Every open session costs each member a spend check (again at every restart), a stored
+ * transcript, a mailbox entry and the user's attention; a wallet proposes one spend at a time.
+ */
+export interface SessionLimits {
+  perVault: number;
+  perProposer: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = { perVault: 32, perProposer: 8 };
 /** How long the chain tip's median time past is reused: it moves once a block (~2 min). */
 const TIP_TIME_TTL_MS = 30_000;
 
@@ -162,6 +173,10 @@ export interface SigningServiceOptions {
   limits?: SpendLimits;
   /** Per-peer message budget (default burst 400, 200/s: a 100-member session fits). */
   rate?: { burst: number; perSecond: number };
+  /** Open sessions per vault and per proposer (default 32 and 8). */
+  sessionLimits?: Partial<SessionLimits>;
+  /** Budgets of the buffer for messages of unknown sessions (default `DEFAULT_EARLY_LIMITS`). */
+  earlyLimits?: Partial<EarlyLimits>;
   reputation?: Reputation;
   /** Envelope signatures; only bookkeeping tests replace Lotus Schnorr. */
   auth?: EnvelopeAuth;
@@ -246,7 +261,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
   readonly #sessions = new Map<string, Session>();
   /** Finished sessions: id → when the record may be deleted (replays of them are ignored). */
   readonly #tombstones = new Map<string, { expiresAt: number; view?: SessionView }>();
-  readonly #early = new Map<string, { at: number; items: Inbound[] }>();
+  readonly #early: EarlyBuffer;
+  readonly #sessionLimits: SessionLimits;
   /** Per vault: each member's last known transport peer (bounded by the vault's size). */
   readonly #lastPeers = new Map<string, (string | undefined)[]>();
   /** Callers of settled(), per session (a map rather than event listeners: there can be many). */
@@ -262,13 +278,16 @@ export class SigningService extends TypedEvents<SigningEvents> {
     this.#chain = options.chain;
     this.#clock = options.clock ?? systemClock;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.#limits = options.limits ?? {};
+    // Every proposal this service makes or checks pays at most MAX_SESSION_OUTPUTS outputs.
+    this.#limits = { maxOutputs: MAX_SESSION_OUTPUTS, ...options.limits };
     this.#auth = options.auth ?? schnorrAuth;
     this.#replaySwitch = options.replaySwitch ?? new ReplaySwitch();
     this.#verified = new VerifiedEnvelopes(this.#auth);
     const now = () => this.#clock.now();
     this.#rate = new RateLimiter({ burst: 400, perSecond: 200, ...options.rate, now });
     this.#reputation = options.reputation ?? new Reputation({ now });
+    this.#early = new EarlyBuffer(options.earlyLimits, now);
+    this.#sessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.sessionLimits };
     this.#outbox = new Outbox(this.#transport, this.#clock);
     this.#timers = new TimerSet(this.#clock);
   }
@@ -392,6 +411,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       leaves,
     });
     return this.#serial(async () => {
+      const over = this.#overSessionLimits(state, state.me);
+      if (over) throw new ProposalRefusedError(over.reason, over.message);
       const id = sessionIdOf(state.vaultId, state.me, payloadBytes);
       const session = this.#createSession(state, id, state.me, payload, checked);
       const bytes = await this.#seal(
@@ -576,7 +597,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       sessions: this.#sessions.size,
       waiters: this.#waiters.size,
       tombstones: this.#tombstones.size,
-      early: this.#early.size,
+      early: this.#early.sessions,
+      earlyBytes: this.#early.bytes,
       deferred,
       replayWindows: this.#replay.size,
       timers: this.#timers.size + sessionTimers,
@@ -666,17 +688,46 @@ export class SigningService extends TypedEvents<SigningEvents> {
     await this.#dispatch(session, inbound);
   }
 
+  /**
+   * Keeps a verified message of an unknown session until its proposal arrives: only its bytes,
+   * once per signer and sequence, within the sender's and the total byte budget. A sender that
+   * overflows its budget or repeats an envelope past a few copies is penalised (a flood ends in
+   * a ban), never the members whose messages it displaced.
+   */
   #buffer(idHex: string, inbound: Inbound): void {
-    let early = this.#early.get(idHex);
-    if (!early) {
-      if (this.#early.size >= MAX_EARLY_SESSIONS) {
-        const oldest = this.#early.keys().next().value as string;
-        this.#early.delete(oldest);
-      }
-      early = { at: this.#clock.now(), items: [] };
-      this.#early.set(idHex, early);
+    const verdict = this.#early.add(idHex, {
+      bytes: inbound.bytes,
+      signer: inbound.env.signerIndex,
+      sequence: inbound.env.sequence,
+      ...opt(inbound.from),
+    });
+    if (verdict === 'flood') this.#penalize(inbound.from, 'over-budget');
+  }
+
+  /** Why a new session proposed by `proposer` would exceed the open-session limits, if it would. */
+  #overSessionLimits(
+    state: VaultState,
+    proposer: number,
+  ): { reason: string; message: string } | undefined {
+    let inVault = 0;
+    let byProposer = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.entry.vault.id !== state.vault.id || FINISHED.has(session.phase)) continue;
+      inVault += 1;
+      if (session.proposer === proposer) byProposer += 1;
     }
-    if (early.items.length < 4 * 100) early.items.push(inbound);
+    const { perVault, perProposer } = this.#sessionLimits;
+    if (byProposer >= perProposer)
+      return {
+        reason: 'too-many-proposals',
+        message: `Member ${proposer} already has ${byProposer} open proposals (at most ${perProposer})`,
+      };
+    if (inVault >= perVault)
+      return {
+        reason: 'too-many-sessions',
+        message: `The vault already has ${inVault} open sessions (at most ${perVault})`,
+      };
+    return undefined;
   }
 
   async #receiveProposal(state: VaultState, inbound: Inbound): Promise<void> {
@@ -687,8 +738,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const idHex = bytesToHex(id);
     if (this.#sessions.has(idHex)) return;
     const now = this.#clock.now();
-    const refuse = (reason: string, message: string) => {
-      this.#penalize(inbound.from, 'invalid-proposal');
+    const refuse = (reason: string, message: string, offence: Offence = 'invalid-proposal') => {
+      this.#penalize(inbound.from, offence);
       this.emit('refused', { vaultId: state.vault.id, reason, message, ...opt(inbound.from) });
     };
     if (
@@ -702,6 +753,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
       return refuse('ttl', 'The proposal stays open longer than 7 days');
     if (proposal.leafAfter !== undefined && state.vault.threshold >= state.vault.members.length)
       return refuse('no-leaves', 'The proposal allows script leaves, but the vault has none');
+    // Counted before the spend is checked: a refused proposal costs this member almost nothing.
+    const over = this.#overSessionLimits(state, env.signerIndex);
+    if (over) return refuse(over.reason, over.message, 'over-budget');
     let checked: CheckedSpend;
     try {
       checked = checkSpend(state.vault, proposal.spend, proposal.replayProtection, this.#limits, {
@@ -717,11 +771,16 @@ export class SigningService extends TypedEvents<SigningEvents> {
     await this.#persistNew(session, [inbound.bytes]);
     this.emit('proposal', viewOf(session));
     this.#touchMailbox(state);
-    const early = this.#early.get(idHex);
-    this.#early.delete(idHex);
-    for (const item of early?.items ?? []) {
-      if (!this.#replay.accept(idHex, item.env.signerIndex, item.env.sequence)) continue;
-      await this.#dispatch(session, item);
+    for (const item of this.#early.take(idHex)) {
+      if (!this.#replay.accept(idHex, item.signer, item.sequence)) continue;
+      let buffered: Inbound;
+      try {
+        const env = openEnvelope(item.bytes);
+        buffered = { env, payload: decodePayload(env.type, env.payload), bytes: item.bytes };
+      } catch {
+        continue; // decoded once already; cannot fail
+      }
+      await this.#dispatch(session, { ...buffered, ...opt(item.from) });
     }
   }
 
@@ -1677,8 +1736,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       if (stored.expiresAt <= now && !this.#sessions.has(stored.sessionId))
         await this.#store.delete(stored.sessionId);
     }
-    for (const [id, early] of this.#early)
-      if (now - early.at > this.#timeouts.earlyMs) this.#early.delete(id);
+    this.#early.expire(this.#timeouts.earlyMs);
     this.#reputation.prune();
   }
 

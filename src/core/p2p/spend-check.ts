@@ -14,10 +14,12 @@ import {
   findPolicyViolation,
 } from '../chain/policy.ts';
 import {
+  type LotusTxData,
   SIGHASH_ALL,
   SIGHASH_LOTUS,
   type ReplayProtection,
-  sighashLotus,
+  precomputeLotus,
+  sighashLotusAll,
   withForkValue,
 } from '../chain/sighash.ts';
 import { classifyScript } from '../chain/templates.ts';
@@ -62,12 +64,22 @@ export interface CheckedSpend {
   sighashes: Uint8Array[];
   sighashDigest: Uint8Array;
   replay: ReplayProtection;
+  /**
+   * The spend's per-transaction sighash parts, computed once: the other replay side's and every
+   * leaf's sighashes reuse them (replay-attempts.ts, signing-path.ts). Absent: computed there.
+   */
+  txData?: LotusTxData;
   summary: SpendSummary;
 }
 
 export interface SpendLimits {
   /** Refuse proposals paying more than this many sats per byte (default 1,000: 1000× relay). */
   maxFeeRate?: number;
+  /**
+   * Refuse spends with more outputs than this. The signing service always applies
+   * MAX_SESSION_OUTPUTS to proposals; a bare check (a wallet's own summary) has no cap.
+   */
+  maxOutputs?: number;
 }
 
 function refuse(reason: string, message: string): never {
@@ -140,9 +152,12 @@ function refusePolicy(v: PolicyViolation, tx: Transaction, vault: Vault): never 
  * Relay policy is checked on the signed transaction's size (each input with its 66-byte key-path
  * scriptSig, or with `options.leaves` the largest leaf spend's), so what every member signs is
  * what the network accepts.
+ * The work is linear in the spend's size: at most MAX_SESSION_INPUTS inputs (and
+ * `limits.maxOutputs` outputs), and the per-transaction sighash parts are hashed once.
  * @throws ProposalRefusedError with a reason code: malformed-spend, wrong-network, too-many-inputs,
- *   foreign-input, hash-type, invalid-tx, outputs-exceed-inputs, and lotusd's relay policy: dust,
- *   fee-too-low, op-return, tx-size, tx-version, nonstandard-output; then fee-too-high.
+ *   too-many-outputs, foreign-input, hash-type, invalid-tx, outputs-exceed-inputs, and lotusd's
+ *   relay policy: dust, fee-too-low, op-return, tx-size, tx-version, nonstandard-output; then
+ *   fee-too-high.
  */
 export function checkSpend(
   vault: Vault,
@@ -165,6 +180,9 @@ export function checkSpend(
   const inputs = spend.tx.inputs.length;
   if (inputs === 0 || inputs > MAX_SESSION_INPUTS)
     refuse('too-many-inputs', `A session signs 1 to ${MAX_SESSION_INPUTS} inputs`);
+  const maxOutputs = limits.maxOutputs ?? Number.POSITIVE_INFINITY;
+  if (spend.tx.outputs.length > maxOutputs)
+    refuse('too-many-outputs', `A session pays at most ${maxOutputs} outputs`);
   // Every input must be the vault's own output: the session produces a complete transaction, and a
   // member never signs for coins it cannot see are the vault's.
   const vaultScript = bytesToHex(vault.script);
@@ -194,8 +212,14 @@ export function checkSpend(
     refuse('fee-too-high', `Fee of ${feeSats} sats (${feeRate.toFixed(1)} sat/byte) is too high`);
 
   const replay: ReplayProtection = { active: replayProtection };
-  const sighashes = spend.tx.inputs.map((_, i) =>
-    sighashLotus(spend.tx, i, spend.spent, spend.hashType, undefined, replay),
+  const txData = precomputeLotus(spend.tx, spend.spent);
+  const sighashes = sighashLotusAll(
+    spend.tx,
+    spend.spent,
+    spend.hashType,
+    undefined,
+    replay,
+    txData,
   );
   let change = 0n;
   const payments: Payment[] = [];
@@ -221,6 +245,7 @@ export function checkSpend(
     sighashes,
     sighashDigest: sighashDigest(sighashes),
     replay,
+    txData,
     summary: {
       vaultId: vault.id,
       txid: txid(spend.tx),

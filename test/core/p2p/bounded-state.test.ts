@@ -46,6 +46,8 @@ describe('bounded state', () => {
         auth: cheapAuth,
         timeouts: { retainMs: 0, failoverMs: 1 },
         manualClock: true,
+        // The churn opens 100 sessions at once: lift the per-proposer cap it is not about.
+        sessionLimits: { perVault: 100, perProposer: 100 },
       });
       const g = group;
       const [proposer, other] = g.members as [(typeof g.members)[0], (typeof g.members)[0]];
