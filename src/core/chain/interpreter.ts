@@ -26,6 +26,8 @@ import {
   type ExecutionData,
   NO_REPLAY_PROTECTION,
   type ReplayProtection,
+  type LotusTxData,
+  precomputeLotus,
   sighashForkId,
   sighashLotus,
 } from './sighash.ts';
@@ -98,6 +100,8 @@ interface Context {
   replay: ReplayProtection;
   /** The hash committed to as "executed script" (H2(scriptPubKey), or the tapleaf hash). */
   executedScriptHash: Uint8Array;
+  /** SIGHASH_LOTUS's per-transaction parts, computed once for every input's signature. */
+  lotus: { data?: LotusTxData };
 }
 
 export type VerifyResult =
@@ -127,6 +131,8 @@ export function verifyTransaction(
       message: (err as Error).message,
     };
   }
+  // Shared by every input: a 256-input spend hashes its merkle roots once, not 256 times.
+  const lotus: Context['lotus'] = {};
   for (let index = 0; index < tx.inputs.length; index++) {
     try {
       verifyInput(
@@ -135,6 +141,7 @@ export function verifyTransaction(
         spent,
         options.replay ?? NO_REPLAY_PROTECTION,
         options.flags ?? STANDARD_POLICY,
+        lotus,
       );
     } catch (err) {
       const reason = err instanceof ScriptError ? err.reason : 'UNKNOWN_ERROR';
@@ -186,6 +193,7 @@ export function verifyInput(
   spent: SpentOutput[],
   replay: ReplayProtection,
   flags: PolicyFlags = STANDARD_POLICY,
+  lotus: Context['lotus'] = {},
 ): void {
   const input = tx.inputs[index];
   const out = spent[index];
@@ -200,7 +208,15 @@ export function verifyInput(
   if (!scriptSig?.every((c) => c.opcode <= OP.OP_16))
     throw new ScriptError('SIG_PUSHONLY', 'scriptSig must be push-only');
   const stack: Stack = [];
-  const ctx: Context = { flags, tx, index, spent, replay, executedScriptHash: sha256d(out.script) };
+  const ctx: Context = {
+    flags,
+    tx,
+    index,
+    spent,
+    replay,
+    executedScriptHash: sha256d(out.script),
+    lotus,
+  };
   evaluate(scriptSig, stack, ctx, input.scriptSig);
 
   if (out.script[0] === OP.OP_SCRIPTTYPE) {
@@ -275,10 +291,23 @@ function verifyTaprootKeySpend(sig: Uint8Array, commitment: Uint8Array, ctx: Con
   checkPubKeyEncoding(commitment);
   if (sig.length === 0) throw new ScriptError('TAPROOT_VERIFY_SIGNATURE_FAILED');
   const digest = signatureHash(() =>
-    sighashLotus(ctx.tx, ctx.index, ctx.spent, sig[64] as number, undefined, ctx.replay),
+    sighashLotus(
+      ctx.tx,
+      ctx.index,
+      ctx.spent,
+      sig[64] as number,
+      undefined,
+      ctx.replay,
+      lotusData(ctx),
+    ),
   );
   if (!digest || !schnorrVerify(sig.subarray(0, 64), digest, commitment))
     throw new ScriptError('TAPROOT_VERIFY_SIGNATURE_FAILED');
+}
+
+function lotusData(ctx: Context): LotusTxData {
+  ctx.lotus.data ??= precomputeLotus(ctx.tx, ctx.spent);
+  return ctx.lotus.data;
 }
 
 function finish(stack: Stack, cleanStack: boolean): void {
@@ -436,7 +465,7 @@ function checkSig(
   };
   const digest = signatureHash(() =>
     (hashType & 0x60) === 0x60
-      ? sighashLotus(ctx.tx, ctx.index, ctx.spent, hashType, execution, ctx.replay)
+      ? sighashLotus(ctx.tx, ctx.index, ctx.spent, hashType, execution, ctx.replay, lotusData(ctx))
       : sighashForkId(
           ctx.tx,
           ctx.index,
