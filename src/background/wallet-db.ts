@@ -28,6 +28,20 @@ export function openWalletDb(name = WALLET_DB): RecordStore {
     async delete(key) {
       await (await open()).delete(STORE, key);
     },
+    async putMany(writes) {
+      // One readwrite transaction: IndexedDB commits all of it or, on any failure, none.
+      const tx = (await open()).transaction(STORE, 'readwrite', { durability: 'strict' });
+      const done = tx.done;
+      try {
+        for (const [key, value] of writes)
+          await (value === undefined ? tx.store.delete(key) : tx.store.put(value, key));
+      } catch (err) {
+        tx.abort();
+        await done.catch(() => undefined);
+        throw err;
+      }
+      await done;
+    },
     async entries() {
       const database = await open();
       const tx = database.transaction(STORE);

@@ -29,6 +29,11 @@ export interface RecordStore {
   delete(key: string): Promise<void>;
   /** Every stored record, for backups and for the tests that scan storage for secrets. */
   entries(): Promise<[string, unknown][]>;
+  /**
+   * Writes (or, for `undefined`, deletes) several records in one transaction: all or none, even
+   * if the browser stops halfway. Stores without it are written record by record.
+   */
+  putMany?(writes: [string, unknown][]): Promise<void>;
 }
 
 /** The unlocked session: memory-only storage that survives a worker restart, not the browser. */
@@ -134,10 +139,27 @@ export class KeystoreService {
    * With `replace`, an existing (e.g. damaged) record is overwritten: the restore path.
    */
   async create(password: string, secrets: KeystoreSecrets, replace = false): Promise<void> {
+    await this.createWith(password, secrets, replace, []);
+  }
+
+  /**
+   * `create`, writing `records` in the same transaction as the keystore record when the store
+   * can (a backup restore: the wallet and everything it owns appear together or not at all).
+   */
+  async createWith(
+    password: string,
+    secrets: KeystoreSecrets,
+    replace: boolean,
+    records: [string, unknown][],
+  ): Promise<void> {
     if (!replace && (await this.#records.get(KEYSTORE_RECORD_KEY)) !== undefined)
       throw new WalletExistsError();
     const { record, key } = await createKeystore(this.#subtle, password, secrets, this.#iterations);
-    await this.#records.put(KEYSTORE_RECORD_KEY, record);
+    const writes: [string, unknown][] = [...records, [KEYSTORE_RECORD_KEY, record]];
+    if (this.#records.putMany) await this.#records.putMany(writes);
+    else
+      for (const [name, value] of writes)
+        await (value === undefined ? this.#records.delete(name) : this.#records.put(name, value));
     await this.#open(secrets, key);
   }
 

@@ -443,6 +443,19 @@ export class WalletService {
     if (!replace && status !== 'uninitialized' && status !== 'corrupted')
       throw new WalletExistsError();
     const records = this.#deps.records;
+    if (records.putMany) {
+      // Every record, the settings and the keystore in one transaction: all or nothing.
+      this.#close();
+      await this.keystore.createWith(password, plan.secrets, true, [
+        ...plan.records,
+        [SETTINGS_KEY, plan.settings],
+      ]);
+      this.#settings = plan.settings;
+      this.keystore.setIdleMinutes(plan.settings.autoLockMinutes);
+      await this.#open(false);
+      await this.#refreshStatus();
+      return;
+    }
     const keys = [...plan.records.map(([key]) => key), SETTINGS_KEY, KEYSTORE_RECORD_KEY];
     const before = await Promise.all(
       keys.map(async (key): Promise<[string, unknown]> => [key, await records.get(key)]),
