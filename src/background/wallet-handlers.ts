@@ -71,6 +71,22 @@ export function walletHandlers(host: WalletHost): Handlers {
     petal_walletSettings: handle<'petal_walletSettings'>(async (patch) =>
       patch && Object.keys(patch).length > 0 ? wallet.updateSettings(patch) : wallet.settings,
     ),
+    petal_walletTransaction: handle<'petal_walletTransaction'>(async ({ txid }) =>
+      wallet.transaction(txid),
+    ),
+    petal_walletLabels: handle<'petal_walletLabels'>(async () => ({
+      labels: await wallet.labels(),
+    })),
+    petal_walletSetLabel: handle<'petal_walletSetLabel'>(async ({ type, ref, label }) => ({
+      labels: await wallet.setLabel(type, ref, label),
+    })),
+    petal_walletExportLabels: handle<'petal_walletExportLabels'>(async () => ({
+      text: await wallet.exportLabels(),
+      filename: `petal-labels-${new Date().toISOString().slice(0, 10)}.jsonl`,
+    })),
+    petal_walletImportLabels: handle<'petal_walletImportLabels'>(async ({ text }) =>
+      wallet.importLabels(text),
+    ),
     petal_walletReceive: handle<'petal_walletReceive'>(async (p) => ({
       address: await wallet.receiveAddress(p?.fresh ?? false),
     })),

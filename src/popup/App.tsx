@@ -14,6 +14,9 @@ import { JoinVault, NewVault, VaultScreen, Vaults } from './screens/Vaults.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { Damaged, Restore, Unlock } from './screens/Unlock.tsx';
 import { Screen } from './ui.tsx';
+import { Transaction } from './screens/Transaction.tsx';
+import { NetworkMenu } from './components/NetworkMenu.tsx';
+import { Toast } from './components/Toast.tsx';
 
 /** The popup: the background pushes the wallet's state; the hash picks the screen. */
 export function App({ client }: { client: RpcClient }) {
@@ -31,15 +34,12 @@ function Shell() {
     <>
       <header>
         <h1>Petal</h1>
-        {view && view.settings.network !== 'mainnet' && (
-          <span class="badge net" id="network-name">
-            {view.settings.network}
-          </span>
-        )}
+        {view && <NetworkMenu view={view} />}
         {view?.status === 'unlocked' && <ConnectionBadge view={view} />}
       </header>
       <main>{route === '/about' ? <About view={view} /> : <Body view={view} route={route} />}</main>
       {view?.status === 'unlocked' && route !== '/approve' && <Nav route={route} />}
+      <Toast />
     </>
   );
 }
@@ -70,6 +70,8 @@ function Body({ view, route }: { view: WalletView | undefined; route: string }) 
       if (route === '/receive') return <Receive />;
       if (route === '/send') return <Send view={view} />;
       if (route === '/activity') return <Activity view={view} />;
+      if (route.startsWith('/tx/'))
+        return <Transaction view={view} txid={route.slice('/tx/'.length)} />;
       if (route === '/sessions') return <Sessions />;
       if (route === '/vaults') return <Vaults />;
       if (route === '/vault-new') return <NewVault />;

@@ -1,6 +1,7 @@
 /**
- * How the popup names members and explains why a vault session ended, in plain words. The
- * protocol's blame carries the culprit's member index once it is proven with signed evidence.
+ * How the popup names members and explains why a vault session ended, in plain words. Core names
+ * members only by 0-based index in structured fields (SessionEnd's culprit, by, suspect); the
+ * numbers people read, "Member 2", are made here, 1-based, and nowhere else.
  */
 import type { SessionInfo } from '../core/rpc/index.ts';
 
@@ -25,12 +26,20 @@ export function endInWords(s: SessionInfo): string | undefined {
       return `${who ?? 'A wallet'} sent different nonces to different members.`;
     case 'badReveal':
       return `${who ?? 'A wallet'} cheated in the broadcaster election.`;
-    case 'declined':
-      return `The spend was declined: ${end.detail}`;
+    case 'declined': {
+      const reason = end.detail ? `: ${end.detail}` : '.';
+      if (end.by === undefined) return `The spend was declined${reason}`;
+      return `${member(end.by, s.me)} declined the spend${reason}`;
+    }
     case 'expired':
       return 'The proposal expired before it was signed.';
+    case 'nonce-mismatch': {
+      if (end.suspect === undefined) return end.detail;
+      const from = end.suspect === s.me ? 'your wallet' : member(end.suspect, s.me);
+      return `Members received different nonces from ${from}.`;
+    }
     default:
-      return end.detail;
+      return end.by === undefined ? end.detail : `${member(end.by, s.me)}: ${end.detail}`;
   }
 }
 
@@ -64,6 +73,19 @@ export function clockTime(ms: number, now: number): string {
     ? time
     : `${at.getDate()} ${MONTHS[at.getMonth()]} ${time}`;
 }
+
+/** A session's phase in words, for its badge. */
+export const PHASES: Record<string, string> = {
+  'awaiting-approvals': 'Waiting for every member to approve',
+  nonces: 'Exchanging nonces',
+  echo: 'Checking everyone saw the same nonces',
+  signing: 'Collecting partial signatures',
+  broadcasting: 'Broadcasting',
+  completed: 'Completed',
+  aborted: 'Ended',
+  failed: 'Failed',
+  expired: 'Expired',
+};
 
 const FINISHED_PHASES = new Set(['completed', 'aborted', 'failed', 'expired']);
 

@@ -49,10 +49,19 @@ export function useRoute(): [string, (route: string) => void] {
   return [route, (next: string) => (location.hash = next)];
 }
 
-/** A request's lifecycle for forms: busy flag and the error message to show. */
+/**
+ * A request's lifecycle for forms: busy flag and the error message to show. `clear` drops the
+ * error: forms call it on any input (`<form onInput={action.clear}>`), so an error about what
+ * was typed does not stay on screen once the person has changed it.
+ */
 export function useAction<A extends unknown[], R>(
   run: (...args: A) => Promise<R>,
-): { busy: boolean; error: string | undefined; act: (...args: A) => Promise<R | undefined> } {
+): {
+  busy: boolean;
+  error: string | undefined;
+  act: (...args: A) => Promise<R | undefined>;
+  clear: () => void;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const act = async (...args: A) => {
@@ -67,5 +76,5 @@ export function useAction<A extends unknown[], R>(
       setBusy(false);
     }
   };
-  return { busy, error, act };
+  return { busy, error, act, clear: () => setError(undefined) };
 }

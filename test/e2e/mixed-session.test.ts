@@ -141,7 +141,7 @@ describe('browsers and a headless cosigner in one vault', () => {
     await expect
       .poll(() => cosigner.service.session(proposed.id)?.phase, { timeout: 30_000 })
       .toBe('completed');
-    await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('completed');
+    await expect.poll(() => card.getAttribute('data-phase'), { timeout: 30_000 }).toBe('completed');
     await popup.screenshot({ path: await screenshotPath('mixed-session-completed') });
   });
 });

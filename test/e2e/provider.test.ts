@@ -326,10 +326,43 @@ describe('the example dApp with Petal in Chromium', () => {
     await page.fill('#vault-sats', '7000000');
     await page.click('#vault-send');
     const approval = await approvalWindow(alice, '#approve-vault-spend');
-    const shown = await text(approval, '#approve-vault-spend');
-    expect(shown).toContain(payee);
-    expect(shown).toContain('7 XPI');
-    expect(shown).toContain('2 members');
+    expect(await text(approval, '#approve-vault')).toContain('2 members');
+    // Each label and its amount are one row: read them back as the page lays them out.
+    const rows = await approval.$$eval('#approve-vault-spend [data-role]', (els) =>
+      els.map((e) => ({
+        role: e.getAttribute('data-role'),
+        label: e.querySelector('dt')?.textContent,
+        amount: e.querySelector('.spend-amount')?.textContent,
+        address: e.querySelector('.spend-address')?.textContent ?? undefined,
+        // The amount is drawn on the label's line, never on another row's.
+        sameLine:
+          Math.abs(
+            (e.querySelector('dt')?.getBoundingClientRect().top ?? 0) -
+              (e.querySelector('.spend-amount')?.getBoundingClientRect().top ?? 1e9),
+          ) < 4,
+      })),
+    );
+    expect(rows).toEqual([
+      { role: 'payment', label: 'To', amount: '7 XPI', address: payee, sameLine: true },
+      {
+        role: 'change',
+        label: 'Change back to the vault',
+        amount: expect.stringMatching(/^22\.99\d+ XPI$/),
+        sameLine: true,
+      },
+      {
+        role: 'fee',
+        label: 'Network fee',
+        amount: expect.stringMatching(/^0\.00\d+ XPI$/),
+        sameLine: true,
+      },
+      {
+        role: 'total',
+        label: 'Leaves the vault',
+        amount: expect.stringMatching(/^-7\.00\d+ XPI$/),
+        sameLine: true,
+      },
+    ]);
     await approval.screenshot({ path: await screenshotPath('provider-approve-vault-spend') });
     await inWindow(approval, (w) => w.click('#approve-accept'));
 

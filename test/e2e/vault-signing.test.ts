@@ -108,7 +108,7 @@ describe('a 2-of-2 vault spend between two browsers', () => {
     } finally {
       indexer.close();
     }
-    await expect.poll(() => card.textContent(), { timeout: 30_000 }).toContain('completed');
+    await expect.poll(() => card.getAttribute('data-phase'), { timeout: 30_000 }).toBe('completed');
     await popup.screenshot({ path: await screenshotPath('vault-session-completed') });
 
     // The session's messages moved the pair onto a direct WebRTC link (not only the relay).

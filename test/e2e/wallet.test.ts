@@ -175,20 +175,21 @@ describe('wallet in the built extension against the devnet', () => {
     await popup.fill('#send-to', to);
     await popup.fill('#send-amount', '1000');
     await popup.click('#send-review');
-    await expect.poll(() => popup.textContent('#send-form-error')).toMatch(/Insufficient funds/);
+    await expect
+      .poll(() => popup.textContent('#send-form-error'))
+      .toMatch(/^Insufficient funds: [\d.]+ XPI short/);
     await popup.fill('#send-amount', '12.5');
+    // The error was about what was typed: it goes as soon as the input changes.
+    expect(await popup.locator('#send-form-error').count()).toBe(0);
     await shot(popup, '10-send-form');
     await popup.click('#send-review');
     await popup.waitForSelector('#send-confirm');
-    expect(await popup.textContent('#confirm-to')).toBe(to);
-    expect(await popup.textContent('#confirm-amount')).toBe('12.5 XPI');
-    expect(await popup.textContent('#confirm-fee')).toMatch(/^0\.000\d+ XPI \(\d+ bytes\)$/);
-    const outputs = await popup.$$eval('#confirm-outputs li', (els) =>
-      els.map((e) => e.textContent),
-    );
-    expect(outputs).toHaveLength(2);
-    expect(outputs[0]).toContain(to);
-    expect(outputs[1]).toContain('change');
+    const inRow = (role: string) => `#confirm-summary [data-role="${role}"]`;
+    expect(await popup.textContent(`${inRow('payment')} .spend-address`)).toBe(to);
+    expect(await popup.textContent(`${inRow('payment')} .spend-amount`)).toBe('12.5 XPI');
+    expect(await popup.textContent(`${inRow('fee')} dd`)).toMatch(/^0\.000\d+ XPI\(\d+ bytes\)$/);
+    expect(await popup.textContent(`${inRow('change')} dt`)).toBe('Change back to you');
+    expect(await popup.locator('#confirm-summary [data-role]').count()).toBe(4);
     await shot(popup, '11-send-confirm');
     await popup.click('#send-confirm-button');
     await popup.waitForSelector('#sent-txid');

@@ -90,6 +90,9 @@ describe('wallet against the devnet', () => {
     const txid = await alice.service.confirmSend(preview.id);
     expect(txid).toMatch(/^[0-9a-f]{64}$/);
     await until(() => balance(bob.service)?.pending === 12_500_000n);
+    // Until it is mined the send reads as money leaving; its change is not "incoming".
+    await until(() => balance(alice.service)?.pending === -(12_500_000n + BigInt(preview.fee)));
+    expect(balance(alice.service)?.confirmed).toBe(250n * XPI);
     devnet.mine(2);
     const expected = 250n * XPI - 12_500_000n - BigInt(preview.fee);
     await until(() => balance(alice.service)?.confirmed === expected);
@@ -105,11 +108,11 @@ describe('wallet against the devnet', () => {
     await expectNoSecretsStored(alice.records, alice.session, aliceNeedles);
   });
 
-  it('refuses to overspend with the number of sats missing', async () => {
+  it('refuses to overspend, saying in XPI how much is missing', async () => {
     const to = await bob.service.receiveAddress();
     await expect(alice.service.prepareSend({ to, amount: '1000000' })).rejects.toMatchObject({
       name: 'InsufficientFundsError',
-      message: expect.stringMatching(/sats short/),
+      message: expect.stringMatching(/^Insufficient funds: \d+(\.\d+)? XPI short/),
     });
     await expect(
       alice.service.prepareSend({ to: 'lotus_notanaddress', amount: '1' }),

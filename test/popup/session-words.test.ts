@@ -29,4 +29,26 @@ describe('session outcomes in plain words', () => {
     );
     expect(endInWords(ended(undefined))).toBeUndefined();
   });
+
+  it('names the member who declined 1-based, as the rest of the popup does', () => {
+    // Member index 1 declines; the proposer (index 0) reads "Member 2", never "Member 1".
+    expect(endInWords(ended({ reason: 'declined', detail: 'Too much', by: 1 }, 0))).toBe(
+      'Member 2 declined the spend: Too much',
+    );
+    expect(endInWords(ended({ reason: 'declined', detail: 'Too much', by: 1 }, 1))).toBe(
+      'You declined the spend: Too much',
+    );
+    expect(endInWords(ended({ reason: 'declined', detail: '', by: 2 }, 0))).toBe(
+      'Member 3 declined the spend.',
+    );
+  });
+
+  it('names other members from the structured fields, never from numbers in the detail', () => {
+    expect(endInWords(ended({ reason: 'nonce-mismatch', detail: 'x', suspect: 0 }, 1))).toBe(
+      'Members received different nonces from Member 1.',
+    );
+    expect(endInWords(ended({ reason: 'policy', detail: 'Over the daily limit', by: 3 }, 0))).toBe(
+      'Member 4: Over the daily limit',
+    );
+  });
 });

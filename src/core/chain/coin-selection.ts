@@ -1,7 +1,7 @@
 import { ChainError } from './errors.ts';
 import { type InputKind, estimateSize, inputKindFor } from './fees.ts';
 import { dustThreshold, MIN_RELAY_FEE_PER_BYTE } from './policy.ts';
-import { type OutPoint, type TxOutput, sumAmounts } from './transaction.ts';
+import { type OutPoint, SATS_PER_XPI, type TxOutput, sumAmounts } from './transaction.ts';
 
 export interface Utxo {
   outpoint: OutPoint;
@@ -9,14 +9,25 @@ export interface Utxo {
   script: Uint8Array;
 }
 
+/**
+ * The coins do not cover the outputs and the fee. `missing` is the amount in sats for callers to
+ * format; the message says it in XPI, the unit of every form that can raise it.
+ */
 export class InsufficientFundsError extends ChainError {
   override name = 'InsufficientFundsError';
   /** Sats still missing (amount + fee − available). */
   readonly missing: bigint;
   constructor(missing: bigint) {
-    super(`Insufficient funds: ${missing} sats short (including the network fee)`);
+    super(`Insufficient funds: ${xpiText(missing)} XPI short (including the network fee)`);
     this.missing = missing;
   }
+}
+
+/** Sats as XPI, "1.000044" (the chain layer's copy of wallet/amount.ts formatXpi, kept below it). */
+function xpiText(sats: bigint): string {
+  const whole = sats / SATS_PER_XPI;
+  const fraction = (sats % SATS_PER_XPI).toString().padStart(6, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 export interface Selection {

@@ -39,11 +39,20 @@ export const FINISHED: ReadonlySet<SessionPhase> = new Set([
 ]);
 
 /** Why a session ended without a transaction, and who caused it when that is proven. */
+/**
+ * Why a session ended. Members are named only by their 0-based index in the structured fields:
+ * `detail` never numbers them, so every interface numbers members its own way (the popup counts
+ * from 1) and a message cannot blame "Member 1" for what member index 1 did.
+ */
 export interface SessionEnd {
   reason: string;
   detail: string;
   /** The member whose misbehaviour ended it (blame proven with signed evidence). */
   culprit?: number;
+  /** The member who ended it by aborting: for reason 'declined', the member who declined. */
+  by?: number;
+  /** reason 'nonce-mismatch': the member whose nonces differed between members (not proven). */
+  suspect?: number;
 }
 
 export interface SessionView {

@@ -542,7 +542,11 @@ export class SigningService extends TypedEvents<SigningEvents> {
     return this.#serial(async () => {
       const session = this.#open(sessionId);
       await this.#sendAbort(session, AbortReason.user, detail, true);
-      await this.#end(session, 'aborted', { reason: 'declined', detail });
+      await this.#end(session, 'aborted', {
+        reason: 'declined',
+        detail,
+        by: session.entry.me,
+      });
       return viewOf(session);
     });
   }
@@ -1218,7 +1222,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
           ? Promise.resolve()
           : this.#end(session, 'failed', {
               reason: 'nonce-mismatch',
-              detail: `Members received different nonces from member ${k}`,
+              detail: 'Members received different nonces from the same member',
+              suspect: k,
             }),
       );
     }, this.#timeouts.mismatchMs);
@@ -1464,7 +1469,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
       Object.entries(AbortReason).find(([, code]) => code === body.reason)?.[0] ?? 'aborted';
     await this.#end(session, 'aborted', {
       reason: reason === 'user' ? 'declined' : reason,
-      detail: `Member ${signer}: ${body.detail}`,
+      detail: body.detail,
+      by: signer,
     });
     return 'done';
   }
@@ -1546,7 +1552,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     });
     await this.#end(session, 'failed', {
       reason: name,
-      detail: `Member ${culprit} is proven to have sent ${describe(reason)}`,
+      detail: `Proven to have sent ${describe(reason)}`,
       culprit,
     });
   }

@@ -3,7 +3,13 @@ import type { Target } from './envelope.ts';
 import { type NetworkMethodResults, networkMethodSpecs } from './network-methods.ts';
 import { type SigningMethodResults, signingMethodSpecs } from './signing-methods.ts';
 import { type DappMethodResults, dappMethodSpecs } from '../provider/dapp-methods.ts';
-import type { SendPreview, WalletSettings, WalletView } from '../wallet/wallet-service.ts';
+import type {
+  SendPreview,
+  TransactionView,
+  WalletSettings,
+  WalletView,
+} from '../wallet/wallet-service.ts';
+import type { Label } from '../wallet/labels.ts';
 
 // Wallet params are checked here at the boundary; the wallet service checks its own rules again.
 // (Schemas live here rather than being imported from the wallet so the popup and content
@@ -17,6 +23,7 @@ const NewPassword = v.pipe(
 const Mnemonic = v.pipe(v.string(), v.minLength(1), v.maxLength(1024));
 const Empty = v.optional(v.strictObject({}));
 const NetworkName = v.picklist(['mainnet', 'testnet', 'regtest']);
+const Txid = v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'Not a transaction id'));
 
 /**
  * The range a replay-protection activation time (unix seconds) must fall in: 2020-01-01 to
@@ -133,8 +140,47 @@ export const methodSpecs = {
             ),
           }),
         ),
+        /** One network's explorer URL template: https, with `{txid}`; '' = none; null = default. */
+        explorerUrl: v.optional(
+          v.strictObject({
+            network: NetworkName,
+            url: v.nullable(
+              v.union([
+                v.literal(''),
+                v.pipe(
+                  v.string(),
+                  v.maxLength(512),
+                  v.regex(
+                    /^https:\/\/[^\s/?#]+\/\S*\{txid\}\S*$/,
+                    'Enter an https URL containing {txid}, such as https://explorer.example/tx/{txid}',
+                  ),
+                ),
+              ]),
+            ),
+          }),
+        ),
       }),
     ),
+  },
+  /** One transaction of the account in full: inputs, outputs, fee, explorer link, labels. */
+  petal_walletTransaction: { target: 'background', params: v.strictObject({ txid: Txid }) },
+  /** Every transaction and address label. */
+  petal_walletLabels: { target: 'background', params: Empty },
+  /** Sets one label; an empty label removes it. */
+  petal_walletSetLabel: {
+    target: 'background',
+    params: v.strictObject({
+      type: v.picklist(['tx', 'addr']),
+      ref: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+      label: v.pipe(v.string(), v.maxLength(255, 'A label is at most 255 characters')),
+    }),
+  },
+  /** The labels as a BIP-329 JSON-lines file. */
+  petal_walletExportLabels: { target: 'background', params: Empty },
+  /** Merges a BIP-329 JSON-lines file into the labels. */
+  petal_walletImportLabels: {
+    target: 'background',
+    params: v.strictObject({ text: v.pipe(v.string(), v.maxLength(2_000_000)) }),
   },
   /** The receive address; `fresh` hands out a new one. */
   petal_walletReceive: {
@@ -188,6 +234,11 @@ export interface MethodResults
   petal_walletExportBackup: { backup: string; filename: string };
   petal_walletImportBackup: WalletView;
   petal_walletSettings: WalletSettings;
+  petal_walletTransaction: TransactionView;
+  petal_walletLabels: { labels: Label[] };
+  petal_walletSetLabel: { labels: Label[] };
+  petal_walletExportLabels: { text: string; filename: string };
+  petal_walletImportLabels: { imported: number; skipped: number };
   petal_walletReceive: { address: string };
   petal_walletPrepareSend: SendPreview;
   petal_walletConfirmSend: { txid: string };

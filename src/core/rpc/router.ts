@@ -21,6 +21,7 @@ import {
   isMethodName,
   methodSpecs,
 } from './methods.ts';
+import { issuesData, issuesInWords } from './param-issues.ts';
 
 /** Who sent a request, as established by the browser (sender info), never by the payload. */
 export interface CallerInfo {
@@ -92,9 +93,12 @@ export class Router {
       if (!handler) throw new UnsupportedMethodError(method);
       const checked = v.safeParse(methodSpecs[method].params, params);
       if (!checked.success) {
-        throw new InvalidParamsError(
-          `Invalid params for ${method}: ${checked.issues.map((i) => i.message).join('; ')}`,
-        );
+        // People read this (popup forms, dApp users): plain words per field, not valibot's text.
+        // Developers get the method and each field's problem as data.
+        throw new InvalidParamsError(issuesInWords(checked.issues), {
+          method,
+          issues: issuesData(checked.issues),
+        });
       }
       const result = await handler(checked.output as never, caller);
       return { tag: ENVELOPE_TAG, kind: 'response', id, result };

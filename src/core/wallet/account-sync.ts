@@ -9,9 +9,12 @@ import { type NetworkParams, type Utxo, encodeAddress, txidFromHex } from '../ch
 import { type AccountAddress, GAP_LIMIT, type HdAccount } from './account.ts';
 
 export interface Balance {
-  /** In blocks. */
+  /** In blocks: what the chain has settled, before any transaction still in the mempool. */
   confirmed: bigint;
-  /** In the mempool (incoming and change). */
+  /**
+   * The net effect of the account's transactions still in the mempool: positive for incoming,
+   * negative for a send (its amount and fee; the change it pays back to us is not incoming).
+   */
   pending: bigint;
 }
 
@@ -74,14 +77,30 @@ export function toUtxos(utxos: IndexedUtxo[]): Utxo[] {
   }));
 }
 
-export function balanceOf(utxos: IndexedUtxo[]): Balance {
-  let confirmed = 0n;
+/**
+ * The balance, split so that a send reads as money leaving, not as change arriving.
+ *
+ * The indexer's coin list already reflects the mempool: a coin a pending send spends is gone and
+ * the send's change is there, unconfirmed. Summing coins by confirmation would show the change as
+ * "+X pending" and the spent coin as missing from "confirmed". Instead:
+ *   total     = every coin we can spend now (confirmed and unconfirmed),
+ *   pending   = Σ over the mempool transactions of (our outputs − our inputs), i.e. incoming
+ *               payments minus what our sends spend plus their own change (−(amount + fee)),
+ *   confirmed = total − pending: the settled balance, before the pending sends.
+ * So the headline (total) is confirmed minus what is being spent plus our own change.
+ */
+export function balanceOf(
+  snapshot: Pick<AccountSnapshot, 'utxos' | 'txs'>,
+  owns: (scriptHex: string) => boolean,
+): Balance {
+  const total = snapshot.utxos.reduce((sum, u) => sum + u.value, 0n);
   let pending = 0n;
-  for (const u of utxos) {
-    if (u.blockHeight >= 0) confirmed += u.value;
-    else pending += u.value;
+  for (const tx of snapshot.txs) {
+    if (tx.block) continue;
+    for (const o of tx.outputs) if (owns(bytesToHex(o.script))) pending += o.value;
+    for (const i of tx.inputs) if (i.script && owns(bytesToHex(i.script))) pending -= i.value;
   }
-  return { confirmed, pending };
+  return { confirmed: total - pending, pending };
 }
 
 /** Activity, newest first, from the wallet's point of view. */

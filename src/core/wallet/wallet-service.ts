@@ -48,12 +48,31 @@ import {
   WalletLockedError,
 } from './keystore-service.ts';
 import { decodeVaultDescriptor } from './vault.ts';
+import {
+  type Label,
+  type LabelType,
+  StoredLabels,
+  formatBip329,
+  mergeLabels,
+  parseBip329,
+} from './labels.ts';
+import { type TxDetail, txDetail } from './tx-detail.ts';
 
 export const DEFAULT_CHRONIK_URLS: Record<NetworkName, string> = {
   mainnet: 'https://chronik.lotusia.org',
   testnet: 'https://testnet.lotusia.org/chronik',
   // The embedded devnet's default port (`npm run devnet`).
   regtest: 'http://127.0.0.1:7321',
+};
+
+/**
+ * Where "View in explorer" points, per network: an https URL template with `{txid}`. Empty = no
+ * link (no public explorer for the network). The testnet and regtest have none Petal can vouch for.
+ */
+export const DEFAULT_EXPLORER_URLS: Record<NetworkName, string> = {
+  mainnet: 'https://explorer.lotusia.org/tx/{txid}',
+  testnet: '',
+  regtest: '',
 };
 
 export interface WalletSettings {
@@ -68,6 +87,8 @@ export interface WalletSettings {
    * that moves it; absent = lotusd's own (network.ts).
    */
   replayActivation: Partial<Record<NetworkName, number>>;
+  /** Block explorer URL template per network (`{txid}` is replaced); empty = no link. */
+  explorerUrls: Record<NetworkName, string>;
 }
 
 export const DEFAULT_SETTINGS: WalletSettings = {
@@ -76,6 +97,7 @@ export const DEFAULT_SETTINGS: WalletSettings = {
   autoLockMinutes: DEFAULT_IDLE_MINUTES,
   relays: [],
   replayActivation: {},
+  explorerUrls: DEFAULT_EXPLORER_URLS,
 };
 
 const Relay = v.pipe(v.string(), v.minLength(4), v.maxLength(512), v.startsWith('/'));
@@ -99,6 +121,24 @@ const ChronikUrl = v.pipe(
   v.maxLength(512),
   v.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'Enter an http(s) URL such as https://host/path'),
 );
+// https only: the link opens a page that sees the txid, so not over a network that can read it.
+const ExplorerUrl = v.union([
+  v.literal(''),
+  v.pipe(
+    v.string(),
+    v.maxLength(512),
+    v.regex(
+      /^https:\/\/[^\s/?#]+\/\S*\{txid\}\S*$/,
+      'Enter an https URL containing {txid}, such as https://explorer.example/tx/{txid}',
+    ),
+  ),
+]);
+const ExplorerUrls = v.object({
+  mainnet: v.optional(ExplorerUrl, DEFAULT_EXPLORER_URLS.mainnet),
+  testnet: v.optional(ExplorerUrl, DEFAULT_EXPLORER_URLS.testnet),
+  regtest: v.optional(ExplorerUrl, DEFAULT_EXPLORER_URLS.regtest),
+});
+
 export const SettingsPatch = v.strictObject({
   network: v.optional(v.picklist(['mainnet', 'testnet', 'regtest'])),
   chronikUrl: v.optional(ChronikUrl),
@@ -111,6 +151,13 @@ export const SettingsPatch = v.strictObject({
       time: v.nullable(ActivationTime),
     }),
   ),
+  /** Sets one network's explorer URL template ('' = no link; null = back to the default). */
+  explorerUrl: v.optional(
+    v.strictObject({
+      network: v.picklist(['mainnet', 'testnet', 'regtest']),
+      url: v.nullable(ExplorerUrl),
+    }),
+  ),
 });
 export type SettingsPatch = v.InferOutput<typeof SettingsPatch>;
 
@@ -121,6 +168,8 @@ const StoredSettings = v.object({
   // Records written before relays were a setting have none.
   relays: v.optional(RelayList, []),
   replayActivation: v.optional(ReplayActivation, {}),
+  // Records written before explorer links were a setting take the defaults.
+  explorerUrls: v.optional(ExplorerUrls, DEFAULT_EXPLORER_URLS),
 });
 const StoredMeta = v.object({
   receiveIndex: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -172,6 +221,14 @@ export interface WalletView {
   replay?: ReplayView;
 }
 
+/** One transaction in full for the detail screen (see `WalletService.transaction`). */
+export interface TransactionView extends TxDetail {
+  /** The explorer page for it, when the network has an explorer configured. */
+  explorerUrl?: string;
+  /** The user's labels: the transaction's, and those of its addresses (address → label). */
+  labels: { tx?: string; addr: Record<string, string> };
+}
+
 export interface SendPreview {
   id: string;
   to: string;
@@ -199,6 +256,7 @@ export interface WalletServiceDeps {
 
 const SETTINGS_KEY = 'settings';
 const CONTACTS_KEY = 'contacts';
+const LABELS_KEY = 'labels';
 const VAULTS_KEY = 'vaults';
 const REPLAY_SIDE_KEY = 'replay-side';
 const ReplayMemory = v.object({ onAt: v.optional(v.number()), offAt: v.optional(v.number()) });
@@ -292,7 +350,7 @@ export class WalletService {
     };
     view.receiveAddress = session.account.receiveAddress.address;
     if (session.snapshot) {
-      const balance = balanceOf(session.snapshot.utxos);
+      const balance = balanceOf(session.snapshot, (hex) => session.account.owns(hex));
       view.balance = {
         confirmed: String(balance.confirmed),
         pending: String(balance.pending),
@@ -488,8 +546,13 @@ export class WalletService {
   // ——— settings ———
 
   async updateSettings(patch: SettingsPatch): Promise<WalletSettings> {
-    const { replayActivation: activation, ...checked } = v.parse(SettingsPatch, patch);
+    const { replayActivation: activation, explorerUrl, ...checked } = v.parse(SettingsPatch, patch);
     const next: WalletSettings = { ...this.#settings, ...checked };
+    if (explorerUrl)
+      next.explorerUrls = {
+        ...this.#settings.explorerUrls,
+        [explorerUrl.network]: explorerUrl.url ?? DEFAULT_EXPLORER_URLS[explorerUrl.network],
+      };
     if (activation) {
       const { [activation.network]: _old, ...others } = this.#settings.replayActivation;
       next.replayActivation =
@@ -508,6 +571,69 @@ export class WalletService {
     }
     this.#emit();
     return next;
+  }
+
+  // ——— history and labels ———
+
+  /**
+   * One transaction of this account in full, with the explorer link for the network and the
+   * user's labels for it and its addresses. Read from the last sync, else asked of the indexer.
+   * @throws WalletLockedError; the indexer's error if it does not know the txid.
+   */
+  async transaction(txid: string): Promise<TransactionView> {
+    const session = this.#requireSession();
+    const id = txid.toLowerCase();
+    const tx = session.snapshot?.txs.find((t) => t.txid === id) ?? (await session.indexer.tx(id));
+    const detail = txDetail(
+      tx,
+      session.snapshot?.tipHeight ?? (await session.indexer.tip()).height,
+      (hex) => session.account.owns(hex),
+      session.account.network,
+    );
+    const template = this.#settings.explorerUrls[session.account.network.name];
+    const labels = await this.labels();
+    const addresses = new Set(
+      [...detail.inputs, ...detail.outputs].flatMap((p) => (p.address ? [p.address] : [])),
+    );
+    const addr: Record<string, string> = {};
+    for (const l of labels) if (l.type === 'addr' && addresses.has(l.ref)) addr[l.ref] = l.label;
+    return {
+      ...detail,
+      ...(template ? { explorerUrl: template.replaceAll('{txid}', detail.txid) } : {}),
+      labels: { tx: labels.find((l) => l.type === 'tx' && l.ref === detail.txid)?.label, addr },
+    };
+  }
+
+  /** Every label the user set (transactions and addresses), oldest first. */
+  async labels(): Promise<Label[]> {
+    const stored = v.safeParse(StoredLabels, await this.#deps.records.get(LABELS_KEY));
+    return stored.success ? stored.output : [];
+  }
+
+  /** Sets (or, with an empty label, removes) the label of one transaction or address. */
+  async setLabel(type: LabelType, ref: string, label: string): Promise<Label[]> {
+    const [checked] = v.parse(StoredLabels, [
+      { type, ref: type === 'tx' ? ref.toLowerCase() : ref, label },
+    ]);
+    const next = mergeLabels(await this.labels(), checked ? [checked] : []);
+    await this.#deps.records.put(LABELS_KEY, next);
+    return next;
+  }
+
+  /** The labels as a BIP-329 JSON-lines file. */
+  async exportLabels(): Promise<string> {
+    return formatBip329(await this.labels());
+  }
+
+  /**
+   * Merges a BIP-329 file into the labels (an imported label replaces the one it names). Nothing
+   * is written unless the whole file reads.
+   * @throws LabelFormatError naming the first bad line.
+   */
+  async importLabels(text: string): Promise<{ imported: number; skipped: number }> {
+    const { labels, skipped } = parseBip329(text);
+    await this.#deps.records.put(LABELS_KEY, mergeLabels(await this.labels(), labels));
+    return { imported: labels.length, skipped };
   }
 
   // ——— receive and send ———

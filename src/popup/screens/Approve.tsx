@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { APPROVAL_ARMING_MS } from '../../core/provider/approval-queue.ts';
 import type { ApprovalView } from '../../core/provider/dapp-methods.ts';
 import type { GrantDuration } from '../../core/provider/permissions.ts';
-import { ErrorText, Screen, Xpi } from '../ui.tsx';
+import { ErrorText, Screen } from '../ui.tsx';
+import { SpendSummary, transferRows, vaultRows } from '../spend-summary.tsx';
 import { useAction, useRpc } from '../state.ts';
 
 const TITLES: Record<ApprovalView['details']['kind'], string> = {
@@ -177,71 +178,29 @@ function Details(props: {
         </>
       );
     case 'transfer':
-      return (
-        <dl class="summary" id="approve-transfer">
-          <dt>From</dt>
-          <dd class="mono small">{details.from}</dd>
-          {details.outputs.flatMap((o, i) => [
-            <dt key={`t${i}`}>{o.isChange ? 'Change back to you' : 'To'}</dt>,
-            <dd key={`d${i}`} class="mono small output" data-change={String(o.isChange)}>
-              {o.address}
-              <br />
-              <strong>
-                <Xpi sats={o.value} />
-              </strong>
-            </dd>,
-          ])}
-          <dt>Network fee</dt>
-          <dd id="approve-fee">
-            <Xpi sats={details.fee} />
-          </dd>
-          <dt>Your balance changes by</dt>
-          <dd id="approve-total">
-            <strong>
-              <Xpi sats={`-${details.total}`} />
-            </strong>
-          </dd>
-        </dl>
-      );
+      return <SpendSummary id="approve-transfer" rows={transferRows(details)} />;
     case 'vaultSpend':
       return (
-        <dl class="summary" id="approve-vault-spend">
-          <dt>From vault</dt>
-          <dd>
-            {details.vault.label || 'Vault'} ({details.vault.members} members, you are member{' '}
-            {details.vault.me + 1})
-          </dd>
-          <dd class="mono small">{details.vault.address}</dd>
-          {details.payments.flatMap((p, i) => [
-            <dt key={`t${i}`}>To</dt>,
-            <dd key={`d${i}`} class="mono small output">
-              {p.address ?? 'a script without an address'}
-              <br />
-              <strong>
-                <Xpi sats={p.sats} />
-              </strong>
-            </dd>,
-          ])}
-          <dt>Change back to the vault</dt>
-          <dd>
-            <Xpi sats={details.change} />
-          </dd>
-          <dt>Network fee</dt>
-          <dd id="approve-fee">
-            <Xpi sats={details.fee} />
-          </dd>
-          {details.memo && (
-            <>
-              <dt>Memo</dt>
-              <dd>“{details.memo}”</dd>
-            </>
-          )}
-          <dd class="muted small" id="approve-vault-rule">
+        <>
+          <dl class="spend" id="approve-vault">
+            <div class="spend-row" data-role="from">
+              <dt>From vault</dt>
+              <dd>
+                <span class="spend-note">
+                  {details.vault.label || 'Vault'} ({details.vault.members} members, you are member{' '}
+                  {details.vault.me + 1})
+                </span>
+                <span class="spend-address">{details.vault.address}</span>
+              </dd>
+            </div>
+          </dl>
+          <SpendSummary id="approve-vault-spend" rows={vaultRows(details)} />
+          <p class="muted small" id="approve-vault-rule">
             {details.vault.policy === 'threshold'
               ? `Every member sees this same transaction; any ${details.vault.threshold} of the ${details.vault.members} must approve it before it is signed.`
               : 'Every member sees this same transaction and must approve it before it is signed.'}
-          </dd>
-        </dl>
+          </p>
+        </>
       );
     case 'vaultInvite':
       return (

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { SendPreview, WalletView } from '../../core/wallet/wallet-service.ts';
 import { formatXpi } from '../../core/wallet/amount.ts';
-import { ErrorText, Field, Screen, Xpi } from '../ui.tsx';
+import { ErrorText, Field, Screen } from '../ui.tsx';
+import { SpendSummary, sendRows } from '../spend-summary.tsx';
 import { useAction, useRpc } from '../state.ts';
 
 /** Form → confirmation with every output decoded → sent. The background validates and prices. */
@@ -28,6 +29,9 @@ export function Send({ view }: { view: WalletView }) {
         <p class="small mono" id="sent-txid">
           {txid}
         </p>
+        <a class="link" href={`#/tx/${txid}`} id="sent-details">
+          View transaction details
+        </a>
         <a class="button primary" href="#/" id="send-finish">
           Done
         </a>
@@ -37,37 +41,7 @@ export function Send({ view }: { view: WalletView }) {
   if (preview)
     return (
       <Screen title="Confirm send" id="send-confirm">
-        <dl class="summary">
-          <dt>To</dt>
-          <dd class="mono small" id="confirm-to">
-            {preview.to}
-          </dd>
-          <dt>Amount</dt>
-          <dd id="confirm-amount">
-            <Xpi sats={preview.amount} />
-          </dd>
-          <dt>Network fee</dt>
-          <dd id="confirm-fee">
-            <Xpi sats={preview.fee} /> <span class="muted small">({preview.size} bytes)</span>
-          </dd>
-          <dt>Total</dt>
-          <dd id="confirm-total">
-            <strong>
-              <Xpi sats={preview.total} />
-            </strong>
-          </dd>
-        </dl>
-        <h3>Outputs</h3>
-        <ul class="outputs" id="confirm-outputs">
-          {preview.outputs.map((o, i) => (
-            <li key={i}>
-              <span class="mono small">{o.address}</span>
-              <span>
-                <Xpi sats={o.value} /> {o.isChange && <span class="tag">change</span>}
-              </span>
-            </li>
-          ))}
-        </ul>
+        <SpendSummary id="confirm-summary" rows={sendRows(preview)} />
         <ErrorText error={confirm.error} id="send-error" />
         <div class="row">
           <button type="button" onClick={() => setPreview(undefined)} disabled={confirm.busy}>
@@ -93,6 +67,7 @@ export function Send({ view }: { view: WalletView }) {
           e.preventDefault();
           void review.act();
         }}
+        onInput={review.clear}
       >
         <Field label="To address" id="send-to">
           <input
@@ -121,7 +96,15 @@ export function Send({ view }: { view: WalletView }) {
               value={max ? 'Everything' : amount}
               onInput={(e) => setAmount(e.currentTarget.value)}
             />
-            <button type="button" id="send-max" aria-pressed={max} onClick={() => setMax(!max)}>
+            <button
+              type="button"
+              id="send-max"
+              aria-pressed={max}
+              onClick={() => {
+                setMax(!max);
+                review.clear();
+              }}
+            >
               Max
             </button>
           </div>

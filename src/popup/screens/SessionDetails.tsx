@@ -1,26 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SessionInfo } from '../../core/rpc/index.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Screen, Xpi } from '../ui.tsx';
+import { ErrorText, Screen } from '../ui.tsx';
+import { SpendSummary, sessionRows } from '../spend-summary.tsx';
 import {
   endInWords,
   fallbackInWords,
   member,
   pathInWords,
   phaseInWords,
+  PHASES,
 } from '../session-words.ts';
-
-const PHASES: Record<string, string> = {
-  'awaiting-approvals': 'Waiting for every member to approve',
-  nonces: 'Exchanging nonces',
-  echo: 'Checking everyone saw the same nonces',
-  signing: 'Collecting partial signatures',
-  broadcasting: 'Broadcasting',
-  completed: 'Completed',
-  aborted: 'Ended',
-  failed: 'Failed',
-  expired: 'Expired',
-};
 
 /** A live session: phase, who has done what, who broadcasts (and who takes over), and why it ended. */
 export function SessionDetails({ id }: { id: string }) {
@@ -72,21 +62,7 @@ export function SessionDetails({ id }: { id: string }) {
         </p>
       )}
       {s.memo && <p class="memo">“{s.memo}”</p>}
-      <dl class="summary" id="session-payments">
-        {s.summary.payments.flatMap((p, i) => [
-          <dt key={`t${i}`}>To</dt>,
-          <dd key={`d${i}`} class="mono small">
-            {p.address ?? 'a script without an address'}
-            <br />
-            <strong>
-              <Xpi sats={p.sats} />
-            </strong>
-          </dd>,
-        ])}
-      </dl>
-      <p class="muted small">
-        Fee <Xpi sats={s.summary.feeSats} /> · back to the vault <Xpi sats={s.summary.change} />
-      </p>
+      <SpendSummary id="session-payments" rows={sessionRows(s)} />
       <table class="members-progress" id="session-members">
         <caption class="muted small">Progress of each member</caption>
         <thead>

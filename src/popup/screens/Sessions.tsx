@@ -1,8 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SessionInfo } from '../../core/rpc/index.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Screen, Xpi } from '../ui.tsx';
-import { fallbackInWords, pathInWords } from '../session-words.ts';
+import { ErrorText, Screen } from '../ui.tsx';
+import { SpendSummary, sessionRows } from '../spend-summary.tsx';
+import {
+  endInWords,
+  fallbackInWords,
+  pathInWords,
+  phaseInWords,
+  PHASES,
+} from '../session-words.ts';
 
 const POLL_MS = 1_000;
 
@@ -60,25 +67,10 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
     <li class="session" data-session={s.id} data-phase={s.phase}>
       <div class="line">
         <strong>{s.vaultLabel || 'Vault'}</strong>
-        <span class="badge">{s.phase}</span>
+        <span class="badge">{phaseInWords(s, PHASES)}</span>
       </div>
       {s.memo && <p class="memo">“{s.memo}”</p>}
-      <ul class="payments">
-        {s.summary.payments.map((p, i) => (
-          <li key={i}>
-            <span class="address">{p.address ?? (p.opReturn ? 'Data (OP_RETURN)' : p.script)}</span>
-            <Xpi sats={p.sats} />
-          </li>
-        ))}
-      </ul>
-      <div class="line muted small">
-        <span>
-          Fee <Xpi sats={s.summary.feeSats} />
-        </span>
-        <span>
-          Back to vault <Xpi sats={s.summary.change} />
-        </span>
-      </div>
+      <SpendSummary rows={sessionRows(s)} />
       <div class="line muted small">
         <span>
           Approved by {s.approvals.length} of {s.members}
@@ -94,7 +86,7 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
           {fallback}
         </p>
       )}
-      {s.end && <p class="muted small">{s.end.detail}</p>}
+      {s.end && <p class="muted small">{endInWords(s)}</p>}
       <a class="link small" href={`#/session/${s.id}`}>
         Live view
       </a>

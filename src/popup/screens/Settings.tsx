@@ -5,17 +5,21 @@ import { useAction, useRpc } from '../state.ts';
 import { ConnectedSites } from './ConnectedSites.tsx';
 import { RelaySettings } from './RelaySettings.tsx';
 import { ReplaySettings } from './ReplaySettings.tsx';
+import { ExplorerSettings, LabelSettings } from './HistorySettings.tsx';
+import { notify } from '../components/Toast.tsx';
 
 export function Settings({ view }: { view: WalletView }) {
   const unlocked = view.status === 'unlocked';
   return (
     <Screen title="Settings" back="/" id="settings">
-      <NetworkSettings view={view} />
+      <NetworkSettings key={view.settings.network} view={view} />
       {unlocked && (
         <>
           <AutoLock view={view} />
           <RelaySettings view={view} />
           <ReplaySettings key={view.settings.network} view={view} />
+          <ExplorerSettings key={`explorer-${view.settings.network}`} view={view} />
+          <LabelSettings />
           <ConnectedSites />
           <ChangePassword />
           <RevealPhrase />
@@ -36,11 +40,15 @@ function NetworkSettings({ view }: { view: WalletView }) {
   const [network, setNetwork] = useState(view.settings.network);
   const [url, setUrl] = useState(view.settings.chronikUrl);
   const save = useAction(async () => {
+    const switched = network !== view.settings.network;
     const next = await rpc.request('petal_walletSettings', {
       network,
-      ...(network === view.settings.network ? { chronikUrl: url } : {}),
+      ...(switched ? {} : { chronikUrl: url }),
     });
     setUrl(next.chronikUrl);
+    notify(
+      switched ? `Switched to ${next.network}; indexer reset to its default` : 'Network saved',
+    );
   });
   return (
     <form
@@ -87,7 +95,10 @@ function AutoLock({ view }: { view: WalletView }) {
   const rpc = useRpc();
   const [minutes, setMinutes] = useState(String(view.settings.autoLockMinutes));
   const save = useAction(async () => {
-    await rpc.request('petal_walletSettings', { autoLockMinutes: Number(minutes) });
+    const next = await rpc.request('petal_walletSettings', { autoLockMinutes: Number(minutes) });
+    notify(
+      `Saved: locks after ${next.autoLockMinutes} idle minute${next.autoLockMinutes === 1 ? '' : 's'}`,
+    );
   });
   return (
     <form

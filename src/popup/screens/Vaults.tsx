@@ -150,6 +150,7 @@ function ProposeSpend({ vault }: { vault: VaultDetails }) {
         e.preventDefault();
         void propose.act();
       }}
+      onInput={propose.clear}
     >
       <h3>Propose a spend</h3>
       <Field label="To" id="vault-to">
@@ -235,6 +236,7 @@ export function NewVault() {
             e.preventDefault();
             void assemble.act();
           }}
+          onInput={assemble.clear}
         >
           <Field label="Their join codes (one per line)" id="join-codes">
             <textarea
@@ -258,6 +260,7 @@ export function NewVault() {
           e.preventDefault();
           void create.act();
         }}
+        onInput={create.clear}
       >
         <Field label="Name" id="new-vault-label">
           <input
@@ -460,6 +463,7 @@ export function JoinVault() {
               e.preventDefault();
               void answer.act();
             }}
+            onInput={answer.clear}
           >
             <Field label="Invite code" id="join-invite">
               <textarea
@@ -497,6 +501,7 @@ export function JoinVault() {
               e.preventDefault();
               void add.act();
             }}
+            onInput={add.clear}
           >
             <Field label="Vault descriptor from the creator" id="join-descriptor">
               <textarea

@@ -145,7 +145,7 @@ describe('coin selection', () => {
     }
   });
 
-  it('says how many sats are missing', () => {
+  it('says how much is missing, in XPI, and keeps the sats for callers', () => {
     const coins = [utxo(1_000n), utxo(2_000n)];
     const err = (() => {
       try {
@@ -155,9 +155,14 @@ describe('coin selection', () => {
       }
     })();
     expect(err?.name).toBe('InsufficientFundsError');
-    expect(err?.missing).toBe(
-      5_000n + BigInt(estimateSize(['taproot-keypath', 'taproot-keypath'], [taproot])) - 3_000n,
+    const missing =
+      5_000n + BigInt(estimateSize(['taproot-keypath', 'taproot-keypath'], [taproot])) - 3_000n;
+    expect(err?.missing).toBe(missing);
+    expect(err?.message).toBe(
+      `Insufficient funds: 0.00${missing} XPI short (including the network fee)`,
     );
+    expect(new InsufficientFundsError(1_000_044n).message).toMatch(/: 1\.000044 XPI short/);
+    expect(new InsufficientFundsError(2_000_000n).message).toMatch(/: 2 XPI short/);
   });
 
   it('computes the max button amount: everything minus the exact fee', () => {
