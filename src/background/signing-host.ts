@@ -28,6 +28,7 @@ import {
   describePolicy,
   encodeVaultDescriptor,
   memberIndex,
+  vaultFingerprint,
 } from '../core/wallet/vault.ts';
 import { buildVaultSpend } from '../core/wallet/vault-spend.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
@@ -405,6 +406,7 @@ export function createSigningHost(deps: SigningHostDeps) {
       id: vault.id,
       label: vault.label,
       address: vault.address,
+      fingerprint: vaultFingerprint(vault),
       members: vault.members.length,
       role: index < 0 && recoveryKey >= 0 ? 'recovery' : 'member',
       me: index,

@@ -171,6 +171,10 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
       recovery: { afterBlocks: 21_600, keys: [danaKey], threshold: 1 },
     });
     expect(await a.textContent('#vault-address')).toBe(await b.textContent('#vault-address'));
+    // The fingerprint members read to each other is the same in both wallets.
+    const fingerprint = await a.textContent('#vault-fingerprint .mono');
+    expect(fingerprint).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
+    expect(await b.textContent('#vault-fingerprint .mono')).toBe(fingerprint);
     expect(await overflowing(a)).toEqual([]);
     await shot(a, '06-vault-page');
 
@@ -236,6 +240,10 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
       .poll(() => b.textContent(`[data-session="${sessionId}"] [data-path]`))
       .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);
     expect(await b.textContent(`[data-session="${sessionId}"]`)).toContain('(2 needed)');
+    // Bob's card says who proposed: Alice, by her member number.
+    expect(await b.textContent(`[data-session="${sessionId}"] [data-proposer]`)).toBe(
+      `Proposed by Member ${details.me + 1}`,
+    );
     expect(await overflowing(b)).toEqual([]);
     await shot(b, '11-sessions-list');
   });

@@ -152,6 +152,8 @@ export interface VaultInfo extends VaultPolicyInfo {
   id: string;
   label: string;
   address: string;
+  /** A short code members read to each other: the same vault shows the same code everywhere. */
+  fingerprint: string;
   members: number;
   /**
    * 'member': this wallet signs the vault's spends; 'recovery': it holds one of the recovery keys

@@ -6,6 +6,7 @@ import { SpendSummary, sessionRows } from '../spend-summary.tsx';
 import {
   endInWords,
   fallbackInWords,
+  membersInWords,
   pathInWords,
   phaseInWords,
   PHASES,
@@ -69,6 +70,9 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
         <strong>{s.vaultLabel || 'Vault'}</strong>
         <span class="badge">{phaseInWords(s, PHASES)}</span>
       </div>
+      <p class="muted small" data-proposer>
+        Proposed by {s.proposer === s.me ? 'you' : membersInWords([s.proposer], s.me)}
+      </p>
       {s.memo && <p class="memo">“{s.memo}”</p>}
       <SpendSummary rows={sessionRows(s)} />
       <div class="line muted small">

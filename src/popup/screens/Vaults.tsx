@@ -85,6 +85,10 @@ export function VaultScreen({ id }: { id: string }) {
       <p class="policy" id="vault-policy">
         <strong>Who can spend:</strong> {sentence(vault.policyText)}
       </p>
+      <p class="small" id="vault-fingerprint">
+        <strong>Fingerprint:</strong> <span class="mono">{vault.fingerprint}</span> — read it to the
+        other members: the same vault shows the same code in every wallet.
+      </p>
       <h3>Members</h3>
       <ol class="members" id="vault-members">
         {vault.memberKeys.map((key, i) => (
