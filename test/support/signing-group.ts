@@ -19,6 +19,7 @@ import { ManualClock } from '../../src/core/p2p/clock.ts';
 import {
   type Envelope,
   type EnvelopeAuth,
+  MessageType,
   type SignedEnvelope,
   openEnvelope,
   sealEnvelope,
@@ -37,7 +38,12 @@ import {
 } from '../../src/core/p2p/signing-service.ts';
 import { type BurnRequirement, type Vault, createVault } from '../../src/core/wallet/vault.ts';
 import { burnIdentityScript } from '../../src/core/p2p/burn-identity.ts';
-import type { BurnProof } from '../../src/core/p2p/messages.ts';
+import {
+  type BurnProof,
+  type PartialSigsPayload,
+  decodePayload,
+  encodePartialSigs,
+} from '../../src/core/p2p/messages.ts';
 
 /** A P2PKH destination that belongs to nobody in the group. */
 export const PAYEE_SCRIPT = p2pkhScript(randomBytes(20));
@@ -61,6 +67,27 @@ export type Tamper = (
   to: string,
   reseal: (e: Envelope) => Uint8Array,
 ) => Uint8Array | null | undefined;
+
+/** A tamper under which member `culprit` rewrites the partial signatures it sends. */
+export function rewritePartials(
+  culprit: number,
+  rewrite: (partialSigs: Uint8Array[]) => Uint8Array[],
+): Tamper {
+  return (member, env, _to, reseal) => {
+    if (member !== culprit || env.type !== MessageType.partialSigs) return undefined;
+    const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;
+    const partialSigs = rewrite(body.partialSigs);
+    return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
+  };
+}
+
+/** One bit flipped in every partial signature: each then fails PartialSigVerify. */
+export const flipOneBit = (partialSigs: Uint8Array[]): Uint8Array[] =>
+  partialSigs.map((p) => {
+    const q = p.slice();
+    q[31]! ^= 1;
+    return q;
+  });
 
 export interface GroupOptions {
   /** The vault requires burn identities; `burn(i)` is what member i burned (none: undefined). */

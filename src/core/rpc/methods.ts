@@ -10,6 +10,7 @@ import type {
   WalletView,
 } from '../wallet/wallet-service.ts';
 import type { Label } from '../wallet/labels.ts';
+import { ExplorerUrl } from '../wallet/explorer-url.ts';
 
 // Wallet params are checked here at the boundary; the wallet service checks its own rules again.
 // (Schemas live here rather than being imported from the wallet so the popup and content
@@ -144,19 +145,7 @@ export const methodSpecs = {
         explorerUrl: v.optional(
           v.strictObject({
             network: NetworkName,
-            url: v.nullable(
-              v.union([
-                v.literal(''),
-                v.pipe(
-                  v.string(),
-                  v.maxLength(512),
-                  v.regex(
-                    /^https:\/\/[^\s/?#]+\/\S*\{txid\}\S*$/,
-                    'Enter an https URL containing {txid}, such as https://explorer.example/tx/{txid}',
-                  ),
-                ),
-              ]),
-            ),
+            url: v.nullable(ExplorerUrl),
           }),
         ),
       }),

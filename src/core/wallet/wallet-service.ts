@@ -6,6 +6,7 @@
  */
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import * as v from 'valibot';
+import { ExplorerUrl } from './explorer-url.ts';
 import { signMessage } from '../chain/signed-message.ts';
 import { getPublicKey } from '../crypto/schnorr.ts';
 import type { ChainIndexer, ConnectionState } from '../chain/chronik.ts';
@@ -121,18 +122,6 @@ const ChronikUrl = v.pipe(
   v.maxLength(512),
   v.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'Enter an http(s) URL such as https://host/path'),
 );
-// https only: the link opens a page that sees the txid, so not over a network that can read it.
-const ExplorerUrl = v.union([
-  v.literal(''),
-  v.pipe(
-    v.string(),
-    v.maxLength(512),
-    v.regex(
-      /^https:\/\/[^\s/?#]+\/\S*\{txid\}\S*$/,
-      'Enter an https URL containing {txid}, such as https://explorer.example/tx/{txid}',
-    ),
-  ),
-]);
 const ExplorerUrls = v.object({
   mainnet: v.optional(ExplorerUrl, DEFAULT_EXPLORER_URLS.mainnet),
   testnet: v.optional(ExplorerUrl, DEFAULT_EXPLORER_URLS.testnet),

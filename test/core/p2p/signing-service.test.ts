@@ -12,7 +12,6 @@ import { MessageType } from '../../../src/core/p2p/envelope.ts';
 import {
   decodePayload,
   encodeNonces,
-  encodePartialSigs,
   encodeProposal,
 } from '../../../src/core/p2p/messages.ts';
 import { nonceGen } from '../../../src/core/crypto/musig2.ts';
@@ -26,6 +25,8 @@ import {
   type Tamper,
   TestLedger,
   createGroup,
+  flipOneBit,
+  rewritePartials,
 } from '../../support/signing-group.ts';
 
 let group: Group | undefined;
@@ -316,19 +317,7 @@ describe('what a member checks before it signs', () => {
 describe('blame and equivocation', () => {
   it('verifies every partial signature on receipt and names the member who sent a bad one', async () => {
     const culpritPeer = 'peer-2';
-    const tamper: Tamper = (member, env, _to, reseal) => {
-      if (member !== 2 || env.type !== MessageType.partialSigs) return undefined;
-      const body = decodePayload(env.type, env.payload).body as {
-        attempt: number;
-        partialSigs: Uint8Array[];
-      };
-      const partialSigs = body.partialSigs.map((p) => {
-        const q = p.slice();
-        q[31]! ^= 1;
-        return q;
-      });
-      return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
-    };
+    const tamper = rewritePartials(2, flipOneBit);
     group = await createGroup(3, { tamper });
     autoApprove(group);
     const blames: { culprit: number; reason: string; peerId?: string }[] = [];
@@ -351,15 +340,8 @@ describe('blame and equivocation', () => {
   });
 
   it('proves a partial-signature message with the wrong number of signatures, too', async () => {
-    const tamper: Tamper = (member, env, _to, reseal) => {
-      if (member !== 1 || env.type !== MessageType.partialSigs) return undefined;
-      const body = decodePayload(env.type, env.payload).body as {
-        attempt: number;
-        partialSigs: Uint8Array[];
-      };
-      const partialSigs = [...body.partialSigs, body.partialSigs[0] as Uint8Array]; // one extra
-      return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
-    };
+    // One signature more than the spend has inputs.
+    const tamper = rewritePartials(1, (sigs) => [...sigs, sigs[0] as Uint8Array]);
     group = await createGroup(3, { tamper });
     autoApprove(group);
     const { results } = await proposeAndSettle(group);

@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseScript } from '../../../src/core/chain/script.ts';
 import { parseTx } from '../../../src/core/chain/transaction.ts';
-import { MessageType } from '../../../src/core/p2p/envelope.ts';
-import { decodePayload, encodePartialSigs } from '../../../src/core/p2p/messages.ts';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import { leafFor } from '../../../src/core/wallet/vault.ts';
-import { type Group, type Member, type Tamper, createGroup } from '../../support/signing-group.ts';
+import {
+  type Group,
+  type Member,
+  createGroup,
+  flipOneBit,
+  rewritePartials,
+} from '../../support/signing-group.ts';
 import { until } from '../../support/until.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { OTHER_SIDE_ATTEMPT } from '../../../src/core/p2p/replay-attempts.ts';
@@ -121,20 +125,7 @@ describe('threshold vaults: signed by whoever is online', () => {
   });
 
   it('blames a signer inside the subset who sends a bad partial signature', async () => {
-    const tamper: Tamper = (member, env, _to, reseal) => {
-      if (member !== 1 || env.type !== MessageType.partialSigs) return undefined;
-      const body = decodePayload(env.type, env.payload).body as {
-        attempt: number;
-        partialSigs: Uint8Array[];
-      };
-      const partialSigs = body.partialSigs.map((p) => {
-        const q = p.slice();
-        q[31]! ^= 1;
-        return q;
-      });
-      return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
-    };
-    group = await createGroup(4, { threshold: 2, tamper });
+    group = await createGroup(4, { threshold: 2, tamper: rewritePartials(1, flipOneBit) });
     const g = group;
     approveBy(g, [1]);
     g.network.disconnect(g.members[2]!.peerId);
