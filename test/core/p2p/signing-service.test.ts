@@ -9,11 +9,7 @@ import { SigningService } from '../../../src/core/p2p/signing-service.ts';
 import { ZERO_TRANSCRIPT, sessionIdOf } from '../../../src/core/p2p/transcript.ts';
 import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
 import { MessageType } from '../../../src/core/p2p/envelope.ts';
-import {
-  decodePayload,
-  encodeNonces,
-  encodeProposal,
-} from '../../../src/core/p2p/messages.ts';
+import { decodePayload, encodeNonces, encodeProposal } from '../../../src/core/p2p/messages.ts';
 import { nonceGen } from '../../../src/core/crypto/musig2.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
