@@ -83,7 +83,12 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
   it('offers k of n and a recovery key, shows the rule before creating, refuses what cannot be', async () => {
     a = await popupAt(alice, '/vault-new');
     await a.waitForSelector('#vault-create');
+    // A name is counted in bytes, as it travels: 33 two-byte letters do not fit, and it says so.
+    await a.fill('#new-vault-label', 'é'.repeat(33));
+    expect(await a.textContent('#new-vault-label-hint')).toBe('66 of 64 bytes');
+    expect(await a.textContent('#new-vault-form-error')).toMatch(/66 bytes; at most 64 fit/);
     await a.fill('#new-vault-label', 'Household');
+    expect(await a.textContent('#new-vault-label-hint')).toBe('9 of 64 bytes');
     await a.fill('#new-vault-members', '3');
     await a.fill('#new-vault-threshold', '2');
     await expect
@@ -172,6 +177,8 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     });
     expect(await a.textContent('#vault-address')).toBe(await b.textContent('#vault-address'));
     // The fingerprint members read to each other is the same in both wallets.
+    // The descriptor stays available on the vault page (another wallet, or a backup).
+    expect(await a.inputValue('#vault-share-descriptor')).toBe(details.descriptor);
     const fingerprint = await a.textContent('#vault-fingerprint .mono');
     expect(fingerprint).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
     expect(await b.textContent('#vault-fingerprint .mono')).toBe(fingerprint);

@@ -10,6 +10,9 @@ import { SessionCard } from './Sessions.tsx';
 import { RecoveryClock, RecoveryHolder, RecoveryVaultScreen } from './RecoveryVault.tsx';
 
 const PUBLIC_KEY_HEX = /^0[23][0-9a-f]{64}$/;
+/** A vault name's limit in UTF-8 bytes (MAX_LABEL_BYTES in core/wallet/vault.ts, which the
+ * popup does not load: it would pull the MuSig2 code into the popup bundle). */
+const MAX_LABEL_BYTES = 64;
 
 /** A policy sentence from the wallet ("any 2 of …") as a sentence on screen. */
 const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
@@ -119,6 +122,19 @@ export function VaultScreen({ id }: { id: string }) {
         </p>
       )}
       {vault.recovery && <RecoveryClock id={vault.id} />}
+      <details id="vault-share">
+        <summary>
+          Vault descriptor: add this vault to another wallet, or keep it as a backup
+        </summary>
+        <textarea
+          class="mono small"
+          id="vault-share-descriptor"
+          readOnly
+          rows={4}
+          value={vault.descriptor}
+        />
+        <QrCode text={vault.descriptor} label="Vault descriptor" />
+      </details>
       <ProposeSpend vault={vault} />
       <h3>Sessions</h3>
       {vault.sessions.length === 0 && <p class="muted small">No spends proposed yet.</p>}
@@ -196,15 +212,20 @@ export function NewVault() {
   const afterBlocks = recoveryBlocks(waitAmount, waitUnit);
   const key = recoveryKey.trim().toLowerCase();
   // Only the shape of what was typed is checked here; the wallet judges the policy itself.
-  const formError = !/^\d+$/.test(members.trim())
-    ? 'Members: a whole number, you included'
-    : !/^\d+$/.test(threshold.trim())
-      ? 'Signatures needed: a whole number'
-      : withRecovery && !PUBLIC_KEY_HEX.test(key)
-        ? 'The recovery key is a public key: 66 hex digits starting with 02 or 03'
-        : withRecovery && afterBlocks === undefined
-          ? 'Say how long recovery waits'
-          : undefined;
+  // The name travels in the invite and descriptor as at most 64 bytes of UTF-8, never cut.
+  const labelBytes = new TextEncoder().encode(label).length;
+  const formError =
+    labelBytes > MAX_LABEL_BYTES
+      ? `The name is ${labelBytes} bytes; at most ${MAX_LABEL_BYTES} fit (accented letters and emoji take 2–4 each)`
+      : !/^\d+$/.test(members.trim())
+        ? 'Members: a whole number, you included'
+        : !/^\d+$/.test(threshold.trim())
+          ? 'Signatures needed: a whole number'
+          : withRecovery && !PUBLIC_KEY_HEX.test(key)
+            ? 'The recovery key is a public key: 66 hex digits starting with 02 or 03'
+            : withRecovery && afterBlocks === undefined
+              ? 'Say how long recovery waits'
+              : undefined;
   const params: MethodParams<'petal_vaultInviteCreate'> = {
     members: Number(members),
     threshold: Number(threshold),
@@ -266,11 +287,10 @@ export function NewVault() {
         }}
         onInput={create.clear}
       >
-        <Field label="Name" id="new-vault-label">
+        <Field label="Name" id="new-vault-label" hint={`${labelBytes} of ${MAX_LABEL_BYTES} bytes`}>
           <input
             id="new-vault-label"
             value={label}
-            maxLength={64}
             onInput={(e) => setLabel(e.currentTarget.value)}
           />
         </Field>
