@@ -5,7 +5,7 @@ import { getPublicKey } from '../../src/core/crypto/schnorr.ts';
 import { leafFor, memberIndex } from '../../src/core/wallet/vault.ts';
 import { type Libp2pMember as Member, startLibp2pGroup } from '../support/libp2p-group.ts';
 import { startLocalRelay } from '../support/local-relay.ts';
-import { TestLedger } from '../support/signing-group.ts';
+import { TestLedger, flipOneBit, rewritePartials } from '../support/signing-group.ts';
 import { until } from '../support/until.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -106,5 +106,70 @@ describe('threshold vaults over real libp2p nodes', () => {
     const leafTx = parseTx(ledger.chain.transaction(leaf[0]!.txid as string) as Uint8Array);
     expect(parseScript(leafTx.inputs[0]!.scriptSig)).toHaveLength(3);
     expect(ledger.chain.broadcasts).toHaveLength(2);
+  });
+
+  it('2-of-3 with one member offline completes through the two approvers’ leaf', async () => {
+    const relay = await startLocalRelay();
+    cleanups.push(() => relay.stop());
+    const ledger = new TestLedger();
+    const group = await startLibp2pGroup(3, relay, ledger, { threshold: 2, autoApprove: false });
+    cleanups.push(() => group.stop());
+    const [alice, bob, carol] = group.members as [Member, Member, Member];
+    await carol.service.stop();
+    await carol.node.stop();
+    bob.service.on('proposal', (v) => void bob.service.approve(v.id).catch(() => undefined));
+    const view = await alice.service.propose(
+      group.vault.id,
+      ledger.spend(group.vault, [7e7].map(BigInt)),
+      {
+        leafAfterMs: 1_000,
+      },
+    );
+    await until(() => bob.service.session(view.id), 30_000);
+    const results = await Promise.all([alice, bob].map((m) => m.service.settled(view.id)));
+    const signers = [alice, bob]
+      .map((m) => memberIndex(group.vault, getPublicKey(m.secret)))
+      .sort((a, b) => a - b);
+    for (const r of results) {
+      expect(r.phase).toBe('completed');
+      expect(r.pathSigners).toEqual(signers);
+    }
+    expect(ledger.chain.broadcasts).toHaveLength(1);
+  });
+
+  it('blames the signer inside the subset who sends a bad partial signature', async () => {
+    const relay = await startLocalRelay();
+    cleanups.push(() => relay.stop());
+    const ledger = new TestLedger();
+    // The culprit is whichever member started second; the vault numbers it by its key.
+    let culprit = -1;
+    const group = await startLibp2pGroup(3, relay, ledger, {
+      threshold: 2,
+      autoApprove: false,
+      // The culprit's own copy of its partials is sound: it must not finish the spend itself
+      // before the others see what it sent them.
+      crashOnBroadcast: (index) => index === 1,
+      tamper: (member, env, to, reseal) =>
+        rewritePartials(culprit, flipOneBit)(member, env, to, reseal),
+    });
+    cleanups.push(() => group.stop());
+    const [alice, bob, carol] = group.members as [Member, Member, Member];
+    culprit = memberIndex(group.vault, getPublicKey(bob.secret));
+    await carol.service.stop();
+    await carol.node.stop();
+    bob.service.on('proposal', (v) => void bob.service.approve(v.id).catch(() => undefined));
+    const view = await alice.service.propose(
+      group.vault.id,
+      ledger.spend(group.vault, [7e7].map(BigInt)),
+      {
+        leafAfterMs: 1_000,
+      },
+    );
+    const result = await alice.service.settled(view.id);
+    expect(result.phase).toBe('failed');
+    expect(result.pathSigners).toHaveLength(2);
+    expect(result.end?.culprit).toBe(culprit);
+    expect(result.end?.reason).toBe('invalidPartialSig');
+    expect(ledger.chain.broadcasts).toEqual([]);
   });
 });

@@ -3,12 +3,14 @@ import { regtest } from '../../src/core/chain/index.ts';
 import { getPublicKey } from '../../src/core/crypto/schnorr.ts';
 import { MemorySessionStore } from '../../src/core/p2p/session-store.ts';
 import { SigningService, type SigningTimeouts } from '../../src/core/p2p/signing-service.ts';
-import { type Vault, createVault } from '../../src/core/wallet/vault.ts';
+import { type Vault, createVault, memberIndex } from '../../src/core/wallet/vault.ts';
 import { Libp2pMessaging } from '../../src/network/libp2p-messaging.ts';
 import { type PeerNode, createPeerNode } from '../../src/network/peer-node.ts';
 import type { RunningRelay } from '../../src/relay/start.ts';
 import { memberOptions } from './local-relay.ts';
-import type { TestLedger } from './signing-group.ts';
+import { type Tamper, type TestLedger, withTamper } from './signing-group.ts';
+import { deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
+import { hexToBytes } from '@noble/hashes/utils.js';
 
 export interface Libp2pMember {
   index: number;
@@ -30,6 +32,8 @@ export async function startLibp2pGroup(
     autoApprove?: boolean;
     /** A threshold vault: any `threshold` members can sign through their leaf. */
     threshold?: number;
+    /** Rewrites what a member sends (by vault member index), as a hostile member would. */
+    tamper?: Tamper;
   } = {},
 ) {
   const secrets = Array.from({ length: n }, () => randomBytes(32));
@@ -46,8 +50,18 @@ export async function startLibp2pGroup(
     const messaging = new Libp2pMessaging(node);
     await messaging.start();
     const chain = ledger.chain.as(`member-${index}`);
+    const secret = secrets[index] as Uint8Array;
+    const transport = options.tamper
+      ? withTamper(
+          messaging,
+          deriveVaultKeys(hexToBytes(vault.id)),
+          memberIndex(vault, getPublicKey(secret)),
+          () => secret,
+          options.tamper,
+        )
+      : messaging;
     const service = new SigningService({
-      transport: messaging,
+      transport,
       store: new MemorySessionStore(),
       chain: {
         ...chain,

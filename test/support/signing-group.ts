@@ -26,7 +26,7 @@ import {
 } from '../../src/core/p2p/envelope.ts';
 import { openFrame, sealFrame } from '../../src/core/p2p/frames.ts';
 import type { FrameValidator, Transport, TransportHandler } from '../../src/core/p2p/transport.ts';
-import { deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
+import { type VaultKeys, deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { MemoryNetwork, type MemoryTransport } from '../../src/core/p2p/memory-transport.ts';
 import { MemorySessionStore } from '../../src/core/p2p/session-store.ts';
@@ -67,6 +67,41 @@ export type Tamper = (
   to: string,
   reseal: (e: Envelope) => Uint8Array,
 ) => Uint8Array | null | undefined;
+
+/**
+ * `transport` as seen by member `member` when `tamper` may rewrite (or drop, with null) every
+ * frame it sends: the envelope is opened, handed to `tamper`, and re-signed with the member's key.
+ */
+export function withTamper(
+  transport: Transport,
+  keys: VaultKeys,
+  member: number,
+  secret: () => Uint8Array,
+  tamper: Tamper,
+): Transport {
+  const rewrite = (frame: Uint8Array, to: string): Uint8Array | null => {
+    const envelope = openEnvelope(openFrame(keys, frame));
+    const out = tamper(member, envelope, to, (e) => sealEnvelope(e, secret()));
+    if (out === null) return null;
+    return out ? sealFrame(keys, out) : frame;
+  };
+  return {
+    peerId: transport.peerId,
+    subscribe: (topic: string, handler: TransportHandler, validate?: FrameValidator) =>
+      transport.subscribe(topic, handler, validate),
+    onDirect: (handler: TransportHandler) => transport.onDirect(handler),
+    publish: async (topic: string, data: Uint8Array) => {
+      const out = rewrite(data, 'topic');
+      return out ? transport.publish(topic, out) : 0;
+    },
+    send: async (peer: string, data: Uint8Array, signal?: AbortSignal) => {
+      const out = rewrite(data, peer);
+      if (out) await transport.send(peer, out, signal);
+    },
+    putRecord: (id, payload, expiresAt) => transport.putRecord(id, payload, expiresAt),
+    getRecord: (id) => transport.getRecord(id),
+  };
+}
 
 /** A tamper under which member `culprit` rewrites the partial signatures it sends. */
 export function rewritePartials(
@@ -226,33 +261,16 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
   });
 
   const keys = deriveVaultKeys(hexToBytes(vault.id));
-  const wrap = (index: number, transport: MemoryTransport): Transport => {
-    const tamper = options.tamper;
-    if (!tamper) return transport;
-    const secret = () => (members[index] as Member).secretKey;
-    const rewrite = (frame: Uint8Array, to: string): Uint8Array | null => {
-      const envelope = openEnvelope(openFrame(keys, frame));
-      const out = tamper(index, envelope, to, (e) => sealEnvelope(e, secret()));
-      if (out === null) return null;
-      return out ? sealFrame(keys, out) : frame;
-    };
-    return {
-      peerId: transport.peerId,
-      subscribe: (topic: string, handler: TransportHandler, validate?: FrameValidator) =>
-        transport.subscribe(topic, handler, validate),
-      onDirect: (handler: TransportHandler) => transport.onDirect(handler),
-      publish: async (topic: string, data: Uint8Array) => {
-        const out = rewrite(data, 'topic');
-        return out ? transport.publish(topic, out) : 0;
-      },
-      send: async (peer: string, data: Uint8Array, signal?: AbortSignal) => {
-        const out = rewrite(data, peer);
-        if (out) await transport.send(peer, out, signal);
-      },
-      putRecord: (id, payload, expiresAt) => transport.putRecord(id, payload, expiresAt),
-      getRecord: (id) => transport.getRecord(id),
-    };
-  };
+  const wrap = (index: number, transport: MemoryTransport): Transport =>
+    options.tamper
+      ? withTamper(
+          transport,
+          keys,
+          index,
+          () => (members[index] as Member).secretKey,
+          options.tamper,
+        )
+      : transport;
 
   // A member that crashes at the moment it would broadcast (failover tests).
   const crashed = new Set<number>();
