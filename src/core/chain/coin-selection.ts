@@ -1,7 +1,8 @@
 import { ChainError } from './errors.ts';
 import { type InputKind, estimateSize, inputKindFor } from './fees.ts';
 import { dustThreshold, MIN_RELAY_FEE_PER_BYTE } from './policy.ts';
-import { type OutPoint, SATS_PER_XPI, type TxOutput, sumAmounts } from './transaction.ts';
+import { type OutPoint, type TxOutput, sumAmounts } from './transaction.ts';
+import { formatXpi } from './xpi-format.ts';
 
 export interface Utxo {
   outpoint: OutPoint;
@@ -18,16 +19,9 @@ export class InsufficientFundsError extends ChainError {
   /** Sats still missing (amount + fee − available). */
   readonly missing: bigint;
   constructor(missing: bigint) {
-    super(`Insufficient funds: ${xpiText(missing)} XPI short (including the network fee)`);
+    super(`Insufficient funds: ${formatXpi(missing)} XPI short (including the network fee)`);
     this.missing = missing;
   }
-}
-
-/** Sats as XPI, "1.000044" (the chain layer's copy of wallet/amount.ts formatXpi, kept below it). */
-function xpiText(sats: bigint): string {
-  const whole = sats / SATS_PER_XPI;
-  const fraction = (sats % SATS_PER_XPI).toString().padStart(6, '0').replace(/0+$/, '');
-  return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 export interface Selection {

@@ -9,19 +9,18 @@
  * (CheckSequenceLocks, ContextualCheckTransactionForCurrentBlock).
  */
 import { ChainError } from './errors.ts';
+import { RELAY_POLICY } from './network.ts';
+import { SEQUENCE_FINAL } from './signer.ts';
 import { type Transaction, serializeTx } from './transaction.ts';
 
 /** nLockTime below this is a block height, at or above it a UNIX time (script/script.h:42). */
 export const LOCKTIME_THRESHOLD = 500_000_000;
-/** primitives/transaction.h:71-101. */
-export const SEQUENCE_FINAL = 0xffffffff;
+/** primitives/transaction.h:71-101 (SEQUENCE_FINAL itself is in signer.ts). */
 export const SEQUENCE_LOCKTIME_DISABLE_FLAG = 0x80000000;
 export const SEQUENCE_LOCKTIME_TYPE_FLAG = 1 << 22;
 export const SEQUENCE_LOCKTIME_MASK = 0x0000ffff;
 /** Time-based relative locks count units of 2^9 = 512 seconds. */
 export const SEQUENCE_LOCKTIME_GRANULARITY = 9;
-/** consensus/consensus.h:17: ContextualCheckTransaction refuses anything smaller. */
-export const MIN_TX_SIZE = 100;
 
 /** Finality needs chain data the caller did not give (a coin's height, a block's MTP). */
 export class FinalityError extends ChainError {
@@ -62,7 +61,9 @@ export function contextualCheckTransaction(
 ): FinalityVerdict {
   if (!isFinalTx(tx, blockHeight, lockTimeCutoff))
     return { ok: false, reason: 'bad-txns-nonfinal' };
-  if (serializeTx(tx).length < MIN_TX_SIZE) return { ok: false, reason: 'bad-txns-undersize' };
+  // consensus/consensus.h:17, as in the network table: ContextualCheckTransaction's minimum.
+  if (serializeTx(tx).length < RELAY_POLICY.minTxSize)
+    return { ok: false, reason: 'bad-txns-undersize' };
   return { ok: true };
 }
 

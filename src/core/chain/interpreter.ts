@@ -20,6 +20,12 @@ import { hash160, sha256, sha256d } from '../crypto/hash.ts';
 import { schnorrVerify } from '../crypto/schnorr.ts';
 import { TAPROOT_LEAF_TAPSCRIPT, tapLeafHash, verifyTaprootCommitment } from '../crypto/taproot.ts';
 import { ScriptError, SighashError } from './errors.ts';
+import {
+  LOCKTIME_THRESHOLD,
+  SEQUENCE_LOCKTIME_DISABLE_FLAG,
+  SEQUENCE_LOCKTIME_MASK,
+  SEQUENCE_LOCKTIME_TYPE_FLAG,
+} from './finality.ts';
 import { OP } from './opcodes.ts';
 import { type ScriptChunk, encodeScriptNum, parseScript } from './script.ts';
 import {
@@ -71,11 +77,7 @@ export const DISABLED_OPCODES: ReadonlySet<number> = new Set<number>([
   OP.OP_2DIV,
   OP.OP_MUL,
 ]);
-const LOCKTIME_THRESHOLD = 500_000_000;
 const MAX_TX_SIZE = 1_000_000;
-const SEQUENCE_DISABLE = 1 << 31;
-const SEQUENCE_TYPE_FLAG = 1 << 22;
-const SEQUENCE_MASK = 0x0000ffff;
 
 type Stack = Uint8Array[];
 
@@ -754,16 +756,16 @@ function checkLockTime(lockTime: bigint, ctx: Context): void {
 function checkSequence(sequence: bigint, ctx: Context): void {
   if (sequence < 0n) throw new ScriptError('NEGATIVE_LOCKTIME');
   const seq = Number(sequence & 0xffffffffn);
-  if (seq & SEQUENCE_DISABLE) return;
+  if (seq & SEQUENCE_LOCKTIME_DISABLE_FLAG) return;
   if (ctx.tx.version < 2)
     throw new ScriptError('UNSATISFIED_LOCKTIME', 'CSV needs transaction version 2');
   const txSeq = (ctx.tx.inputs[ctx.index] as { sequence: number }).sequence;
-  if (txSeq & SEQUENCE_DISABLE)
+  if (txSeq & SEQUENCE_LOCKTIME_DISABLE_FLAG)
     throw new ScriptError('UNSATISFIED_LOCKTIME', 'Input sequence disables relative locktime');
-  const mask = SEQUENCE_TYPE_FLAG | SEQUENCE_MASK;
+  const mask = SEQUENCE_LOCKTIME_TYPE_FLAG | SEQUENCE_LOCKTIME_MASK;
   const a = txSeq & mask;
   const b = seq & mask;
-  if (a < SEQUENCE_TYPE_FLAG !== b < SEQUENCE_TYPE_FLAG)
+  if (a < SEQUENCE_LOCKTIME_TYPE_FLAG !== b < SEQUENCE_LOCKTIME_TYPE_FLAG)
     throw new ScriptError('UNSATISFIED_LOCKTIME', 'Relative locktime types differ');
   if (b > a) throw new ScriptError('UNSATISFIED_LOCKTIME', 'Relative locktime not reached');
 }

@@ -181,10 +181,6 @@ export function newAttempt(attempt: number, members: number): AttemptState {
   };
 }
 
-export function allPresent<T>(items: (T | undefined)[]): items is T[] {
-  return items.every((item) => item !== undefined);
-}
-
 export function viewOf(session: Session): SessionView {
   const { entry, proposal, checked, round } = session;
   return {

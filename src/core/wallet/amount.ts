@@ -19,11 +19,5 @@ export function parseXpi(text: string): bigint {
   return sats;
 }
 
-/** Sats → "12.5" (no trailing zeros, no thousands separators). */
-export function formatXpi(sats: bigint): string {
-  const negative = sats < 0n;
-  const abs = negative ? -sats : sats;
-  const whole = abs / 1_000_000n;
-  const fraction = (abs % 1_000_000n).toString().padStart(DECIMALS, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
-}
+// One formatter for every layer: the chain's errors show XPI too.
+export { formatXpi } from '../chain/xpi-format.ts';

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   FinalityError,
   LOCKTIME_THRESHOLD,
-  SEQUENCE_FINAL,
   SEQUENCE_LOCKTIME_DISABLE_FLAG,
   SEQUENCE_LOCKTIME_TYPE_FLAG,
   calculateSequenceLocks,
@@ -17,6 +16,7 @@ import {
   contextualCheckTransaction,
   isFinalTx,
 } from '../../../src/core/chain/finality.ts';
+import { SEQUENCE_FINAL } from '../../../src/core/chain/signer.ts';
 import type { Transaction } from '../../../src/core/chain/transaction.ts';
 
 function tx(locktime: number, sequences: number[], version = 2): Transaction {
