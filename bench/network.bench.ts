@@ -7,6 +7,8 @@
  * - 3-of-3 and 10-of-10 headless: Node members on real libp2p nodes, same measures.
  * - Discovery: how long until every other member knows a new session through GossipSub, and how
  *   long a member that was offline at announcement takes to find it through the DHT mailboxes.
+ * - NAT (bench/nat-round.ts): 2-of-2 between browsers behind real NAT routers in network
+ *   namespaces, 50 ms added per home link, direct and relayed, beside the same round on loopback.
  * Medians of several runs; each row prints its target from issue #6.
  */
 import { existsSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { startLibp2pGroup } from '../test/support/libp2p-group.ts';
 import { startLocalRelay } from '../test/support/local-relay.ts';
 import { TestLedger } from '../test/support/signing-group.ts';
 import { until } from '../test/support/until.ts';
+import { loopbackTwoOfTwo, natTwoOfTwo } from './nat-round.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const rows: [string, number, string][] = [];
@@ -203,10 +206,20 @@ console.log(
   `Petal network bench — Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, loopback`,
 );
 try {
-  await browsers(relay, 5);
-  await headless(relay, 3, 5);
-  await headless(relay, 10, 5);
-  await dhtDiscovery(relay, 3);
+  // `npm run bench:network -- --nat-only`: the 2-of-2 rows alone (loopback and NAT).
+  if (!process.argv.includes('--nat-only')) {
+    await browsers(relay, 5);
+    await headless(relay, 3, 5);
+    await headless(relay, 10, 5);
+    await dhtDiscovery(relay, 3);
+  }
+  const devnet = await startDevnet({ port: 0 });
+  try {
+    const loopback = await loopbackTwoOfTwo(relay.multiaddrs, devnet.url, 5, report);
+    await natTwoOfTwo(5, report, loopback);
+  } finally {
+    await devnet.close();
+  }
 } finally {
   await relay.stop();
 }

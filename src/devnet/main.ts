@@ -9,6 +9,7 @@ import { startDevnet } from './server.ts';
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '7321' },
+    host: { type: 'string', default: '127.0.0.1' },
     'block-interval': { type: 'string', default: '0' },
     'replay-protection-time': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -16,7 +17,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: npm run devnet -- [--port 7321] [--block-interval SECONDS]
+  console.log(`Usage: npm run devnet -- [--port 7321] [--host 127.0.0.1] [--block-interval SECONDS]
                          [--replay-protection-time UNIX_SECONDS|past|future]
 
   --replay-protection-time  the node's -replayprotectionactivationtime: replay-protected
@@ -49,6 +50,7 @@ if (replayProtectionTime === null) {
 
 const devnet = await startDevnet({
   port,
+  host: values.host,
   blockIntervalMs: interval * 1000,
   ...(replayProtectionTime !== undefined ? { replayProtectionTime } : {}),
 });

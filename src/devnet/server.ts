@@ -39,6 +39,8 @@ export interface Devnet {
 
 export interface DevnetOptions {
   port?: number;
+  /** Interface to listen on (default 127.0.0.1; the NAT e2e test serves a namespace's address). */
+  host?: string;
   /** Mine a block every this many ms (0: only on demand). */
   blockIntervalMs?: number;
   now?: () => number;
@@ -513,7 +515,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, DEVNET_HOST, () => resolve());
+    server.listen(options.port ?? 0, options.host ?? DEVNET_HOST, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const timer = options.blockIntervalMs
@@ -521,7 +523,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     : undefined;
 
   return {
-    url: `http://${DEVNET_HOST}:${port}`,
+    url: `http://${options.host ?? DEVNET_HOST}:${port}`,
     chain,
     faucet,
     mine,

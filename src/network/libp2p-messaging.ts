@@ -6,6 +6,7 @@ import { DirectChannel, serveDirectStream } from './direct-channel.ts';
 import { decodeRecord, encodeRecord, recordKey } from './dht-records.ts';
 import { liveScoreParams, vaultTopicScoreParams } from './gossip-scoring.ts';
 import { type PeerNode, dialWithRetry } from './peer-node.ts';
+import { RecordRepublisher } from './record-republisher.ts';
 import { SessionPeerGuard } from './session-peers.ts';
 import type { FrameValidator, Transport } from '../core/p2p/transport.ts';
 
@@ -43,6 +44,7 @@ export class Libp2pMessaging implements Transport {
   readonly #channels = new Map<string, DirectChannel>();
   readonly #opening = new Map<string, Promise<DirectChannel>>();
   readonly #guard: SessionPeerGuard;
+  readonly #republisher: RecordRepublisher;
   /** A channel whose connection closed is forgotten, so peers long gone hold no memory. */
   readonly #onConnectionClose = (event: CustomEvent<Connection>) => {
     const closed = event.detail;
@@ -63,6 +65,9 @@ export class Libp2pMessaging implements Transport {
   constructor(node: PeerNode) {
     this.#node = node;
     this.#guard = new SessionPeerGuard(node);
+    this.#republisher = new RecordRepublisher(node, (id, payload, expiresAt, signal) =>
+      this.#put(id, payload, expiresAt, signal),
+    );
   }
 
   protectPeers(sessionId: string, peers: string[]): void {
@@ -90,6 +95,7 @@ export class Libp2pMessaging implements Transport {
   async start(): Promise<void> {
     this.#node.services.pubsub.addEventListener('message', this.#onGossip as EventListener);
     this.#node.addEventListener('connection:close', this.#onConnectionClose);
+    this.#republisher.start();
     await this.#node.handle(
       DIRECT_PROTOCOL,
       (stream, connection) => {
@@ -106,6 +112,7 @@ export class Libp2pMessaging implements Transport {
   async stop(): Promise<void> {
     this.#node.services.pubsub.removeEventListener('message', this.#onGossip as EventListener);
     this.#node.removeEventListener('connection:close', this.#onConnectionClose);
+    this.#republisher.stop();
     for (const topic of this.#topicHandlers.keys()) this.#node.services.pubsub.unsubscribe(topic);
     this.#topicHandlers.clear();
     await this.#node.unhandle(DIRECT_PROTOCOL);
@@ -252,6 +259,14 @@ export class Libp2pMessaging implements Transport {
     try {
       return await this.#node.dial(target, { signal });
     } catch (err) {
+      lastError ??= err;
+    }
+    // The peer may sit behind relays we are not on, or have moved to other relays since we
+    // learnt its addresses: ask the DHT (relays answer with the circuit addresses they hold).
+    try {
+      await this.#node.peerRouting.findPeer(target, { useCache: false, signal });
+      return await this.#node.dial(target, { signal });
+    } catch (err) {
       throw new DirectSendError(
         `No route to ${peerId}: ${(lastError as Error | undefined)?.message ?? (err as Error).message}`,
       );
@@ -294,12 +309,17 @@ export class Libp2pMessaging implements Transport {
     })().finally(() => this.#upgrading.delete(peerId));
   }
 
-  async putRecord(
+  /** Stores a record on the relays closest to its key, and puts it again when our relays change. */
+  putRecord(
     id: string,
     payload: Uint8Array,
     expiresAt: number,
     signal?: AbortSignal,
   ): Promise<void> {
+    return this.#republisher.publish(id, payload, expiresAt, signal);
+  }
+
+  async #put(id: string, payload: Uint8Array, expiresAt: number, signal?: AbortSignal) {
     const value = encodeRecord({ expiresAt, payload });
     for await (const _event of this.#node.services.dht.put(recordKey(id), value, { signal })) {
       // drain: the put completes when the query does

@@ -11,6 +11,8 @@
  * inlines @libp2p/webrtc so the same transform runs); the transform refuses to build if the
  * upstream code changed, so a library upgrade forces a fresh look instead of silently unpatching.
  */
+import { WEBRTC_UTIL_FILE, patchReadCandidates } from './webrtc-answer-fix.ts';
+
 export const WEBRTC_INIT_FILE =
   /@libp2p[\\/]webrtc[\\/]dist[\\/]src[\\/]private-to-private[\\/]initiate-connection\.js$/;
 
@@ -59,14 +61,24 @@ export function patchInitiateConnection(source: string): string {
   return source.replace(ORIGINAL_INIT_BLOCK, PATCHED_INIT_BLOCK);
 }
 
+/**
+ * Every fix Petal applies to @libp2p/webrtc, by file: this one and the phantom-link fix of the
+ * answering side (webrtc-answer-fix.ts). Returns undefined for any other file.
+ */
+export function patchWebRtcModule(path: string, source: string): string | undefined {
+  if (WEBRTC_INIT_FILE.test(path)) return patchInitiateConnection(source);
+  if (WEBRTC_UTIL_FILE.test(path)) return patchReadCandidates(source);
+  return undefined;
+}
+
 /** The Vite/Rolldown plugin form (typed structurally so core build code needs no Vite types). */
 export function webRtcInitFixPlugin() {
   return {
     name: 'petal-webrtc-init-fix',
     enforce: 'pre' as const,
     transform(code: string, id: string) {
-      if (!WEBRTC_INIT_FILE.test(id.split('?')[0] ?? id)) return undefined;
-      return { code: patchInitiateConnection(code), map: null };
+      const patched = patchWebRtcModule(id.split('?')[0] ?? id, code);
+      return patched === undefined ? undefined : { code: patched, map: null };
     },
   };
 }

@@ -1,10 +1,11 @@
 import { multiaddr } from '@multiformats/multiaddr';
 import type { Connection } from '@libp2p/interface';
-import type { ConnectionInfo, NetworkStatus } from '../core/rpc/index.ts';
+import type { ConnectionInfo, IceServer, NetworkStatus } from '../core/rpc/index.ts';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { Libp2pMessaging } from '../network/libp2p-messaging.ts';
-import { type PeerNode, createPeerNode } from '../network/peer-node.ts';
+import { type PeerNode, createPeerNode, reservedRelays } from '../network/peer-node.ts';
 import { type PeerKeyStorage, loadOrCreatePeerKey } from './peer-key.ts';
+import { iceConnected, peerConnectionOf, selectedRoute } from '../network/webrtc-state.ts';
 
 /** Hands what the node received to the background, where the protocol and the keys live. */
 export type InboundForward = (message: {
@@ -13,8 +14,13 @@ export type InboundForward = (message: {
   data: string;
 }) => Promise<unknown>;
 
-/** Classifies a live connection from its remote address. */
-export function describeConnection(connection: Connection): ConnectionInfo {
+const STATS_TIMEOUT_MS = 2_000;
+
+/**
+ * Describes a live connection truthfully: its transport from the remote address, and for WebRTC
+ * whether ICE really connected and over which candidate pair (the browser's own stats).
+ */
+export async function describeConnection(connection: Connection): Promise<ConnectionInfo> {
   const addr = connection.remoteAddr.toString();
   const kind = addr.includes('/webrtc')
     ? 'webrtc'
@@ -23,12 +29,26 @@ export function describeConnection(connection: Connection): ConnectionInfo {
       : addr.includes('/ws')
         ? 'websockets'
         : 'other';
-  return {
+  const info: ConnectionInfo = {
     peerId: connection.remotePeer.toString(),
     remoteAddr: addr,
     kind,
     limited: connection.limits !== undefined,
+    direct: kind === 'websockets' && connection.limits === undefined,
   };
+  if (kind !== 'webrtc') return info;
+  const pc = peerConnectionOf(connection);
+  if (!pc) return info;
+  info.ice = pc.iceConnectionState;
+  info.direct = iceConnected(pc);
+  if (info.direct) {
+    const route = await Promise.race([
+      selectedRoute(pc).catch(() => undefined),
+      new Promise<undefined>((done) => setTimeout(done, STATS_TIMEOUT_MS)),
+    ]);
+    if (route) info.route = route;
+  }
+  return info;
 }
 
 /**
@@ -51,9 +71,9 @@ export class NetworkHost {
     this.#keys = keys;
   }
 
-  async start(relays: string[]): Promise<NetworkStatus> {
+  async start(relays: string[], iceServers: IceServer[] = []): Promise<NetworkStatus> {
     if (!this.#node) {
-      this.#starting ??= this.#create(relays).finally(() => {
+      this.#starting ??= this.#create(relays, iceServers).finally(() => {
         this.#starting = undefined;
       });
       const node = await this.#starting;
@@ -63,28 +83,34 @@ export class NetworkHost {
       this.#node = node;
       this.#messaging = messaging;
     } else {
-      // Already running: make sure we are connected to every relay asked for.
-      await Promise.all(relays.map((addr) => this.#node?.dial(multiaddr(addr))));
+      // Already running: the user's servers apply to the next WebRTC link, and every relay asked
+      // for is joined (and its STUN service used).
+      const node = this.#node;
+      node.ice.setUserServers(iceServers);
+      await Promise.all(relays.map((addr) => node.joinRelay(addr)));
     }
     return this.status();
   }
 
-  async #create(relays: string[]): Promise<PeerNode> {
+  async #create(relays: string[], iceServers: IceServer[]): Promise<PeerNode> {
     const keys = this.#keys;
     return createPeerNode({
       relays,
+      iceServers,
       ...(keys ? { privateKey: await loadOrCreatePeerKey(keys) } : {}),
     });
   }
 
-  status(): NetworkStatus {
+  async status(): Promise<NetworkStatus> {
     const node = this.#node;
     if (!node) return { running: false, multiaddrs: [], connections: [] };
     return {
       running: true,
       peerId: node.peerId.toString(),
       multiaddrs: node.getMultiaddrs().map((ma) => ma.toString()),
-      connections: node.getConnections().map(describeConnection),
+      connections: await Promise.all(node.getConnections().map(describeConnection)),
+      iceServers: node.ice.servers().map((s) => s.urls),
+      reservedRelays: reservedRelays(node),
     };
   }
 

@@ -11,7 +11,7 @@ export function createOffscreenRouter(version: string, network = new NetworkHost
   return new Router(
     'offscreen',
     {
-      petal_networkStart: ({ relays }) => network.start(relays),
+      petal_networkStart: ({ relays, iceServers }) => network.start(relays, iceServers),
       petal_networkStatus: () => network.status(),
       petal_networkDial: ({ multiaddr }) => network.dial(multiaddr),
       petal_networkStop: () => network.stop(),

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Federation } from './federation.ts';
 import type { RelayNode } from './relay-node.ts';
 
 export interface HealthReport {
@@ -7,15 +8,22 @@ export interface HealthReport {
   peerId: string;
   multiaddrs: string[];
   connections: number;
+  /** Other relays of the network connected now. */
+  relays: number;
   uptimeSeconds: number;
 }
 
-export function healthReport(node: RelayNode, startedAt: number): HealthReport {
+export function healthReport(
+  node: RelayNode,
+  federation: Federation,
+  startedAt: number,
+): HealthReport {
   return {
     status: 'ok',
     peerId: node.peerId.toString(),
     multiaddrs: node.getMultiaddrs().map((ma) => ma.toString()),
     connections: node.getConnections().length,
+    relays: federation.linkedRelays,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   };
 }
@@ -23,6 +31,7 @@ export function healthReport(node: RelayNode, startedAt: number): HealthReport {
 /** `GET /health` → JSON report; anything else → 404. For load balancers and monitoring. */
 export async function startHealthServer(
   node: RelayNode,
+  federation: Federation,
   host: string,
   port: number,
 ): Promise<{ server: Server; url: string }> {
@@ -30,7 +39,7 @@ export async function startHealthServer(
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(healthReport(node, startedAt)));
+      res.end(JSON.stringify(healthReport(node, federation, startedAt)));
       return;
     }
     res.writeHead(404).end();

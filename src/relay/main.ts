@@ -10,14 +10,41 @@
  *   --max-reservations N    circuit relay slots (default 256)
  *   --health-port N         HTTP GET /health (default: port + 1; -1 disables)
  *   --stun-port N           UDP STUN responder for WebRTC (default: the WebSocket port; -1 disables)
+ *   --bootstrap MULTIADDR   a relay to join the network through (repeatable; replaces the defaults)
+ *   --network NAME          mainnet|testnet|regtest: whose default relay list to bootstrap from
+ *                           when no --bootstrap is given (default mainnet; src/core/network/default-relays.ts)
+ *   --standalone            join no network (ignore the default list)
  *
  * Prints one JSON line {peerId, multiaddrs, health, stun} once listening; stops cleanly on SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../cli/args.ts';
+import { NETWORKS, type NetworkName } from '../core/chain/network.ts';
+import { DEFAULT_RELAYS } from '../core/network/default-relays.ts';
+import { parseBootstrapAddress } from './federation.ts';
 import { type RunningRelay, startRelay } from './start.ts';
 
-const { values } = parseArgs({
+const USAGE = `Usage: petal-relay [options]
+
+  --host ADDR              interface to listen on (default 127.0.0.1)
+  --port N                 WebSocket port (default 4003; 0 = any free port)
+  --key-file PATH          persistent identity, created on first run (default .petal-relay/key)
+  --tls-cert PEM --tls-key PEM
+                           serve wss directly (otherwise plain ws, e.g. behind a TLS proxy)
+  --announce MULTIADDR     address to advertise instead of the listening ones (repeatable)
+  --max-reservations N     circuit relay slots (default 256)
+  --health-port N          HTTP GET /health (default: port + 1; -1 disables)
+  --stun-port N            UDP STUN responder (default: the WebSocket port; -1 disables)
+  --bootstrap MULTIADDR    a relay to join the network through (repeatable; replaces the defaults)
+  --network NAME           mainnet|testnet|regtest: whose default relay list to bootstrap from
+                           when no --bootstrap is given (default mainnet)
+  --standalone             join no network (ignore the default list)
+  -h, --help               show this help
+
+Prints one JSON line {peerId, multiaddrs, health, stun} once listening; stops on SIGINT/SIGTERM.
+Running a relay: docs/OPERATORS.md.`;
+
+const { values } = parseCommandLine(USAGE, {
   options: {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '4003' },
@@ -28,6 +55,9 @@ const { values } = parseArgs({
     'max-reservations': { type: 'string', default: '256' },
     'health-port': { type: 'string' },
     'stun-port': { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    network: { type: 'string', default: 'mainnet' },
+    standalone: { type: 'boolean', default: false },
   },
 });
 
@@ -58,6 +88,26 @@ const tls =
         key: await readFile(values['tls-key'], 'utf8'),
       }
     : undefined;
+
+if (!Object.hasOwn(NETWORKS, values.network)) {
+  console.error(`--network must be one of ${Object.keys(NETWORKS).join(', ')}`);
+  process.exit(2);
+}
+if (values.standalone && values.bootstrap) {
+  console.error('--standalone and --bootstrap exclude each other');
+  process.exit(2);
+}
+const bootstrap = values.standalone
+  ? []
+  : (values.bootstrap ?? [...DEFAULT_RELAYS[values.network as NetworkName]]);
+for (const address of bootstrap) {
+  try {
+    parseBootstrapAddress(address);
+  } catch (err) {
+    console.error(`--bootstrap: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
 
 // Handlers go in before startup and before the "ready" line: a supervisor may signal as soon as
 // it reads that line, and until a handler exists SIGTERM's default action kills the process
@@ -93,6 +143,8 @@ relay = await startRelay({
   ...(values.announce ? { announce: values.announce } : {}),
   ...(healthPort >= 0 ? { healthPort } : {}),
   ...(stunPort >= 0 ? { stunPort } : {}),
+  bootstrap,
+  federation: { log: (message) => console.error(message) },
 });
 console.log(
   JSON.stringify({

@@ -32,6 +32,10 @@ export interface RelayOptions {
 }
 
 export const DEFAULT_MAX_RESERVATIONS = 256;
+/** How long one relayed circuit lasts before the relay cuts it (members redial at once). */
+export const CIRCUIT_DURATION_LIMIT_MS = 30 * 60_000;
+/** Bytes one circuit may carry each way: a signing session's frames are a few KiB per member. */
+export const CIRCUIT_DATA_LIMIT_BYTES = 1n << 20n;
 
 /**
  * A Petal relay/bootstrap node: WebSockets listener, circuit relay v2 server (browsers reserve a
@@ -71,9 +75,14 @@ export async function createRelayNode(options: RelayOptions) {
       identify: identify(),
       ping: ping(),
       relay: circuitRelayServer({
-        // Keep the default per-circuit duration/data limits: relayed links stay "limited", so
-        // peers move their traffic onto the direct WebRTC connection they negotiate through us.
-        reservations: { maxReservations: options.maxReservations ?? DEFAULT_MAX_RESERVATIONS },
+        // Circuits stay "limited", so peers move onto the direct WebRTC link they negotiate
+        // through us; but where NAT allows none, the circuit is the link for a whole session,
+        // so it is cut far less often than libp2p's 2 min / 128 KiB (docs/RELAYS.md).
+        reservations: {
+          maxReservations: options.maxReservations ?? DEFAULT_MAX_RESERVATIONS,
+          defaultDurationLimit: CIRCUIT_DURATION_LIMIT_MS,
+          defaultDataLimit: CIRCUIT_DATA_LIMIT_BYTES,
+        },
       }),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,

@@ -76,8 +76,9 @@ function ipv6Bytes(address: string): Uint8Array {
 }
 
 export interface StunServer {
-  /** `stun:host:port`, ready for an RTCPeerConnection's iceServers. */
+  /** `stun:host:port` as bound (a wildcard host is no address to give out: see stun-announce.ts). */
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -101,6 +102,7 @@ export async function startStunServer(host: string, port: number): Promise<StunS
   const urlHost = isIPv4(bound.address) ? bound.address : `[${bound.address}]`;
   return {
     url: `stun:${urlHost}:${bound.port}`,
+    port: bound.port,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }

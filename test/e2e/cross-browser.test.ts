@@ -7,6 +7,7 @@ import type { NetworkStatus, SessionInfo, VaultInfo } from '../../src/core/rpc/i
 import { createMnemonic } from '../../src/core/wallet/keys.ts';
 import { createVault, encodeVaultDescriptor } from '../../src/core/wallet/vault.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
+import { RecordQuota } from '../../src/relay/record-quota.ts';
 import type { RunningRelay } from '../../src/relay/start.ts';
 import { startLocalRelay } from '../support/local-relay.ts';
 import { until } from '../support/until.ts';
@@ -23,6 +24,9 @@ import {
 describe('a 2-of-2 vault spend between Chromium and Firefox', () => {
   let devnet: Devnet;
   let relay: RunningRelay;
+  /** A second relay of the same network, which no wallet is told about. */
+  let second: RunningRelay;
+  const quotas = [new RecordQuota(), new RecordQuota()];
   let chromium: LaunchedExtension;
   let alice: Page;
   let bob: FirefoxWallet;
@@ -30,7 +34,15 @@ describe('a 2-of-2 vault spend between Chromium and Firefox', () => {
   const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
 
   beforeAll(async () => {
-    [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
+    [devnet, relay] = await Promise.all([
+      startDevnet({ port: 0 }),
+      startLocalRelay({ records: quotas[0], federation: { intervalMs: 1_000 } }),
+    ]);
+    second = await startLocalRelay({
+      records: quotas[1],
+      bootstrap: relay.multiaddrs,
+      federation: { intervalMs: 1_000 },
+    });
     [chromium, bob] = await Promise.all([launchExtension(), packXpi().then(launchFirefoxWallet)]);
     alice = await extensionPage(chromium);
     const wallets = [
@@ -62,7 +74,7 @@ describe('a 2-of-2 vault spend between Chromium and Firefox', () => {
 
   afterAll(async () => {
     await Promise.all([chromium?.close(), bob?.close()]);
-    await relay?.stop();
+    await Promise.all([relay?.stop(), second?.stop()]);
     await devnet?.close();
   });
 
@@ -97,14 +109,31 @@ describe('a 2-of-2 vault spend between Chromium and Firefox', () => {
     } finally {
       indexer.close();
     }
-    // Firefox's node and Chromium's hold a direct WebRTC link, not only the relayed circuit.
+    // Firefox's node and Chromium's hold a direct WebRTC link, not only the relayed circuit:
+    // ICE connected, as Firefox's own RTCPeerConnection reports it.
     const chromiumPeer = (await callExtension<NetworkStatus>(alice, 'petal_getNetworkStatus'))
       .peerId;
-    await until(async () => {
+    const link = await until(async () => {
       const status = await bob.call<NetworkStatus>('petal_getNetworkStatus');
-      return status.connections.some(
-        (c) => c.peerId === chromiumPeer && c.kind === 'webrtc' && !c.limited,
+      return status.connections.find(
+        (c) => c.peerId === chromiumPeer && c.kind === 'webrtc' && !c.limited && c.direct,
       );
     }, 30_000);
+    expect(link.ice).toMatch(/^(connected|completed)$/);
+    expect(link.route?.local).toMatch(/^(host|srflx|prflx)$/);
+  });
+
+  it('runs the relay network code in Firefox’s background page: STUN, two reservations, mailbox', async () => {
+    const status = await until(async () => {
+      const s = await bob.call<NetworkStatus>('petal_getNetworkStatus');
+      return (s.reservedRelays?.length ?? 0) >= 2 && s;
+    }, 60_000);
+    // The relay it was given and the one it found through the network.
+    expect(status.reservedRelays?.toSorted()).toEqual([relay.peerId, second.peerId].toSorted());
+    // Its WebRTC stack uses the relays' STUN service, learnt over the relay link.
+    expect(status.iceServers).toContain(relay.stunUrl);
+    // Its mailbox record (written through the record republisher) reached the relays.
+    const firefoxPeer = status.peerId as string;
+    await until(() => quotas.some((q) => q.usage(firefoxPeer).records > 0) || undefined, 30_000);
   });
 });

@@ -15,6 +15,7 @@ import {
 
 describe('relays in Settings', () => {
   let relay: RunningRelay;
+  let second: RunningRelay | undefined;
   let ext: LaunchedExtension;
   let popup: Page;
 
@@ -30,7 +31,7 @@ describe('relays in Settings', () => {
 
   afterAll(async () => {
     await ext?.close();
-    await relay?.stop();
+    await Promise.all([relay?.stop(), second?.stop()]);
   });
 
   it('joins the relays the user enters and shows the node online', async () => {
@@ -55,5 +56,39 @@ describe('relays in Settings', () => {
     const status = await callExtension<NetworkStatus>(popup, 'petal_getNetworkStatus');
     expect(status.running).toBe(true);
     expect(status.connections.some((c) => relay.multiaddrs[0]?.includes(c.peerId))).toBe(true);
+  });
+
+  it('reserves on a second relay of the network by itself, and the status line says how many', async () => {
+    await callExtension(popup, 'petal_connectNetwork', { relays: relay.multiaddrs });
+    // A relay joins the saved one's network; the wallet was never told its address.
+    second = await startLocalRelay({
+      bootstrap: relay.multiaddrs,
+      federation: { intervalMs: 1_000 },
+    });
+    // The line is read once per visit to the screen: open it afresh each time.
+    const statusLine = async () => {
+      await popup.goto(`chrome-extension://${ext.extensionId}/popup/index.html#/settings`);
+      await popup.reload();
+      await popup.waitForSelector('#network-status');
+      return popup.locator('#network-status').textContent();
+    };
+    await expect
+      .poll(statusLine, { timeout: 60_000, interval: 1_000 })
+      .toMatch(/reserved on 2 relays/);
+    const status = await callExtension<NetworkStatus>(popup, 'petal_getNetworkStatus');
+    expect(status.reservedRelays?.toSorted()).toEqual([relay.peerId, second.peerId].toSorted());
+    await popup.screenshot({
+      path: await screenshotPath('settings-two-reservations'),
+      fullPage: true,
+    });
+
+    // The second relay goes away: the line drops to the one reservation really held.
+    await second.stop();
+    second = undefined;
+    await expect
+      .poll(statusLine, { timeout: 30_000, interval: 1_000 })
+      .toMatch(/reserved on 1 relay,/);
+    const after = await callExtension<NetworkStatus>(popup, 'petal_getNetworkStatus');
+    expect(after.reservedRelays).toEqual([relay.peerId]);
   });
 });

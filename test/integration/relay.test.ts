@@ -149,13 +149,16 @@ describe('relay command line', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function runRelay(): Promise<{
-    info: { peerId: string; health: string };
+  async function runRelay(
+    keyName = 'key',
+    args: string[] = [],
+  ): Promise<{
+    info: { peerId: string; health: string; multiaddrs: string[] };
     stop(): Promise<number | null>;
   }> {
     const child = spawn(
       process.execPath,
-      [resolve('src/relay/main.ts'), '--port', '0', '--key-file', join(dir, 'key')],
+      [resolve('src/relay/main.ts'), '--port', '0', '--key-file', join(dir, keyName), ...args],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -181,5 +184,32 @@ describe('relay command line', () => {
     const second = await runRelay();
     expect(second.info.peerId).toBe(first.info.peerId);
     expect(await second.stop()).toBe(0);
+  });
+
+  it('joins the relay named by --bootstrap, and says so in /health', async () => {
+    const first = await runRelay('first', ['--standalone']);
+    const second = await runRelay('second', ['--bootstrap', first.info.multiaddrs[0] as string]);
+    try {
+      const health = async (url: string) =>
+        ((await (await fetch(url)).json()) as { relays: number }).relays;
+      await until(async () => (await health(second.info.health)) === 1 || undefined, 20_000);
+      await until(async () => (await health(first.info.health)) === 1 || undefined, 20_000);
+    } finally {
+      expect(await second.stop()).toBe(0);
+      expect(await first.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a bootstrap address without a peer id, with exit code 2', async () => {
+    const child = spawn(
+      process.execPath,
+      [resolve('src/relay/main.ts'), '--port', '0', '--bootstrap', '/ip4/127.0.0.1/tcp/1/ws'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--bootstrap');
   });
 });

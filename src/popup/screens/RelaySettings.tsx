@@ -5,6 +5,7 @@ import { DEFAULT_RELAYS } from '../../core/network/default-relays.ts';
 import { type RelayHealth, checkRelayHealth } from '../../core/network/relay-health.ts';
 import { notify } from '../components/Toast.tsx';
 import { ErrorText, Field } from '../ui.tsx';
+import { describeNetwork } from '../network-summary.ts';
 import { useAction, useRpc } from '../state.ts';
 import '../history.css';
 
@@ -39,8 +40,6 @@ export function RelaySettings({ view }: { view: WalletView }) {
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);
-  const relayed = status?.connections.filter((c) => c.kind === 'websockets').length ?? 0;
-  const direct = status?.connections.filter((c) => c.kind === 'webrtc').length ?? 0;
   const usingDefaults = defaults.length > 0 && defaults.join('\n') === saved.join('\n');
   return (
     <section class="card" aria-labelledby="relays-title" id="relay-settings">
@@ -86,9 +85,7 @@ export function RelaySettings({ view }: { view: WalletView }) {
       <ErrorText error={save.error} />
       <RelayHealthList relays={saved} />
       <p class="muted small" id="network-status" aria-live="polite">
-        {status?.running
-          ? `Online: ${relayed} relay${relayed === 1 ? '' : 's'}, ${direct} direct peer${direct === 1 ? '' : 's'}`
-          : 'Offline: no relay joined'}
+        {describeNetwork(status)}
       </p>
     </section>
   );
