@@ -2,7 +2,8 @@
  * `npm run demo [-- --headed] [-- --browsers N] [-- --replay-protection past|future]
  * [-- --policy K-of-N]`: the live demo. Builds the extension if needed,
  * starts a local relay and devnet, launches Chromium instances with Petal, connects their P2P
- * nodes directly over WebRTC, gives each a wallet, forms an n-of-n vault from their member keys,
+ * nodes directly over WebRTC, gives each a wallet, forms an n-of-n vault from one invite code
+ * (the others answer it over the relay and every wallet shows the same fingerprint words),
  * funds it from the devnet faucet, and runs a real signing round: the first member proposes a
  * spend, every other member approves it in its popup, and the wallets sign and broadcast it.
  * Every step is printed with its timing. `--headed` shows the browsers and leaves them open.
@@ -16,20 +17,21 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import type { Page } from 'playwright-core';
 import { encodeAddress, p2pkhScript, regtest } from '../src/core/chain/index.ts';
 import { startRelay } from '../src/relay/start.ts';
 import { startDevnet } from '../src/devnet/server.ts';
 import { OTHER_SIDE_ATTEMPT } from '../src/core/p2p/replay-attempts.ts';
 import type {
   ConnectionInfo,
+  FormationInfo,
   NetworkStatus,
   SessionInfo,
   VaultInfo,
 } from '../src/core/rpc/index.ts';
 import { createMnemonic } from '../src/core/wallet/keys.ts';
 import { formatXpi } from '../src/core/wallet/amount.ts';
-import { createVault, describePolicy, encodeVaultDescriptor } from '../src/core/wallet/vault.ts';
 import { callExtension, extensionPage, launchExtension } from '../test/e2e/harness.ts';
 
 const { values } = parseArgs({
@@ -153,26 +155,56 @@ await step('create a wallet in each browser (regtest, pointed at the devnet)', (
     }),
   ),
 );
-const vault = await step(
-  `form a ${threshold}-of-${count} vault from the members' keys`,
-  async () => {
-    const keys = await Promise.all(
-      pages.map(async (page) =>
-        hexToBytes(
-          (await callExtension<{ memberKey: string }>(page, 'petal_vaultMemberKey')).memberKey,
-        ),
-      ),
-    );
-    const formed = createVault(keys, regtest, 'Demo treasury', { threshold });
-    if (threshold < count) console.log(`           policy: ${describePolicy(formed, names)}`);
-    const descriptor = encodeVaultDescriptor(formed);
-    const infos = await Promise.all(
-      pages.map((page) => callExtension<VaultInfo>(page, 'petal_vaultAdd', { descriptor })),
-    );
-    if (new Set(infos.map((i) => i.address)).size !== 1) throw new Error('addresses differ');
-    return infos[0] as VaultInfo;
-  },
+// One-code formation (docs/PROTOCOL.md §2.6): the first member shares one invite, the others
+// answer it over the relay under their names, and every wallet shows the same fingerprint words.
+const [creatorPage, ...joinerPages] = pages as [Page, ...Page[]];
+const started = await step(
+  `${names[0]} creates one invite for a ${threshold}-of-${count} vault`,
+  () =>
+    callExtension<FormationInfo>(creatorPage, 'petal_formationStart', {
+      members: count,
+      threshold,
+      label: 'Demo treasury',
+      name: names[0],
+    }),
 );
+console.log(`           invite ${started.code?.slice(0, 40)}… (the only code shared)`);
+const joined = await step(`${names.slice(1).join(', ')} answer the invite over the relay`, () =>
+  Promise.all(
+    joinerPages.map((page, i) =>
+      callExtension<FormationInfo>(page, 'petal_formationJoin', {
+        invite: started.code,
+        name: names[i + 1],
+      }),
+    ),
+  ),
+);
+const delivered = await step("every wallet receives the creator's vault and its words", () =>
+  Promise.all(
+    [started, ...joined].map(async (formation, i) => {
+      for (;;) {
+        const now = await callExtension<FormationInfo>(pages[i]!, 'petal_formationStatus', {
+          id: formation.id,
+        });
+        if (now.vault) return now;
+        await new Promise((done) => setTimeout(done, 250));
+      }
+    }),
+  ),
+);
+const words = delivered.map((f) => f.vault?.words.join(' '));
+if (new Set(words).size !== 1) throw new Error('fingerprint words differ');
+console.log(`           every member reads: ${words[0]}`);
+if (threshold < count) console.log(`           policy: ${delivered[0]?.vault?.policyText}`);
+const vault = await step('each member confirms the words; the vault is kept', async () => {
+  const infos = await Promise.all(
+    delivered.map((f, i) =>
+      callExtension<VaultInfo>(pages[i]!, 'petal_formationConfirm', { id: f.id }),
+    ),
+  );
+  if (new Set(infos.map((i) => i.address)).size !== 1) throw new Error('addresses differ');
+  return infos[0] as VaultInfo;
+});
 console.log(`           every wallet computed ${vault.address}`);
 await step('fund the vault with 100 XPI from the devnet faucet, mine a block', async () => {
   devnet.fund(vault.address, 100_000_000n);

@@ -93,7 +93,7 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     await a.fill('#new-vault-threshold', '2');
     await expect
       .poll(() => a.textContent('#new-vault-policy'))
-      .toBe('Who can spend: Any 2 of Member 1, Member 2, Member 3.');
+      .toBe('Who can spend: Any 2 of you, Member 2 and Member 3.');
 
     await a.check('#new-vault-recovery');
     await a.fill('#new-vault-recovery-key', danaKey.slice(0, 20));
@@ -117,7 +117,7 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     await expect
       .poll(() => a.textContent('#new-vault-policy'))
       .toBe(
-        'Who can spend: Any 2 of Member 1, Member 2, Member 3; the recovery key alone after ' +
+        'Who can spend: Any 2 of you, Member 2 and Member 3; the recovery key alone after ' +
           '21,600 blocks (about 4 weeks).',
       );
     expect(await a.textContent('#new-vault-wait-hint')).toMatch(
@@ -128,43 +128,50 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
   });
 
   it('the invite carries the rule to the members; the assembled vault states it on its page', async () => {
+    await a.fill('#new-vault-my-name', 'Alice');
     await a.click('#create-invite');
+    await a.waitForSelector('#formation-invite');
     const invite = await a.locator('#invite-code').inputValue();
     expect(invite).toMatch(/^petalinvite1/);
-    expect(await a.textContent('#invite-policy')).toContain('Any 2 of Member 1, Member 2');
+    expect(await a.textContent('#invite-policy')).toContain('Any 2 of you, Member 2 and Member 3');
     await shot(a, '03-invite');
 
     b = await popupAt(bob, '/vault-join');
     await b.fill('#join-invite', invite);
-    await b.click('#join-answer');
+    // Carol's wallet cannot reach a relay: this vault is formed the old way, by codes pasted by
+    // hand (the one-code fallback), so Bob answers with a join code too.
+    await b.click('#join-by-code');
     const bobJoin = await b.locator('#join-code').inputValue();
     expect(await b.textContent('#join-policy')).toBe(
-      'Who can spend: Any 2 of Member 1, Member 2, Member 3; the recovery key alone after ' +
+      'Who can spend: Any 2 of Member 1, Member 2 and Member 3; the recovery key alone after ' +
         '21,600 blocks (about 4 weeks).',
     );
     expect(await overflowing(b)).toEqual([]);
     await shot(b, '04-join');
 
     const carolJoin = createJoin(readInvite(invite, { network: regtest }), carol);
+    await a.click('#formation-by-hand summary');
     await a.fill('#join-codes', `${bobJoin}\n${carolJoin}`);
     await a.click('#assemble');
-    const descriptor = await a.locator('#vault-descriptor').inputValue();
-    expect(await a.textContent('#created-policy')).toContain('Any 2 of');
+    await a.waitForSelector('#vault-policy');
+    expect(await a.textContent('#vault-policy')).toContain('Any 2 of');
+    await a.click('#vault-share summary');
+    const descriptor = await a.locator('#vault-share-descriptor').inputValue();
     await shot(a, '05-created');
 
     await b.fill('#join-descriptor', descriptor);
     await b.click('#join-add');
     await b.waitForSelector('#vault-policy');
-    await a.click('text=Open the vault');
-    await a.waitForSelector('#vault-policy');
     vaultId = a.url().split('#/vault/')[1] as string;
 
-    // Members are numbered by key order, as the member list numbers them; each wallet is "(you)".
+    // Members are numbered by key order, as the member list numbers them; each wallet is "you".
     const details = await callExtension<VaultDetails>(a, 'petal_vaultDetails', { id: vaultId });
     const bobView = await callExtension<VaultDetails>(b, 'petal_vaultDetails', { id: vaultId });
     expect(keySort(details.memberKeys.map(hexToBytes)).map(bytesToHex)).toEqual(details.memberKeys);
-    const names = (me: number) =>
-      [0, 1, 2].map((i) => `Member ${i + 1}${i === me ? ' (you)' : ''}`).join(', ');
+    const names = (me: number) => {
+      const [first, second, third] = [0, 1, 2].map((i) => (i === me ? 'you' : `Member ${i + 1}`));
+      return `${first}, ${second} and ${third}`;
+    };
     const rule = (me: number) =>
       `Who can spend: Any 2 of ${names(me)}; the recovery key alone after 21,600 blocks ` +
       '(about 4 weeks).';
@@ -247,9 +254,11 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
       .poll(() => b.textContent(`[data-session="${sessionId}"] [data-path]`))
       .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);
     expect(await b.textContent(`[data-session="${sessionId}"]`)).toContain('(2 needed)');
-    // Bob's card says who proposed: Alice, by her member number.
+    // Bob's card says who proposed: Alice, by her member number and the start of her key (Bob
+    // has not named her).
+    const aliceKey = details.memberKeys[details.me] as string;
     expect(await b.textContent(`[data-session="${sessionId}"] [data-proposer]`)).toBe(
-      `Proposed by Member ${details.me + 1}`,
+      `Proposed by Member ${details.me + 1} (${aliceKey.slice(0, 8)}…${aliceKey.slice(-4)})`,
     );
     expect(await overflowing(b)).toEqual([]);
     await shot(b, '11-sessions-list');

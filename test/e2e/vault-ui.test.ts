@@ -27,7 +27,7 @@ async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
 const shot = async (page: Page, name: string) =>
   page.screenshot({ path: await screenshotPath(`vault-ui-${name}`), fullPage: true });
 
-// Two people form a vault entirely in their popups (invite → join code → descriptor), see the
+// Two people form a vault entirely in their popups (one invite, answered over the relay), see the
 // same address, and spend from it: proposed on the vault screen, approved in the live view.
 describe('vaults in the popup', () => {
   let devnet: Devnet;
@@ -63,35 +63,35 @@ describe('vaults in the popup', () => {
     await devnet?.close();
   });
 
-  it('forms a 2-of-2 vault by invite and join code; both wallets show the same address', async () => {
+  it('forms a 2-of-2 vault from one invite; both confirm the words and show the same address', async () => {
     a = await popupAt(alice, '/vaults');
     await a.waitForSelector('#vaults');
     await shot(a, '01-empty-list');
     await a.click('#vault-new');
+    await a.fill('#new-vault-my-name', 'Alice');
     await a.fill('#new-vault-label', 'Household');
     await a.fill('#new-vault-members', '2');
     await shot(a, '02-new-vault');
     await a.click('#create-invite');
+    await a.waitForSelector('#formation-invite');
     const invite = await a.locator('#invite-code').inputValue();
     expect(invite).toMatch(/^petalinvite1/);
     await shot(a, '03-invite');
 
     b = await popupAt(bob, '/vault-join');
     await b.fill('#join-invite', invite);
+    await b.fill('#join-name', 'Bob');
     await b.click('#join-answer');
-    const join = await b.locator('#join-code').inputValue();
-    expect(join).toMatch(/^petaljoin1/);
-    await shot(b, '04-join-code');
-
-    await a.fill('#join-codes', join);
-    await a.click('#assemble');
-    const descriptor = await a.locator('#vault-descriptor').inputValue();
-    await shot(a, '05-created');
-
-    await b.fill('#join-descriptor', descriptor);
-    await b.click('#join-add');
+    // Bob's answer reaches Alice's wallet over the relay; both see the same words.
+    for (const page of [a, b])
+      await page.waitForSelector('#formation-confirm-screen', { timeout: 60_000 });
+    const words = await a.locator('#formation-words li').allTextContents();
+    expect(words).toHaveLength(5);
+    expect(await b.locator('#formation-words li').allTextContents()).toEqual(words);
+    await shot(b, '04-check-words');
+    await a.click('#formation-confirm');
+    await b.click('#formation-confirm');
     await b.waitForSelector('#vault-address');
-    await a.click('text=Open the vault');
     await a.waitForSelector('#vault-address');
     const address = await a.textContent('#vault-address');
     expect(address).toMatch(/^lotusR/);

@@ -6,7 +6,7 @@
  * fixed-seed slice; `npm run fuzz` runs the same suite with many more inputs per decoder
  * (PETAL_FUZZ_RUNS, PETAL_FUZZ_SEED).
  */
-import { hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { readFileSync } from 'node:fs';
 import { bech32m } from '@scure/base';
 import { resolve } from 'node:path';
@@ -45,6 +45,25 @@ import {
   encodeProposal,
 } from '../../src/core/p2p/messages.ts';
 import { deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
+import {
+  FormationFrameError,
+  decodeFormationFrame,
+  deriveFormationKeys,
+  encodeAnswer,
+  encodeDelivery,
+  encodeRoster,
+  openFormationFrame,
+  openFormationRecord,
+  sealFormationFrame,
+  sealFormationRecord,
+} from '../../src/core/p2p/formation-frames.ts';
+import {
+  type FormationProgress,
+  StoredFormationError,
+  formationStoreKey,
+  openStoredFormation,
+  sealStoredFormation,
+} from '../../src/core/p2p/formation-store.ts';
 import { Router } from '../../src/core/rpc/router.ts';
 import { parseXpi } from '../../src/core/wallet/amount.ts';
 import { VaultError } from '../../src/core/wallet/vault-error.ts';
@@ -213,6 +232,29 @@ const invite = createInvite(secrets[0] as Uint8Array, {
   label: 'fuzz',
   threshold: 2,
 }).code;
+// A one-code invite (version 3: policy, secret and the creator's name) and its formation frames.
+const formationInvite = createInvite(secrets[0] as Uint8Array, {
+  network: regtest,
+  memberCount: 3,
+  label: 'fuzz',
+  threshold: 2,
+  recovery: threshold.recovery,
+  rendezvous: { creatorName: 'Ålice' },
+});
+const formationKeys = deriveFormationKeys(formationInvite.invite.rendezvous!.secret);
+const inviteId = formationInvite.invite.inviteId;
+const formationBodies = [
+  encodeAnswer(inviteId, secrets[1] as Uint8Array, 'Bob'),
+  encodeRoster(inviteId, secrets[0] as Uint8Array, [
+    { key: keys[0] as Uint8Array, name: 'Ålice' },
+    { key: keys[1] as Uint8Array, name: 'Bob' },
+  ]),
+  encodeDelivery(inviteId, secrets[0] as Uint8Array, encodeVaultDescriptor(threshold), [
+    'Ålice',
+    'Bob',
+    'Carol',
+  ]),
+];
 
 describe(
   'every decoder a peer or a page reaches, fuzzed (seed ' + SEED + ', ' + RUNS + ' inputs each)',
@@ -301,6 +343,77 @@ describe(
         (g) => mutateText(g, [join]),
         (t) => readJoin(t, opened),
         [VaultError],
+      );
+    });
+
+    it('one-code invites, formation frames and stored formations raise only their typed errors', () => {
+      const v3 = [formationInvite.code];
+      fuzz(
+        'invite-v3',
+        (g) => mutateText(g, v3),
+        (t) => readInvite(t, { network: regtest }),
+        [VaultError],
+      );
+      fuzz(
+        'invite-v3-payload',
+        (g) => mutateCode(g, v3),
+        (t) => readInvite(t, { network: regtest }),
+        [VaultError],
+      );
+      const creator = formationInvite.invite;
+      // Bodies behind the seal: the parser and the signature check on every kind of frame.
+      fuzz(
+        'formation-body',
+        (g) => mutateBytes(g, [...formationBodies, ...corpusBytes('formation-body')]),
+        (b) => decodeFormationFrame(b, creator),
+        [FormationFrameError],
+      );
+      const frames = formationBodies.map((b) => sealFormationFrame(formationKeys, b));
+      fuzz(
+        'formation-frame',
+        (g) => mutateBytes(g, frames),
+        (b) => decodeFormationFrame(openFormationFrame(formationKeys, b), creator),
+        [FormationFrameError],
+      );
+      const records = formationBodies.map((b) => sealFormationRecord(formationKeys, b));
+      fuzz(
+        'formation-record',
+        (g) => mutateBytes(g, records),
+        (b) => decodeFormationFrame(openFormationRecord(formationKeys, b), creator),
+        [FormationFrameError],
+      );
+      // What IndexedDB hands back for a kept formation, altered on disk.
+      const storeKey = formationStoreKey(secrets[0] as Uint8Array);
+      const head = { id: bytesToHex(inviteId), network: 'regtest', expiresAt: 1 };
+      const stored = sealStoredFormation(storeKey, head, {
+        role: 'creator',
+        code: formationInvite.code,
+        name: 'Ålice',
+        joined: [{ key: bytesToHex(keys[1] as Uint8Array), name: 'Bob' }],
+      });
+      fuzz(
+        'stored-formation',
+        (g) => mutateBytes(g, [stored.sealed]),
+        (b) => openStoredFormation(storeKey, { ...head, sealed: b }),
+        [StoredFormationError],
+      );
+      // Well sealed but odd contents (a damaged or foreign writer): the shape check holds.
+      fuzz(
+        'stored-formation-progress',
+        (g) => mutateText(g, [JSON.stringify(openStoredFormation(storeKey, stored))]),
+        (text) => {
+          let value: unknown = text;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            // not JSON: sealed as a JSON string
+          }
+          return openStoredFormation(
+            storeKey,
+            sealStoredFormation(storeKey, head, value as FormationProgress),
+          );
+        },
+        [StoredFormationError],
       );
     });
 

@@ -8,6 +8,10 @@
  * answer: version 1 is n-of-n (every member signs), version 2 adds k and an optional recovery
  * path (docs/PROTOCOL.md §2.3, §2.5). An n-of-n invite without recovery is still written as
  * version 1, so wallets that only read version 1 keep answering it.
+ *
+ * Version 3 is the one-code invite (vault-formation.ts): version 2's policy bytes (always written)
+ * followed by a fresh random 32-byte secret and the creator's name. Members who hold it answer
+ * over the network on a rendezvous derived from the secret; join codes still answer it by hand.
  */
 import { bytesToHex, concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { bech32m } from '@scure/base';
@@ -28,6 +32,8 @@ import {
   describePolicy,
 } from './vault.ts';
 import { MAX_AFTER_BLOCKS, planVaultTree } from './vault-tree.ts';
+import { checkMemberName } from './member-name.ts';
+import { policyNames } from './roster.ts';
 
 const INVITE_PREFIX = 'petalinvite';
 const JOIN_PREFIX = 'petaljoin';
@@ -35,6 +41,11 @@ const JOIN_PREFIX = 'petaljoin';
 const VERSION = 1;
 /** Invites carrying a threshold below n or a recovery path. */
 const VERSION_POLICY = 2;
+/** One-code invites: version 2's layout with the policy always present, a secret and a name. */
+const VERSION_FORMATION = 3;
+export const FORMATION_SECRET_BYTES = 32;
+/** One-code invites expire after a day unless the creator says otherwise. */
+export const FORMATION_INVITE_TTL_SECONDS = 24 * 3600;
 const LIMIT = 1000;
 /**
  * The most recovery keys an invite carries: 12 keep the longest invite (64-byte label) within
@@ -59,6 +70,13 @@ export interface VaultInvite {
   threshold: number;
   /** Any `recovery.threshold` of its keys may spend after `afterBlocks` blocks (keys sorted). */
   recovery?: RecoveryPath;
+  /** Version 3: the secret the rendezvous is derived from, and the name the creator chose. */
+  rendezvous?: InviteRendezvous;
+}
+
+export interface InviteRendezvous {
+  secret: Uint8Array;
+  creatorName: string;
 }
 
 /** The spending rule an invite proposes: k of the members, optionally a recovery path. */
@@ -79,15 +97,18 @@ const carriesPolicy = (i: InvitePolicy & { memberCount: number }) =>
  * Version 1: version ‖ network ‖ invite id ‖ u8 n ‖ u32 expiry ‖ creator key ‖ u8 len ‖ label.
  * Version 2 continues with u8 k ‖ u8 flags (bit 0 recovery) and, with recovery, u16 afterBlocks ‖
  * u8 count ‖ count × 33-byte key ‖ u8 m — the layout of descriptor version 3.
+ * Version 3 is version 2 (policy bytes even for n-of-n) ‖ 32-byte secret ‖ u8 len ‖ creator name.
  */
 function invitePayload(i: VaultInvite): Uint8Array {
   const label = utf8ToBytes(i.label);
   const expires = new Uint8Array(4);
   new DataView(expires.buffer).setUint32(0, i.expiresAt);
-  const policy = carriesPolicy(i);
+  const policy = carriesPolicy(i) || i.rendezvous !== undefined;
   const r = i.recovery;
+  const name = i.rendezvous && utf8ToBytes(i.rendezvous.creatorName);
+  const version = i.rendezvous ? VERSION_FORMATION : policy ? VERSION_POLICY : VERSION;
   return concatBytes(
-    Uint8Array.of(policy ? VERSION_POLICY : VERSION, i.network.addressChar.charCodeAt(0)),
+    Uint8Array.of(version, i.network.addressChar.charCodeAt(0)),
     i.inviteId,
     Uint8Array.of(i.memberCount),
     expires,
@@ -102,6 +123,7 @@ function invitePayload(i: VaultInvite): Uint8Array {
           Uint8Array.of(r.threshold),
         ]
       : []),
+    ...(i.rendezvous && name ? [i.rendezvous.secret, Uint8Array.of(name.length), name] : []),
   );
 }
 
@@ -174,23 +196,24 @@ export function checkInvitePolicy(
 
 /**
  * An invite's spending rule in plain words (describePolicy's wording), members named "Member 1"…
- * in no particular order — their order is fixed only when their keys are known — and the
- * recovery key "the recovery key" (or "recovery key 1"…).
+ * in join order, the creator first — the vault's key order comes only with the keys — and the
+ * recovery key "the recovery key" (or "recovery key 1"…). `me`, this wallet's place in that
+ * order once known (0 for the creator), reads "you".
  * @example
  *   describeInvitePolicy({ memberCount: 3, threshold: 2, recovery });
- *   // "any 2 of Member 1, Member 2, Member 3; the recovery key alone after 21,600 blocks (about 4 weeks)"
+ *   // "any 2 of Member 1, Member 2 and Member 3; the recovery key alone after 21,600 blocks (about 4 weeks)"
+ *   describeInvitePolicy({ memberCount: 3, threshold: 2 }, { me: 0 });
+ *   // "any 2 of you, Member 2 and Member 3"
  */
 export function describeInvitePolicy(
   invite: Pick<VaultInvite, 'memberCount' | 'threshold' | 'recovery'>,
+  { me = -1 }: { me?: number } = {},
 ): string {
   const n = invite.memberCount;
-  const keys = invite.recovery?.keys.length ?? 0;
-  const names = [
-    ...Array.from({ length: n }, (_, i) => `Member ${i + 1}`),
-    ...Array.from({ length: keys }, (_, i) =>
-      keys === 1 ? 'the recovery key' : `recovery key ${i + 1}`,
-    ),
-  ];
+  const names = policyNames(
+    { me },
+    { members: n, recoveryKeys: invite.recovery?.keys.length ?? 0 },
+  );
   // describePolicy reads only the member count, k and the recovery path; the keys are not known.
   const shape: Pick<Vault, 'members' | 'threshold' | 'recovery'> = {
     members: Array.from({ length: n }, () => new Uint8Array(33)),
@@ -231,6 +254,8 @@ export function createInvite(
     recovery?: RecoveryPath;
     ttlSeconds?: number;
     now?: number;
+    /** A one-code invite (version 3): a fresh secret, and the name the creator goes by. */
+    rendezvous?: { creatorName: string };
   },
 ): { invite: VaultInvite; code: string } {
   if (options.memberCount < MIN_MEMBERS || options.memberCount > MAX_MEMBERS) {
@@ -248,18 +273,32 @@ export function createInvite(
     creatorKey,
   );
   const now = options.now ?? Math.floor(Date.now() / 1000);
+  const rendezvous = options.rendezvous && {
+    secret: randomBytes(FORMATION_SECRET_BYTES),
+    creatorName: checkMemberName(options.rendezvous.creatorName),
+  };
   const invite: VaultInvite = {
     network: options.network,
     inviteId: randomBytes(16),
     memberCount: options.memberCount,
-    expiresAt: now + (options.ttlSeconds ?? 7 * 24 * 3600),
+    expiresAt:
+      now + (options.ttlSeconds ?? (rendezvous ? FORMATION_INVITE_TTL_SECONDS : 7 * 24 * 3600)),
     creatorKey,
     label,
     ...policy,
+    ...(rendezvous ? { rendezvous } : {}),
   };
   const payload = invitePayload(invite);
   const sig = schnorrSign(taggedHash('Petal/vault-invite', payload), creatorSecret);
-  return { invite, code: encode(INVITE_PREFIX, concatBytes(payload, sig)) };
+  try {
+    return { invite, code: encode(INVITE_PREFIX, concatBytes(payload, sig)) };
+  } catch {
+    // Only a one-code invite with many recovery keys, a long label and a long name gets here.
+    throw new VaultError(
+      `This invite does not fit one code of ${LIMIT} characters: use fewer recovery keys or a ` +
+        'shorter name',
+    );
+  }
 }
 
 /**
@@ -273,7 +312,10 @@ export function readInvite(
 ): VaultInvite {
   const bytes = decode(INVITE_PREFIX, code, 'vault invite');
   const version = bytes[0];
-  if (bytes.length < HEAD + SIG || (version !== VERSION && version !== VERSION_POLICY))
+  if (
+    bytes.length < HEAD + SIG ||
+    (version !== VERSION && version !== VERSION_POLICY && version !== VERSION_FORMATION)
+  )
     throw new VaultError('Unsupported or truncated invite');
   const network = networkByChar(String.fromCharCode(bytes[1] as number));
   if (!network) throw new VaultError('Invite names an unknown network');
@@ -281,13 +323,19 @@ export function readInvite(
   const labelEnd = HEAD + (bytes[56] as number);
   const payloadEnd = bytes.length - SIG;
   const memberCount = bytes[18] as number;
+  const policyEnd =
+    version === VERSION_FORMATION ? labelEnd + (policyLength(bytes, labelEnd) ?? 0) : payloadEnd;
   const policy =
     version === VERSION
       ? labelEnd === payloadEnd
         ? { threshold: memberCount }
         : undefined
-      : readPolicy(bytes, labelEnd, payloadEnd);
+      : policyEnd > labelEnd
+        ? readPolicy(bytes, labelEnd, policyEnd)
+        : undefined;
   if (!policy) throw new VaultError('Invite has a bad length');
+  const rendezvous =
+    version === VERSION_FORMATION ? readRendezvous(bytes, policyEnd, payloadEnd) : undefined;
   let label: string;
   try {
     label = new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(HEAD, labelEnd));
@@ -302,6 +350,7 @@ export function readInvite(
     creatorKey: bytes.slice(23, 56),
     label,
     ...policy,
+    ...(rendezvous ? { rendezvous } : {}),
   };
   const payload = bytes.slice(0, payloadEnd);
   if (
@@ -326,6 +375,31 @@ export function readInvite(
   if ((options.now ?? Math.floor(Date.now() / 1000)) > invite.expiresAt)
     throw new VaultError('This invite has expired');
   return invite;
+}
+
+/** How many bytes version 2's policy takes from `at`, or undefined if they cannot be there. */
+function policyLength(bytes: Uint8Array, at: number): number | undefined {
+  if (at + 2 > bytes.length) return undefined;
+  if (bytes[at + 1] === 0) return 2;
+  if (at + 5 > bytes.length) return undefined;
+  return 5 + (bytes[at + 4] as number) * 33 + 1;
+}
+
+/** Version 3's secret and creator name, from `at` to exactly `end`. */
+function readRendezvous(bytes: Uint8Array, at: number, end: number): InviteRendezvous {
+  const nameAt = at + FORMATION_SECRET_BYTES + 1;
+  if (nameAt > end || nameAt + (bytes[nameAt - 1] as number) !== end)
+    throw new VaultError('Invite has a bad length');
+  let name: string;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(nameAt, end));
+  } catch {
+    throw new VaultError('Invite creator name is not valid text');
+  }
+  return {
+    secret: bytes.slice(at, at + FORMATION_SECRET_BYTES),
+    creatorName: checkMemberName(name),
+  };
 }
 
 /** Version 2's policy bytes from `at` up to exactly `end`; undefined if they do not fit exactly. */

@@ -62,7 +62,7 @@ describe('vault invites carry the policy', () => {
     expect(seen).toMatchObject({ memberCount: 3, threshold: 2, label: 'Household' });
     expect(seen.recovery).toEqual(recovery);
     expect(describeInvitePolicy(seen)).toBe(
-      'any 2 of Member 1, Member 2, Member 3; the recovery key alone after 21,600 blocks (about 4 weeks)',
+      'any 2 of Member 1, Member 2 and Member 3; the recovery key alone after 21,600 blocks (about 4 weeks)',
     );
 
     const vault = assembleVault(seen, [createJoin(seen, bob), createJoin(seen, carol)]);
@@ -82,7 +82,10 @@ describe('vault invites carry the policy', () => {
     const read = readInvite(twoOfThree.code, { now });
     expect(read.threshold).toBe(2);
     expect(read.recovery).toBeUndefined();
-    expect(describeInvitePolicy(read)).toBe('any 2 of Member 1, Member 2, Member 3');
+    expect(describeInvitePolicy(read)).toBe('any 2 of Member 1, Member 2 and Member 3');
+    // The creator is member 1 of its own invite; a joiner's place comes as it joins.
+    expect(describeInvitePolicy(read, { me: 0 })).toBe('any 2 of you, Member 2 and Member 3');
+    expect(describeInvitePolicy(read, { me: 1 })).toBe('any 2 of Member 1, you and Member 3');
 
     for (const options of [{}, { threshold: 3 }]) {
       const { code } = createInvite(alice, { network: regtest, memberCount: 3, now, ...options });
@@ -98,7 +101,7 @@ describe('vault invites carry the policy', () => {
     const invite = readInvite(OLD_INVITE, { network: regtest, now });
     expect(invite).toMatchObject({ memberCount: 3, threshold: 3, label: 'Old club' });
     expect(invite.recovery).toBeUndefined();
-    expect(describeInvitePolicy(invite)).toBe('all 3 of Member 1, Member 2, Member 3');
+    expect(describeInvitePolicy(invite)).toBe('all 3 of Member 1, Member 2 and Member 3');
     const vault = assembleVault(invite, [OLD_JOIN, createJoin(invite, carol)]);
     expect(vault.policy).toBe(POLICY_MUSIG2_KEYPATH);
     expect(vault.address).toBe(
