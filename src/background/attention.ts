@@ -5,10 +5,13 @@
  */
 import { browser } from '../ext/browser.ts';
 import type { SessionView } from '../core/p2p/session.ts';
+import type { Roster } from '../core/wallet/roster.ts';
+import { proposalNotice } from './proposal-notice.ts';
 
 const SESSIONS_URL = 'popup/index.html#/sessions';
 
-export function createAttention() {
+/** `rosterOf`: the vault's members as the user knows them, so the notice names the proposer. */
+export function createAttention(rosterOf: (vaultId: string) => Promise<Roster | undefined>) {
   // MV3 (Chromium) has `action`; the Firefox MV2 build has `browserAction`.
   const action =
     browser.action ??
@@ -32,6 +35,16 @@ export function createAttention() {
     });
   });
 
+  async function notify(view: SessionView): Promise<void> {
+    // Without the roster (the vault stopped meanwhile) the proposer is named by number.
+    const roster = (await rosterOf(view.vaultId).catch(() => undefined)) ?? { me: -1 };
+    await browser.notifications?.create(`petal-session-${view.id}`, {
+      type: 'basic',
+      iconUrl: browser.runtime.getURL('icons/icon-128.png'),
+      ...proposalNotice(view, roster),
+    });
+  }
+
   return {
     requests(count: number) {
       waiting.requests = count;
@@ -42,15 +55,8 @@ export function createAttention() {
       if (undecided) waiting.sessions.add(view.id);
       else waiting.sessions.delete(view.id);
       render();
-      if (kind === 'proposal' && undecided) {
-        const payments = view.summary.payments.length;
-        void browser.notifications?.create(`petal-session-${view.id}`, {
-          type: 'basic',
-          iconUrl: browser.runtime.getURL('icons/icon-128.png'),
-          title: `${view.vaultLabel || 'A vault'}: a spend needs your approval`,
-          message: `Member ${view.proposer + 1} proposes ${payments} payment${payments === 1 ? '' : 's'}. Open Petal to review it.`,
-        });
-      }
+      // A notification that cannot show (permission withdrawn) must not disturb the session.
+      if (kind === 'proposal' && undecided) void notify(view).catch(() => undefined);
     },
   };
 }

@@ -54,7 +54,7 @@ export function createProviderHost(deps: ProviderHostDeps) {
   });
   const windows = approvalWindow(() => approvals.list().length > 0);
 
-  const attention = createAttention();
+  const attention = createAttention((vaultId) => signing.rosterOf(vaultId));
   // The window follows the queue: open while anything waits, closed when it is empty.
   approvals.subscribe((pending) => {
     attention.requests(pending.length);

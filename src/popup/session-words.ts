@@ -1,22 +1,34 @@
 /**
- * How the popup names members and explains why a vault session ended, in plain words. Core names
- * members only by 0-based index in structured fields (SessionEnd's culprit, by, suspect); the
- * numbers people read, "Member 2", are made here, 1-based, and nowhere else.
+ * How the popup explains a vault session in plain words: why it ended, which path it signs on,
+ * whom it waits for. Members are named by core/wallet/roster.ts (the user's name, then the 1-based
+ * member number); core names them only by 0-based index in structured fields (SessionEnd's
+ * culprit, by, suspect).
  */
 import type { SessionInfo } from '../core/rpc/index.ts';
+import { type Roster, memberName, membersInWords } from '../core/wallet/roster.ts';
 
-export const member = (i: number, me: number) => (i === me ? 'You' : `Member ${i + 1}`);
+/** The session's members as the user knows them: its keys and this wallet's contact names. */
+export const rosterOf = (s: SessionInfo, names?: ReadonlyMap<string, string>): Roster => ({
+  me: s.me,
+  ...(s.memberKeys ? { keys: s.memberKeys } : {}),
+  ...(names ? { names } : {}),
+});
 
 /** Why a session ended, in plain words, naming the member at fault when the proof names one. */
-export function endInWords(s: SessionInfo): string | undefined {
+export function endInWords(
+  s: SessionInfo,
+  names?: ReadonlyMap<string, string>,
+): string | undefined {
   const end = s.end;
   if (!end) return undefined;
+  const roster = rosterOf(s, names);
+  const member = (i: number) => memberName(i, roster);
   const who =
     end.culprit === undefined
       ? undefined
       : end.culprit === s.me
         ? 'Your wallet'
-        : `${member(end.culprit, s.me)}’s wallet`;
+        : `${member(end.culprit)}’s wallet`;
   switch (end.reason) {
     case 'invalidPartialSig':
       return `${who ?? 'A wallet'} sent an invalid signature.`;
@@ -29,37 +41,18 @@ export function endInWords(s: SessionInfo): string | undefined {
     case 'declined': {
       const reason = end.detail ? `: ${end.detail}` : '.';
       if (end.by === undefined) return `The spend was declined${reason}`;
-      return `${member(end.by, s.me)} declined the spend${reason}`;
+      return `${member(end.by)} declined the spend${reason}`;
     }
     case 'expired':
       return 'The proposal expired before it was signed.';
     case 'nonce-mismatch': {
       if (end.suspect === undefined) return end.detail;
-      const from = end.suspect === s.me ? 'your wallet' : member(end.suspect, s.me);
+      const from = end.suspect === s.me ? 'your wallet' : member(end.suspect);
       return `Members received different nonces from ${from}.`;
     }
     default:
-      return end.by === undefined ? end.detail : `${member(end.by, s.me)}: ${end.detail}`;
+      return end.by === undefined ? end.detail : `${member(end.by)}: ${end.detail}`;
   }
-}
-
-/**
- * Members in plain words, 1-based as everywhere in the popup: "Member 3", "Members 1 and 2",
- * "you and Member 2" (this wallet is "you").
- */
-export function membersInWords(indices: readonly number[], me: number): string {
-  const sorted = [...indices].sort((a, b) => a - b);
-  const others = sorted.filter((i) => i !== me).map((i) => i + 1);
-  if (!sorted.includes(me)) {
-    return others.length === 1 ? `Member ${others[0]}` : `Members ${andList(others.map(String))}`;
-  }
-  return andList(['you', ...others.map((n) => `Member ${n}`)]);
-}
-
-function andList(items: string[]): string {
-  return items.length <= 1
-    ? (items[0] ?? '')
-    : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
@@ -106,7 +99,8 @@ export function phaseInWords(s: SessionInfo, phases: Record<string, string>): st
  *   "Everyone signs (key path) — waiting for Member 3"
  *   "Signing with Members 1 and 2 (Member 3 not needed)"
  */
-export function pathInWords(s: SessionInfo): string {
+export function pathInWords(s: SessionInfo, names?: ReadonlyMap<string, string>): string {
+  const roster = rosterOf(s, names);
   const all = Array.from({ length: s.members }, (_, i) => i);
   const done = s.phase === 'completed';
   if (s.pathSigners) {
@@ -114,14 +108,14 @@ export function pathInWords(s: SessionInfo): string {
     const notNeeded =
       others.length === 1 && others[0] === s.me
         ? 'your signature is not needed'
-        : `${membersInWords(others, s.me)} not needed`;
-    return `${done ? 'Signed' : 'Signing'} with ${membersInWords(s.pathSigners, s.me)} (${notNeeded})`;
+        : `${membersInWords(others, roster)} not needed`;
+    return `${done ? 'Signed' : 'Signing'} with ${membersInWords(s.pathSigners, roster)} (${notNeeded})`;
   }
   const how = isThreshold(s) ? ' (key path)' : '';
   if (done) return `Signed by everyone${how}`;
   const missing = all.filter((i) => !s.approvals.includes(i));
   if (FINISHED_PHASES.has(s.phase) || missing.length === 0) return `Everyone signs${how}`;
-  return `Everyone signs${how} — waiting for ${membersInWords(missing, s.me)}`;
+  return `Everyone signs${how} — waiting for ${membersInWords(missing, roster)}`;
 }
 
 /**
@@ -131,7 +125,11 @@ export function pathInWords(s: SessionInfo): string {
  * @example
  *   "If Member 3 has not approved by 14:05, the members who approved sign without them."
  */
-export function fallbackInWords(s: SessionInfo, now: number): string | undefined {
+export function fallbackInWords(
+  s: SessionInfo,
+  now: number,
+  names?: ReadonlyMap<string, string>,
+): string | undefined {
   if (s.leafAfter === undefined || s.pathSigners || FINISHED_PHASES.has(s.phase)) return undefined;
   const missing = Array.from({ length: s.members }, (_, i) => i).filter(
     (i) => !s.approvals.includes(i),
@@ -140,7 +138,8 @@ export function fallbackInWords(s: SessionInfo, now: number): string | undefined
   const k = s.threshold;
   const approved = s.members - missing.length;
   const time = clockTime(s.leafAfter, now);
-  const who = membersInWords(missing, s.me);
+  const roster = rosterOf(s, names);
+  const who = membersInWords(missing, roster);
   const signers =
     k === undefined || approved === k
       ? 'the members who approved'
@@ -158,7 +157,8 @@ export function fallbackInWords(s: SessionInfo, now: number): string | undefined
     );
   }
   if (more <= 0) {
-    const chooser = s.proposer === s.me ? 'your wallet' : `${member(s.proposer, s.me)} (proposer)`;
+    const chooser =
+      s.proposer === s.me ? 'your wallet' : `${memberName(s.proposer, roster)} (proposer)`;
     return `Since ${time}, ${signers} may sign without ${who}; waiting for ${chooser} to name them.`;
   }
   return `Since ${time}, ${k} members who approved may sign without the rest (${needed}).`;

@@ -119,7 +119,7 @@ describe('a 2-of-3 vault with a recovery key, over four browsers', () => {
     await h.waitForSelector('#recovery-vault');
     expect(h.url()).toContain(`#/vault/${vault.id}`);
     expect(await h.textContent('#vault-policy')).toBe(
-      'Who can spend: Any 2 of Member 1, Member 2, Member 3; the recovery key (you) alone after ' +
+      'Who can spend: Any 2 of Member 1, Member 2 and Member 3; the recovery key (you) alone after ' +
         '800 blocks (about 27 hours).',
     );
     const listed = await callExtension<VaultInfo[]>(h, 'petal_vaultList');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../src/core/rpc/index.ts';
+import { membersInWords } from '../../src/core/wallet/roster.ts';
 import {
   clockTime,
   fallbackInWords,
-  membersInWords,
   pathInWords,
   phaseInWords,
 } from '../../src/popup/session-words.ts';
@@ -28,11 +28,11 @@ const session = (over: Partial<SessionInfo> = {}) =>
 
 describe('a threshold session says which path it signs on and whom it waits for', () => {
   it('names members 1-based, this wallet as "you"', () => {
-    expect(membersInWords([2], 0)).toBe('Member 3');
-    expect(membersInWords([1, 0], 2)).toBe('Members 1 and 2');
-    expect(membersInWords([3, 1, 2], 0)).toBe('Members 2, 3 and 4');
-    expect(membersInWords([0, 1], 0)).toBe('you and Member 2');
-    expect(membersInWords([1], 1)).toBe('you');
+    expect(membersInWords([2], { me: 0 })).toBe('Member 3');
+    expect(membersInWords([1, 0], { me: 2 })).toBe('Members 1 and 2');
+    expect(membersInWords([3, 1, 2], { me: 0 })).toBe('Members 2, 3 and 4');
+    expect(membersInWords([0, 1], { me: 0 })).toBe('you and Member 2');
+    expect(membersInWords([1], { me: 1 })).toBe('you');
   });
 
   it('before the deadline: everyone on the key path, waiting for the missing member', () => {

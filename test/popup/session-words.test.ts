@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../src/core/rpc/index.ts';
-import { endInWords, member } from '../../src/popup/session-words.ts';
+import { memberName } from '../../src/core/wallet/roster.ts';
+import { endInWords } from '../../src/popup/session-words.ts';
 
 const ended = (end: SessionInfo['end'], me = 0) => ({ me, end }) as SessionInfo;
 
 describe('session outcomes in plain words', () => {
   it('names the member whose wallet misbehaved, and "you" for this wallet', () => {
-    expect(member(0, 0)).toBe('You');
-    expect(member(2, 0)).toBe('Member 3');
+    expect(memberName(0, { me: 0 })).toBe('You');
+    expect(memberName(2, { me: 0 })).toBe('Member 3');
     expect(endInWords(ended({ reason: 'invalidPartialSig', detail: '', culprit: 1 }))).toBe(
       'Member 2’s wallet sent an invalid signature.',
     );

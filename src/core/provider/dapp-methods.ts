@@ -128,7 +128,11 @@ export type ApprovalDetails =
     }
   | {
       kind: 'vaultSpend';
-      vault: DappVault & { me: number };
+      /**
+       * `me` proposes (the site asks in this wallet's name); `policyText` says who can spend,
+       * members by the user's names for them (absent in requests queued by older versions).
+       */
+      vault: DappVault & { me: number; policyText?: string };
       payments: { address?: string; sats: string }[];
       change: string;
       fee: string;

@@ -27,10 +27,14 @@ export interface PreparedTransfer {
   outputs: { address: string; value: string; isChange: boolean }[];
 }
 
-/** A vault as the wallet describes it (VaultInfo's fields); recovery keys are hex. */
+/**
+ * A vault as the wallet describes it (VaultInfo's fields); recovery keys are hex. `policyText`
+ * names members as the user does (their contacts): for the approval window only, never a site.
+ */
 export type WalletVault = Omit<DappVault, 'recovery'> & {
   me: number;
   recovery?: { afterBlocks: number; keys: string[]; threshold: number };
+  policyText?: string;
 };
 
 /** What a dApp may know of a vault: its rule and the number of recovery keys, never the keys. */
@@ -240,7 +244,11 @@ export class DappService {
     const { summary } = prepared;
     await this.#ask(caller, 'lotus_requestVaultSpend', params, {
       kind: 'vaultSpend',
-      vault: { ...dappVault(prepared.vault), me: prepared.vault.me },
+      vault: {
+        ...dappVault(prepared.vault),
+        me: prepared.vault.me,
+        ...(prepared.vault.policyText ? { policyText: prepared.vault.policyText } : {}),
+      },
       payments: summary.payments.map((p) => ({
         ...(p.address ? { address: p.address } : {}),
         sats: p.sats,

@@ -14,15 +14,13 @@ import {
   WrongPasswordError,
   deriveEncryptionKey,
 } from './keystore.ts';
+import type { Contact } from './contacts.ts';
 
 export const BACKUP_FORMAT = 'petal-backup' as const;
 export const BACKUP_VERSION = 1 as const;
 const MAX_BACKUP_CHARS = 4_000_000;
 
-export interface Contact {
-  name: string;
-  address: string;
-}
+export type { Contact } from './contacts.ts';
 
 /** Everything a backup restores. `vaults`, `accounts` and `settings` are opaque to this module. */
 export interface BackupContents {
@@ -53,12 +51,8 @@ const ContentsSchema = v.object({
   secrets: v.object({ mnemonic: v.string(), passphrase: v.string() }),
   accounts: v.unknown(),
   vaults: v.array(v.unknown()),
-  contacts: v.array(
-    v.object({
-      name: v.pipe(v.string(), v.maxLength(100)),
-      address: v.pipe(v.string(), v.maxLength(128)),
-    }),
-  ),
+  // Checked entry by entry on restore (contacts.ts `parseContactList`).
+  contacts: v.array(v.unknown()),
   settings: v.unknown(),
   createdAt: v.number(),
 });

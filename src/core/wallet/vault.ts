@@ -430,24 +430,30 @@ export function memberIndex(vault: Vault, publicKey: Uint8Array): number {
  * the recovery keys by index; a missing name reads "member #i" or "recovery key #i".
  * @example
  *   describePolicy(vault, ['Alice', 'Bob', 'Carol', 'Dana']);
- *   // "any 2 of Alice, Bob, Carol; Dana alone after 21,600 blocks (about 30 days)"
+ *   // "any 2 of Alice, Bob and Carol; Dana alone after 21,600 blocks (about 4 weeks)"
+ *   describePolicy(twoOfTwo, ['Bob (member 1)', 'you']); // "both Bob (member 1) and you"
  */
 export function describePolicy(vault: Vault, names: string[] = []): string {
   const n = vault.members.length;
   const members = vault.members.map((_, i) => names[i] ?? `member #${i + 1}`);
-  const signing = `${vault.threshold === n ? 'all' : 'any'} ${vault.threshold} of ${members.join(', ')}`;
+  const signing = whoOf(vault.threshold, members);
   const recovery = vault.recovery;
   if (!recovery) return signing;
   const keys = recovery.keys.map((_, i) => names[n + i] ?? `recovery key #${i + 1}`);
-  const who =
-    keys.length === 1
-      ? `${keys[0]} alone`
-      : `${recovery.threshold === keys.length ? 'all' : 'any'} ${recovery.threshold} of ${keys.join(', ')}`;
+  const who = whoOf(recovery.threshold, keys);
   const blocks = recovery.afterBlocks;
   return (
     `${signing}; ${who} after ${blocks.toLocaleString('en-US')} ${blocks === 1 ? 'block' : 'blocks'} ` +
     `(${aboutDuration(blocks)})`
   );
+}
+
+/** "k of these people" in words: "Dana alone", "both A and B", "all 3 of A, B and C", "any 2 of …". */
+function whoOf(k: number, names: string[]): string {
+  if (names.length === 1) return `${names[0]} alone`;
+  const list = `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  if (k < names.length) return `any ${k} of ${list}`;
+  return names.length === 2 ? `both ${list}` : `all ${k} of ${list}`;
 }
 
 /**

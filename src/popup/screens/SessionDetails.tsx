@@ -6,11 +6,14 @@ import { SpendSummary, sessionRows } from '../spend-summary.tsx';
 import {
   endInWords,
   fallbackInWords,
-  member,
   pathInWords,
   phaseInWords,
   PHASES,
+  rosterOf,
 } from '../session-words.ts';
+import { memberName, memberRow, memberWithKey } from '../../core/wallet/roster.ts';
+import { useContacts } from '../contacts-state.ts';
+import '../people.css';
 
 /** A live session: phase, who has done what, who broadcasts (and who takes over), and why it ended. */
 export function SessionDetails({ id }: { id: string }) {
@@ -33,6 +36,7 @@ export function SessionDetails({ id }: { id: string }) {
   }, [rpc, id]);
   const approve = useAction(() => rpc.request('petal_sessionApprove', { id }));
   const decline = useAction(() => rpc.request('petal_sessionDecline', { id }));
+  const { names } = useContacts();
 
   if (!session)
     return (
@@ -44,7 +48,9 @@ export function SessionDetails({ id }: { id: string }) {
   const s = session;
   const order = s.coordinators ?? [];
   const undecided = s.phase === 'awaiting-approvals' && !s.approvedByMe;
-  const fallback = fallbackInWords(s, Date.now());
+  const fallback = fallbackInWords(s, Date.now(), names);
+  const roster = rosterOf(s, names);
+  const member = (i: number) => memberName(i, roster);
   // Members outside a chosen leaf sign nothing: their rows say so instead of "—".
   const unneeded = (i: number) => s.pathSigners !== undefined && !s.pathSigners.includes(i);
   return (
@@ -55,7 +61,10 @@ export function SessionDetails({ id }: { id: string }) {
         </span>{' '}
         {s.attempt > 1 && <span class="muted small">attempt {s.attempt}</span>}
       </p>
-      <p id="session-path">{pathInWords(s)}</p>
+      <p id="session-proposer" class="muted small">
+        Proposed by {s.proposer === s.me ? 'you' : memberWithKey(s.proposer, roster)}
+      </p>
+      <p id="session-path">{pathInWords(s, names)}</p>
       {fallback && (
         <p class="muted small" id="session-fallback">
           {fallback}
@@ -77,7 +86,9 @@ export function SessionDetails({ id }: { id: string }) {
         <tbody>
           {Array.from({ length: s.members }, (_, i) => (
             <tr key={i} data-member={i}>
-              <th scope="row">{member(i, s.me)}</th>
+              <th scope="row">
+                <MemberCell {...memberRow(i, roster, { withKey: false })} />
+              </th>
               <td>{s.approvals.includes(i) ? '✓' : '…'}</td>
               <td>{unneeded(i) ? 'n/a' : s.noncesFrom?.includes(i) ? '✓' : '—'}</td>
               <td>{unneeded(i) ? 'n/a' : s.partialsFrom?.includes(i) ? '✓' : '—'}</td>
@@ -94,11 +105,11 @@ export function SessionDetails({ id }: { id: string }) {
       </table>
       {order.length > 0 && (
         <p class="muted small" id="session-failover">
-          {member(order[0] as number, s.me)} {order[0] === s.me ? 'broadcast' : 'broadcasts'}; if
-          silent, then{' '}
+          {member(order[0] as number)} {order[0] === s.me ? 'broadcast' : 'broadcasts'}; if silent,
+          then{' '}
           {order
             .slice(1)
-            .map((i) => member(i, s.me))
+            .map((i) => member(i))
             .join(', then ')}
           .
         </p>
@@ -113,7 +124,7 @@ export function SessionDetails({ id }: { id: string }) {
       )}
       {s.end && s.phase !== 'completed' && (
         <p class="error" role="alert" id="session-end">
-          {endInWords(s)}
+          {endInWords(s, names)}
         </p>
       )}
       {undecided && (
@@ -138,5 +149,15 @@ export function SessionDetails({ id }: { id: string }) {
       )}
       <ErrorText error={approve.error ?? decline.error} />
     </Screen>
+  );
+}
+
+/** A member's table cell: the name, and under it the member number and short key. */
+function MemberCell({ name, detail }: { name: string; detail: string }) {
+  return (
+    <>
+      <span class="member-name">{name}</span>
+      {detail && <span class="member-detail">{detail}</span>}
+    </>
   );
 }

@@ -6,11 +6,13 @@ import { SpendSummary, sessionRows } from '../spend-summary.tsx';
 import {
   endInWords,
   fallbackInWords,
-  membersInWords,
   pathInWords,
   phaseInWords,
   PHASES,
+  rosterOf,
 } from '../session-words.ts';
+import { memberWithKey } from '../../core/wallet/roster.ts';
+import { useContacts } from '../contacts-state.ts';
 
 const POLL_MS = 1_000;
 
@@ -62,8 +64,9 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
   const rpc = useRpc();
   const approve = useAction(() => rpc.request('petal_sessionApprove', { id: s.id }));
   const decline = useAction(() => rpc.request('petal_sessionDecline', { id: s.id }));
+  const { names } = useContacts();
   const undecided = s.phase === 'awaiting-approvals' && !s.approvedByMe;
-  const fallback = fallbackInWords(s, Date.now());
+  const fallback = fallbackInWords(s, Date.now(), names);
   return (
     <li class="session" data-session={s.id} data-phase={s.phase}>
       <div class="line">
@@ -71,7 +74,7 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
         <span class="badge">{phaseInWords(s, PHASES)}</span>
       </div>
       <p class="muted small" data-proposer>
-        Proposed by {s.proposer === s.me ? 'you' : membersInWords([s.proposer], s.me)}
+        Proposed by {s.proposer === s.me ? 'you' : memberWithKey(s.proposer, rosterOf(s, names))}
       </p>
       {s.memo && <p class="memo">“{s.memo}”</p>}
       <SpendSummary rows={sessionRows(s)} />
@@ -83,14 +86,18 @@ export function SessionCard({ session: s }: { session: SessionInfo }) {
         {s.txid && <span class="txid">{s.txid.slice(0, 12)}…</span>}
       </div>
       <p class="small" data-path>
-        {pathInWords(s)}
+        {pathInWords(s, names)}
       </p>
       {fallback && (
         <p class="muted small" data-fallback>
           {fallback}
         </p>
       )}
-      {s.end && <p class="muted small">{endInWords(s)}</p>}
+      {s.end && (
+        <p class="muted small" data-end>
+          {endInWords(s, names)}
+        </p>
+      )}
       <a class="link small" href={`#/session/${s.id}`}>
         Live view
       </a>

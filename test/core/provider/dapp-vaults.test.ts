@@ -26,7 +26,7 @@ const pair: WalletVault & { descriptor: string; policyText: string } = {
   policy: 'n-of-n',
   threshold: 2,
   descriptor: 'petalvault1…',
-  policyText: 'all 2 of Member 1, Member 2 (you)',
+  policyText: 'both Alice (member 1) and you',
 };
 const household: WalletVault & { descriptor: string; policyText: string } = {
   id: 'b'.repeat(64),
@@ -38,7 +38,7 @@ const household: WalletVault & { descriptor: string; policyText: string } = {
   threshold: 2,
   recovery: { afterBlocks: 21_600, keys: [danaKey], threshold: 1 },
   descriptor: 'petalvault1…',
-  policyText: 'any 2 of Member 1 (you), Member 2, Member 3; the recovery key alone after …',
+  policyText: 'any 2 of you, Bob (member 2) and Member 3; the recovery key alone after …',
 };
 
 function setup(settled: Partial<SessionInfo>) {
@@ -120,8 +120,10 @@ describe('lotus_getVaults and vault spends report the vault policy', () => {
         recovery: { afterBlocks: 21_600, keys: 1, threshold: 1 },
       },
     ]);
-    // Nothing beyond the documented shape: no descriptor, no key material, no member index.
+    // Nothing beyond the documented shape: no descriptor, no key material, no member index, and
+    // not the names the user gave the members.
     expect(JSON.stringify(vaults)).not.toContain(danaKey);
+    expect(JSON.stringify(vaults)).not.toMatch(/Alice|Bob/);
     expect(JSON.stringify(vaults)).not.toContain('petalvault');
   });
 
@@ -134,9 +136,10 @@ describe('lotus_getVaults and vault spends report the vault policy', () => {
       sats: '50000',
     });
     const shown = await approveNext();
+    // The window (not the site) names the members as the user does, and knows who proposes.
     expect(shown.details).toMatchObject({
       kind: 'vaultSpend',
-      vault: { ...dappVault(household), me: 0 },
+      vault: { ...dappVault(household), me: 0, policyText: household.policyText },
     });
     expect(JSON.stringify(shown.details)).not.toContain(danaKey);
     await spend;

@@ -19,7 +19,9 @@ function contents(): BackupContents {
     secrets: { mnemonic: MNEMONIC, passphrase: 'extra word' },
     accounts: { regtest: { receiveIndex: 3, changeIndex: 1 } },
     vaults: ['petalvault1qqq…'],
-    contacts: [{ name: 'Bob', address: 'lotusR16PSJ…' }],
+    contacts: [
+      { pubkey: '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', name: 'Bob' },
+    ],
     settings: { network: 'regtest', relays: ['/ip4/127.0.0.1/tcp/1/ws'] },
     createdAt: 1_700_000_000_000,
   };

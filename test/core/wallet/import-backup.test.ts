@@ -1,3 +1,4 @@
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
@@ -9,6 +10,10 @@ import { freshDb, walletService } from '../../integration/wallet-support.ts';
 // Nothing listens here: the wallets run offline, which is all a restore needs.
 const OFFLINE = 'http://127.0.0.1:9';
 const PASSWORD = 'import backup password';
+
+/** A member key for contacts: the public key of a small test scalar. */
+const memberKey = (n: number) =>
+  bytesToHex(getPublicKey(Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? n : 0))));
 
 const vault = (label: string) =>
   encodeVaultDescriptor(
@@ -31,7 +36,7 @@ async function existingWallet(records = freshDb()) {
   });
   await w.service.importMnemonic(PASSWORD, createMnemonic(12));
   await records.put('vaults', [vault('Mine')]);
-  await records.put('contacts', [{ name: 'Mum', address: 'lotusR_mum' }]);
+  await records.put('contacts', [{ pubkey: memberKey(5), name: 'Mum' }]);
   return w;
 }
 
@@ -45,7 +50,7 @@ async function backupOf(vaults: unknown[] = [vault('Theirs')]) {
   });
   await other.service.importMnemonic(PASSWORD, createMnemonic(12));
   await other.records.put('vaults', vaults);
-  await other.records.put('contacts', [{ name: 'Stranger', address: 'lotusR_stranger' }]);
+  await other.records.put('contacts', [{ pubkey: memberKey(6), name: 'Stranger' }]);
   const backup = await other.service.exportBackup(PASSWORD);
   await other.service.lock();
   return backup;
@@ -118,7 +123,7 @@ describe('importBackup', () => {
     await fresh.service.importBackup(await backupOf(), PASSWORD);
     expect(fresh.service.settings.chronikUrl).toBe('https://theirs.example/chronik');
     expect(await fresh.records.get('contacts')).toEqual([
-      { name: 'Stranger', address: 'lotusR_stranger' },
+      { pubkey: memberKey(6), name: 'Stranger' },
     ]);
     expect(await fresh.records.get('vaults')).toEqual([vault('Theirs')]);
     await fresh.service.lock();

@@ -628,31 +628,37 @@ describe('describePolicy', () => {
   const names = ['Alice', 'Bob', 'Carol', 'Dana', 'Erin', 'Frank'];
 
   it('says who signs, and who may recover after how long, in plain words', () => {
-    expect(describePolicy(createVault(members, regtest), names)).toBe('all 3 of Alice, Bob, Carol');
+    expect(describePolicy(createVault(members, regtest), names)).toBe(
+      'all 3 of Alice, Bob and Carol',
+    );
     const dana = createVault(members, regtest, '', {
       threshold: 2,
       recovery: { afterBlocks: 21_600, keys: recoveryKeys.slice(0, 1), threshold: 1 },
     });
     expect(describePolicy(dana, names)).toBe(
-      'any 2 of Alice, Bob, Carol; Dana alone after 21,600 blocks (about 4 weeks)',
+      'any 2 of Alice, Bob and Carol; Dana alone after 21,600 blocks (about 4 weeks)',
     );
     const group = createVault(members, regtest, '', {
       threshold: 2,
       recovery: { afterBlocks: 65_535, keys: recoveryKeys, threshold: 2 },
     });
     expect(describePolicy(group, names)).toBe(
-      'any 2 of Alice, Bob, Carol; any 2 of Dana, Erin, Frank after 65,535 blocks (about 3 months)',
+      'any 2 of Alice, Bob and Carol; any 2 of Dana, Erin and Frank after 65,535 blocks (about 3 months)',
     );
     expect(describePolicy(group)).toBe(
-      'any 2 of member #1, member #2, member #3; any 2 of recovery key #1, recovery key #2, ' +
-        'recovery key #3 after 65,535 blocks (about 3 months)',
+      'any 2 of member #1, member #2 and member #3; any 2 of recovery key #1, recovery key #2 ' +
+        'and recovery key #3 after 65,535 blocks (about 3 months)',
     );
     const all = createVault(members, regtest, '', {
       recovery: { afterBlocks: 1, keys: recoveryKeys.slice(0, 2), threshold: 2 },
     });
     expect(describePolicy(all, names)).toBe(
-      'all 3 of Alice, Bob, Carol; all 2 of Dana, Erin after 1 block (about 2 minutes)',
+      'all 3 of Alice, Bob and Carol; both Dana and Erin after 1 block (about 2 minutes)',
     );
+    // Two members who must both sign read "both", as people say it.
+    expect(
+      describePolicy(createVault(members.slice(0, 2), regtest), ['Bob (member 1)', 'you']),
+    ).toBe('both Bob (member 1) and you');
   });
 
   it('converts blocks to time at Lotus’s 2-minute spacing', () => {
