@@ -9,8 +9,10 @@ import { CreateWallet, ImportWallet, RestoreBackup, Welcome } from './screens/On
 import { Receive } from './screens/Receive.tsx';
 import { Send } from './screens/Send.tsx';
 import { Sessions } from './screens/Sessions.tsx';
+import { Contacts } from './screens/Contacts.tsx';
 import { SessionDetails } from './screens/SessionDetails.tsx';
 import { JoinVault, NewVault, VaultScreen, Vaults } from './screens/Vaults.tsx';
+import { FormationScreen } from './screens/VaultFormation.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { Damaged, Restore, Unlock } from './screens/Unlock.tsx';
 import { Screen } from './ui.tsx';
@@ -72,10 +74,20 @@ function Body({ view, route }: { view: WalletView | undefined; route: string }) 
       if (route === '/activity') return <Activity view={view} />;
       if (route.startsWith('/tx/'))
         return <Transaction view={view} txid={route.slice('/tx/'.length)} />;
+      if (route.startsWith('/vault-tx/')) {
+        const [vaultId = '', txid = ''] = route.slice('/vault-tx/'.length).split('/');
+        return <Transaction view={view} txid={txid} vaultId={vaultId} />;
+      }
       if (route === '/sessions') return <Sessions />;
+      if (route === '/contacts') return <Contacts />;
       if (route === '/vaults') return <Vaults />;
       if (route === '/vault-new') return <NewVault />;
       if (route === '/vault-join') return <JoinVault />;
+      // An invite link: #/vault-join/petalinvite1…
+      if (route.startsWith('/vault-join/'))
+        return <JoinVault code={decodeURIComponent(route.slice('/vault-join/'.length))} />;
+      if (route.startsWith('/formation/'))
+        return <FormationScreen id={route.slice('/formation/'.length)} />;
       if (route.startsWith('/vault/')) return <VaultScreen id={route.slice('/vault/'.length)} />;
       if (route.startsWith('/session/'))
         return <SessionDetails id={route.slice('/session/'.length)} />;

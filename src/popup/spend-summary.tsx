@@ -9,7 +9,7 @@
 import type { ApprovalDetails } from '../core/provider/dapp-methods.ts';
 import type { SessionInfo } from '../core/rpc/index.ts';
 import type { SendPreview } from '../core/wallet/wallet-service.ts';
-import { Xpi } from './ui.tsx';
+import { Grouped, Xpi } from './ui.tsx';
 
 export type SpendRole = 'from' | 'payment' | 'change' | 'fee' | 'total' | 'memo';
 
@@ -123,7 +123,12 @@ export function SpendSummary({ rows, id }: { rows: readonly SpendRow[]; id?: str
               </strong>
             )}
             {row.note !== undefined && <span class="spend-note">{row.note}</span>}
-            {row.address !== undefined && <span class="spend-address">{row.address}</span>}
+            {row.address !== undefined &&
+              (/^lotus/.test(row.address) ? (
+                <Grouped class="spend-address" text={row.address} />
+              ) : (
+                <span class="spend-address">{row.address}</span>
+              ))}
           </dd>
         </div>
       ))}

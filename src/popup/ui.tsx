@@ -1,4 +1,4 @@
-import type { ComponentChildren, JSX } from 'preact';
+import { type ComponentChildren, Fragment, type JSX } from 'preact';
 import { formatXpi } from '../core/wallet/amount.ts';
 
 /** One screen: a heading (focused for screen readers on arrival), content, optional back link. */
@@ -58,6 +58,30 @@ export function Xpi({ sats, signed }: { sats: string; signed?: boolean }) {
   );
 }
 
+/** A policy sentence from the wallet ("any 2 of …") as a sentence on screen. */
+export const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+
 export function shortAddress(address: string): string {
   return address.length > 24 ? `${address.slice(0, 14)}…${address.slice(-8)}` : address;
+}
+
+/**
+ * An address or txid for a person to read and compare: groups of four characters (after a
+ * `lotus_`/`lotusR`/`lotusT` prefix) that wrap only between groups, so no line ends with a stray
+ * tail. The gaps are margins, not characters: copying gives the exact string.
+ */
+export function Grouped({ text, id, class: extra }: { text: string; id?: string; class?: string }) {
+  const prefix = /^lotus[_RT]/.exec(text)?.[0] ?? '';
+  const groups = prefix ? [prefix] : [];
+  for (let i = prefix.length; i < text.length; i += 4) groups.push(text.slice(i, i + 4));
+  return (
+    <span class={extra ? `grouped ${extra}` : 'grouped'} id={id}>
+      {groups.map((group, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          <span>{group}</span>
+        </Fragment>
+      ))}
+    </span>
+  );
 }

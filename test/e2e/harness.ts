@@ -44,13 +44,24 @@ export interface LaunchedExtension {
 /** One Chromium with the built extension, in a fresh profile that is deleted on close. */
 export async function launchExtension(
   extensionDir = EXTENSION_DIR,
-  options: { headless?: boolean } = {},
+  options: {
+    headless?: boolean;
+    /** More Chromium flags (e.g. `--host-resolver-rules` for fixed host names). */
+    args?: string[];
+    /** Pinned so dates render the same on every machine (screens.test.ts). */
+    timezoneId?: string;
+    locale?: string;
+    /** Another executable that wraps Chromium (nat.test.ts runs it in a network namespace). */
+    executablePath?: string;
+  } = {},
 ): Promise<LaunchedExtension> {
   const profile = await mkdtemp(join(tmpdir(), 'petal-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: options.executablePath ?? CHROMIUM,
     headless: options.headless ?? true,
-    args: chromiumArgs(extensionDir),
+    args: [...chromiumArgs(extensionDir), ...(options.args ?? [])],
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
+    ...(options.locale ? { locale: options.locale } : {}),
   });
   const workerErrors: string[] = [];
   const watch = (worker: Worker) =>
@@ -92,7 +103,12 @@ export async function servePage(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    // The browser keeps its connection alive: cut it, or close() waits for its timeout.
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -43,7 +43,8 @@ export function ActivityList({
     <ul class="activity" id="activity-list">
       {items.map((item) => (
         <li key={item.txid} data-txid={item.txid} class={item.kind}>
-          <a class="activity-entry" href={`#/tx/${item.txid}`} aria-label={entryName(item, labels)}>
+          {/* Named by everything it shows (amount included), not by a shorter aria-label. */}
+          <a class="activity-entry" href={`#/tx/${item.txid}`}>
             <div class="line">
               <strong>{labels[item.txid] ?? kindName(item)}</strong>
               <Xpi sats={item.net} signed />
@@ -71,11 +72,6 @@ export function confirmationsText(confirmations: number): string {
   return confirmations === 0
     ? 'Pending'
     : `${confirmations} confirmation${confirmations === 1 ? '' : 's'}`;
-}
-
-function entryName(item: ActivityView, labels: Record<string, string>): string {
-  const label = labels[item.txid];
-  return `${label ? `${label}: ` : ''}${kindName(item)}, ${formatActivityTime(item)}: details`;
 }
 
 export function kindName(item: Pick<ActivityView, 'kind'>): string {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { APPROVAL_ARMING_MS } from '../../core/provider/approval-queue.ts';
 import type { ApprovalView } from '../../core/provider/dapp-methods.ts';
 import type { GrantDuration } from '../../core/provider/permissions.ts';
-import { ErrorText, Screen } from '../ui.tsx';
+import { ErrorText, Grouped, Screen, sentence } from '../ui.tsx';
 import { SpendSummary, transferRows, vaultRows } from '../spend-summary.tsx';
 import { useAction, useRpc } from '../state.ts';
 
@@ -81,11 +81,10 @@ export function Approve() {
       <p class="origin" id="approve-origin">
         <strong>{head.origin}</strong>
       </p>
-      {queue.length > 1 && (
-        <p class="muted small" id="approve-count">
-          1 of {queue.length} requests
-        </p>
-      )}
+      {/* Always one line: a request arriving behind this one must not move the buttons. */}
+      <p class="muted small" id="approve-count">
+        {queue.length > 1 ? `1 of ${queue.length} requests` : 'No other request waiting'}
+      </p>
       <Details view={head} duration={duration} setDuration={setDuration} />
       <ErrorText error={answered === head.id ? resolve.error : undefined} />
       <div class="actions" data-request={head.id} data-armed={String(armed)}>
@@ -171,7 +170,9 @@ function Details(props: {
     case 'signMessage':
       return (
         <>
-          <p class="muted small">Signing as {details.address}</p>
+          <p class="muted small" id="approve-signer">
+            Signing as <Grouped class="mono" text={details.address} />
+          </p>
           <pre class="message" id="approve-message">
             {details.message}
           </pre>
@@ -179,7 +180,8 @@ function Details(props: {
       );
     case 'transfer':
       return <SpendSummary id="approve-transfer" rows={transferRows(details)} />;
-    case 'vaultSpend':
+    case 'vaultSpend': {
+      const { vault } = details;
       return (
         <>
           <dl class="spend" id="approve-vault">
@@ -187,21 +189,35 @@ function Details(props: {
               <dt>From vault</dt>
               <dd>
                 <span class="spend-note">
-                  {details.vault.label || 'Vault'} ({details.vault.members} members, you are member{' '}
-                  {details.vault.me + 1})
+                  {vault.label || 'Vault'} ({vault.members} members)
                 </span>
-                <span class="spend-address">{details.vault.address}</span>
+                <Grouped class="spend-address" text={vault.address} />
+              </dd>
+            </div>
+            {/* The site asks in this wallet's name: the other members see the proposal as yours. */}
+            <div class="spend-row" data-role="proposer">
+              <dt>Proposed by</dt>
+              <dd>
+                <span class="spend-note" id="approve-proposer">
+                  You, at this site’s request: the other members see it as your proposal
+                </span>
               </dd>
             </div>
           </dl>
+          {vault.policyText && (
+            <p class="policy small" id="approve-vault-policy">
+              <strong>Who can spend:</strong> {sentence(vault.policyText)}
+            </p>
+          )}
           <SpendSummary id="approve-vault-spend" rows={vaultRows(details)} />
           <p class="muted small" id="approve-vault-rule">
-            {details.vault.policy === 'threshold'
-              ? `Every member sees this same transaction; any ${details.vault.threshold} of the ${details.vault.members} must approve it before it is signed.`
+            {vault.policy === 'threshold'
+              ? `Every member sees this same transaction; any ${vault.threshold} of the ${vault.members} must approve it before it is signed.`
               : 'Every member sees this same transaction and must approve it before it is signed.'}
           </p>
         </>
       );
+    }
     case 'vaultInvite':
       return (
         <p>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ErrorText, Screen } from '../ui.tsx';
+import { ErrorText, Grouped, Screen } from '../ui.tsx';
 import { QrCode } from '../qr.tsx';
 import { useAction, useRpc } from '../state.ts';
 
@@ -21,8 +21,8 @@ export function Receive() {
       {address && (
         <>
           <QrCode text={address} label={`QR code of ${address}`} />
-          <p class="address" id="receive-address">
-            {address}
+          <p class="address">
+            <Grouped text={address} id="receive-address" />
           </p>
           <div class="row">
             <button

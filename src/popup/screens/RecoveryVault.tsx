@@ -8,11 +8,9 @@ import { useState } from 'preact/hooks';
 import type { RecoveryCoinInfo, VaultDetails, VaultRecoveryResult } from '../../core/rpc/index.ts';
 import { usePolled } from '../polled.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Field, Screen, Xpi } from '../ui.tsx';
+import { ErrorText, Field, Grouped, Screen, Xpi, sentence } from '../ui.tsx';
 
 const STATUS_POLL_MS = 3_000;
-
-const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 
 /** "Open now", "Opens in 1,204 blocks, about 40 hours", "Opens after it confirms". */
 const coinWhen = (c: RecoveryCoinInfo) => (c.open ? 'Open now' : `Opens ${c.about}`);
@@ -106,18 +104,12 @@ export function RecoveryVaultScreen({ vault }: { vault: VaultDetails }) {
         {sent && (
           <p class="ok small" id="recovery-sent">
             Sent <Xpi sats={sent.sats} /> to your wallet (fee <Xpi sats={sent.feeSats} />
-            ). Transaction{' '}
-            <span class="mono" id="recovery-txid" style={{ overflowWrap: 'anywhere' }}>
-              {sent.txid}
-            </span>
+            ). Transaction <Grouped class="mono" id="recovery-txid" text={sent.txid} />
           </p>
         )}
       </section>
-      <p class="muted small" style={{ overflowWrap: 'anywhere' }}>
-        Vault address{' '}
-        <span class="mono" id="vault-address">
-          {vault.address}
-        </span>
+      <p class="muted small">
+        Vault address <Grouped class="mono" id="vault-address" text={vault.address} />
       </p>
     </Screen>
   );

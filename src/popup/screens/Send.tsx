@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { SendPreview, WalletView } from '../../core/wallet/wallet-service.ts';
 import { formatXpi } from '../../core/wallet/amount.ts';
-import { ErrorText, Field, Screen } from '../ui.tsx';
+import { ErrorText, Field, Grouped, Screen } from '../ui.tsx';
 import { SpendSummary, sendRows } from '../spend-summary.tsx';
 import { useAction, useRpc } from '../state.ts';
 
@@ -26,12 +26,14 @@ export function Send({ view }: { view: WalletView }) {
     return (
       <Screen title="Sent" id="send-done">
         <p>Your transaction is on its way.</p>
-        <p class="small mono" id="sent-txid">
-          {txid}
+        <p class="small mono">
+          <Grouped text={txid} id="sent-txid" />
         </p>
-        <a class="link" href={`#/tx/${txid}`} id="sent-details">
-          View transaction details
-        </a>
+        <p>
+          <a class="link" href={`#/tx/${txid}`} id="sent-details">
+            View transaction details
+          </a>
+        </p>
         <a class="button primary" href="#/" id="send-finish">
           Done
         </a>

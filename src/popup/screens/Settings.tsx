@@ -4,6 +4,7 @@ import { ErrorText, Field, Screen } from '../ui.tsx';
 import { useAction, useRpc } from '../state.ts';
 import { ConnectedSites } from './ConnectedSites.tsx';
 import { RelaySettings } from './RelaySettings.tsx';
+import { IceServerSettings } from './IceServerSettings.tsx';
 import { ReplaySettings } from './ReplaySettings.tsx';
 import { ExplorerSettings, LabelSettings } from './HistorySettings.tsx';
 import { notify } from '../components/Toast.tsx';
@@ -17,9 +18,15 @@ export function Settings({ view }: { view: WalletView }) {
         <>
           <AutoLock view={view} />
           <RelaySettings view={view} />
+          <IceServerSettings view={view} />
           <ReplaySettings key={view.settings.network} view={view} />
           <ExplorerSettings key={`explorer-${view.settings.network}`} view={view} />
           <LabelSettings />
+          <p>
+            <a class="link" href="#/contacts" id="go-contacts">
+              Contacts: names for vault members
+            </a>
+          </p>
           <ConnectedSites />
           <ChangePassword />
           <RevealPhrase />

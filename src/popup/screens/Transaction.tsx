@@ -3,7 +3,7 @@ import type { TransactionView, WalletView } from '../../core/wallet/wallet-servi
 import type { TxPartView } from '../../core/wallet/tx-detail.ts';
 import { formatActivityTime } from '../activity-time.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Screen, Xpi } from '../ui.tsx';
+import { ErrorText, Grouped, Screen, Xpi } from '../ui.tsx';
 import { confirmationsText } from './Activity.tsx';
 import '../history.css';
 
@@ -12,15 +12,35 @@ import '../history.css';
  * own marked, fee, confirmations, the explorer link, and the user's labels. Re-read whenever the
  * pushed view changes, so confirmations count up while the screen is open.
  */
-export function Transaction({ view, txid }: { view: WalletView; txid: string }) {
+export function Transaction({
+  view,
+  txid,
+  vaultId,
+}: {
+  view: WalletView;
+  txid: string;
+  /** Shown from a vault's history: amounts and "yours" from the vault's point of view. */
+  vaultId?: string;
+}) {
   const rpc = useRpc();
   const [tx, setTx] = useState<TransactionView>();
-  const load = useAction(async () => setTx(await rpc.request('petal_walletTransaction', { txid })));
+  const load = useAction(async () =>
+    setTx(
+      await (vaultId
+        ? rpc.request('petal_vaultTransaction', { id: vaultId, txid })
+        : rpc.request('petal_walletTransaction', { txid })),
+    ),
+  );
   const entry = view.activity?.find((a) => a.txid === txid);
+  const mineTag = vaultId ? 'vault' : 'yours';
   useEffect(() => void load.act(), [txid, entry?.confirmations, view.chain?.tipHeight]);
 
   return (
-    <Screen title="Transaction" back="/activity" id="tx-detail">
+    <Screen
+      title={vaultId ? 'Vault transaction' : 'Transaction'}
+      back={vaultId ? `/vault/${vaultId}` : '/activity'}
+      id="tx-detail"
+    >
       {!tx ? (
         load.error ? (
           <ErrorText error={load.error} id="tx-error" />
@@ -56,8 +76,8 @@ export function Transaction({ view, txid }: { view: WalletView; txid: string }) 
             </dd>
           </dl>
           <h3>Transaction id</h3>
-          <p class="mono small txid" id="tx-txid">
-            {tx.txid}
+          <p class="mono small txid">
+            <Grouped text={tx.txid} id="tx-txid" />
           </p>
           <div class="row">
             <CopyButton text={tx.txid} id="tx-copy" label="Copy txid" />
@@ -82,9 +102,21 @@ export function Transaction({ view, txid }: { view: WalletView; txid: string }) 
             onSaved={() => void load.act()}
           />
           <h3>Inputs ({tx.inputs.length})</h3>
-          <Parts parts={tx.inputs} id="tx-inputs" labels={tx.labels.addr} reload={load.act} />
+          <Parts
+            parts={tx.inputs}
+            id="tx-inputs"
+            labels={tx.labels.addr}
+            reload={load.act}
+            mineTag={mineTag}
+          />
           <h3>Outputs ({tx.outputs.length})</h3>
-          <Parts parts={tx.outputs} id="tx-outputs" labels={tx.labels.addr} reload={load.act} />
+          <Parts
+            parts={tx.outputs}
+            id="tx-outputs"
+            labels={tx.labels.addr}
+            reload={load.act}
+            mineTag={mineTag}
+          />
         </>
       )}
     </Screen>
@@ -96,6 +128,8 @@ function Parts(props: {
   id: string;
   labels: Record<string, string>;
   reload: () => Promise<unknown>;
+  /** What marks an output of the owner ("yours", or "vault" in a vault's history). */
+  mineTag: string;
 }) {
   return (
     <ul class="tx-parts" id={props.id}>
@@ -108,13 +142,13 @@ function Parts(props: {
               ) : (
                 <span class="muted small">{p.address ? 'Address' : 'No address'}</span>
               )}{' '}
-              {p.mine && <span class="tag">yours</span>}
+              {p.mine && <span class="tag">{props.mineTag}</span>}
             </span>
             <Xpi sats={p.value} />
           </div>
           {p.address && (
             <>
-              <span class="mono small">{p.address}</span>
+              <Grouped class="mono small" text={p.address} />
               <LabelEditor
                 id={`${props.id}-${i}-label`}
                 title={`Label for ${p.address}`}

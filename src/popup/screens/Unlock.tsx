@@ -35,7 +35,11 @@ export function Unlock() {
         </button>
       </form>
       <p class="small">
-        Forgot your password? <a href="#/restore">Restore from your recovery phrase or a backup</a>.
+        Forgot your password?{' '}
+        <a class="link" href="#/restore">
+          Restore from your recovery phrase or a backup
+        </a>
+        .
       </p>
     </Screen>
   );

@@ -5,17 +5,22 @@ import { usePolled } from '../polled.ts';
 import { QrCode } from '../qr.tsx';
 import { MAX_RECOVERY_BLOCKS, type WaitUnit, recoveryBlocks } from '../recovery-wait.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Field, Screen, Xpi, shortAddress } from '../ui.tsx';
+import { ErrorText, Field, Grouped, Screen, Xpi, sentence } from '../ui.tsx';
+import { shortKey } from '../../core/wallet/roster.ts';
 import { SessionCard } from './Sessions.tsx';
 import { RecoveryClock, RecoveryHolder, RecoveryVaultScreen } from './RecoveryVault.tsx';
+import { FingerprintWords, FormationsUnderWay } from './VaultFormation.tsx';
+import { VaultMembers } from '../components/VaultMembers.tsx';
+import { VaultHistory } from '../components/VaultHistory.tsx';
 
 const PUBLIC_KEY_HEX = /^0[23][0-9a-f]{64}$/;
 /** A vault name's limit in UTF-8 bytes (MAX_LABEL_BYTES in core/wallet/vault.ts, which the
  * popup does not load: it would pull the MuSig2 code into the popup bundle). */
 const MAX_LABEL_BYTES = 64;
-
-/** A policy sentence from the wallet ("any 2 of …") as a sentence on screen. */
-const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+/** A member's own name in UTF-8 bytes (MAX_MEMBER_NAME_BYTES in core/wallet/member-name.ts). */
+const MAX_NAME_BYTES = 32;
+/** The wallet says this when no relay is reachable: the popup falls back to codes by hand. */
+const isOffline = (err: unknown) => (err as Error).name === 'FormationUnavailableError';
 
 /** "2 of 3", "3 of 3 · recovery", "recovery key": a vault's rule (or this wallet's part) at a glance. */
 const policyShort = (v: VaultInfo) =>
@@ -38,6 +43,7 @@ export function Vaults() {
         </a>
       </div>
       <ErrorText error={error} id="vaults-error" />
+      <FormationsUnderWay />
       {vaults?.length === 0 && <p class="muted">No vaults yet.</p>}
       <ul class="vaults">
         {vaults?.map((v) => (
@@ -48,7 +54,7 @@ export function Vaults() {
                 {policyShort(v)}
               </span>
             </a>
-            <span class="mono small">{shortAddress(v.address)}</span>
+            <Grouped class="mono small" text={v.address} />
           </li>
         ))}
       </ul>
@@ -75,8 +81,8 @@ export function VaultScreen({ id }: { id: string }) {
   if (vault.role === 'recovery') return <RecoveryVaultScreen vault={vault} />;
   return (
     <Screen title={vault.label || 'Vault'} back="/vaults" id="vault">
-      <p class="mono small" id="vault-address">
-        {vault.address}
+      <p class="mono small">
+        <Grouped id="vault-address" text={vault.address} />
       </p>
       <QrCode text={vault.address} label="Vault address" />
       <p>
@@ -88,35 +94,18 @@ export function VaultScreen({ id }: { id: string }) {
       <p class="policy" id="vault-policy">
         <strong>Who can spend:</strong> {sentence(vault.policyText)}
       </p>
-      <p class="small" id="vault-fingerprint">
-        <strong>Fingerprint:</strong> <span class="mono">{vault.fingerprint}</span> — read it to the
-        other members: the same vault shows the same code in every wallet.
-      </p>
-      <h3>Members</h3>
-      <ol class="members" id="vault-members">
-        {vault.memberKeys.map((key, i) => (
-          <li key={key} data-member={i}>
-            <span class="mono small">{key.slice(0, 10)}…</span>
-            {i === vault.me ? (
-              <span class="badge">you</span>
-            ) : (
-              <span class="muted small" data-online={String(vault.online[i])}>
-                {vault.online[i] === true
-                  ? 'online'
-                  : vault.online[i] === false
-                    ? 'offline'
-                    : 'not seen yet'}
-              </span>
-            )}
-          </li>
-        ))}
-      </ol>
+      <div class="small" id="vault-fingerprint">
+        <strong>Fingerprint:</strong> <span class="mono">{vault.fingerprint}</span> — read it (or
+        the words) to the other members: the same vault shows the same in every wallet.
+        <FingerprintWords words={vault.fingerprintWords} id="vault-words" />
+      </div>
+      <VaultMembers vault={vault} />
       {vault.recovery && (
         <p class="muted small" id="vault-recovery">
           {vault.recovery.keys.length === 1 ? 'Recovery key' : 'Recovery keys'}:{' '}
           {vault.recovery.keys.map((key) => (
             <span key={key} class="mono">
-              {key.slice(0, 10)}…{' '}
+              {shortKey(key)}{' '}
             </span>
           ))}
         </p>
@@ -129,6 +118,7 @@ export function VaultScreen({ id }: { id: string }) {
         <textarea
           class="mono small"
           id="vault-share-descriptor"
+          aria-label="Vault descriptor"
           readOnly
           rows={4}
           value={vault.descriptor}
@@ -136,6 +126,7 @@ export function VaultScreen({ id }: { id: string }) {
         <QrCode text={vault.descriptor} label="Vault descriptor" />
       </details>
       <ProposeSpend vault={vault} />
+      <VaultHistory vault={vault} />
       <h3>Sessions</h3>
       {vault.sessions.length === 0 && <p class="muted small">No spends proposed yet.</p>}
       <ul class="sessions">
@@ -195,9 +186,15 @@ function ProposeSpend({ vault }: { vault: VaultDetails }) {
   );
 }
 
-/** Creator: an invite to share, then the members' join codes, then the vault. */
+/**
+ * Creator: the vault's policy and your name, then one invite to share (members answer over the
+ * network: VaultFormation.tsx). Without a reachable relay: the invite, their join codes by hand,
+ * then the descriptor.
+ */
 export function NewVault() {
   const rpc = useRpc();
+  const [myName, setMyName] = useState('');
+  const [offline, setOffline] = useState(false);
   const [members, setMembers] = useState('2');
   const [threshold, setThreshold] = useState('2');
   const [label, setLabel] = useState('');
@@ -214,18 +211,21 @@ export function NewVault() {
   // Only the shape of what was typed is checked here; the wallet judges the policy itself.
   // The name travels in the invite and descriptor as at most 64 bytes of UTF-8, never cut.
   const labelBytes = new TextEncoder().encode(label).length;
+  const nameBytes = new TextEncoder().encode(myName.trim()).length;
   const formError =
-    labelBytes > MAX_LABEL_BYTES
-      ? `The name is ${labelBytes} bytes; at most ${MAX_LABEL_BYTES} fit (accented letters and emoji take 2–4 each)`
-      : !/^\d+$/.test(members.trim())
-        ? 'Members: a whole number, you included'
-        : !/^\d+$/.test(threshold.trim())
-          ? 'Signatures needed: a whole number'
-          : withRecovery && !PUBLIC_KEY_HEX.test(key)
-            ? 'The recovery key is a public key: 66 hex digits starting with 02 or 03'
-            : withRecovery && afterBlocks === undefined
-              ? 'Say how long recovery waits'
-              : undefined;
+    nameBytes > MAX_NAME_BYTES
+      ? `Your name is ${nameBytes} bytes; at most ${MAX_NAME_BYTES} fit`
+      : labelBytes > MAX_LABEL_BYTES
+        ? `The name is ${labelBytes} bytes; at most ${MAX_LABEL_BYTES} fit (accented letters and emoji take 2–4 each)`
+        : !/^\d+$/.test(members.trim())
+          ? 'Members: a whole number, you included'
+          : !/^\d+$/.test(threshold.trim())
+            ? 'Signatures needed: a whole number'
+            : withRecovery && !PUBLIC_KEY_HEX.test(key)
+              ? 'The recovery key is a public key: 66 hex digits starting with 02 or 03'
+              : withRecovery && afterBlocks === undefined
+                ? 'Say how long recovery waits'
+                : undefined;
   const params: MethodParams<'petal_vaultInviteCreate'> = {
     members: Number(members),
     threshold: Number(threshold),
@@ -237,6 +237,14 @@ export function NewVault() {
   const preview = usePolicyPreview(formError ? undefined : params);
 
   const create = useAction(async () => {
+    try {
+      const formation = await rpc.request('petal_formationStart', { ...params, name: myName });
+      location.hash = `/formation/${formation.id}`;
+      return;
+    } catch (err) {
+      if (!isOffline(err)) throw err;
+      setOffline(true);
+    }
     const created = await rpc.request('petal_vaultInviteCreate', params);
     setInvite({ code: created.code, policyText: created.policyText, members: created.members });
   });
@@ -250,11 +258,23 @@ export function NewVault() {
   if (invite)
     return (
       <Screen title="Invite the members" back="/vaults" id="vault-invite">
+        {offline && (
+          <p class="warn small" id="invite-offline">
+            No relay is reachable, so the members answer by hand: each sends you a join code.
+          </p>
+        )}
         <p>Send this invite to each of the other {invite.members - 1} members.</p>
         <p class="policy small" id="invite-policy">
           <strong>Who can spend:</strong> {sentence(invite.policyText)}
         </p>
-        <textarea class="mono small" id="invite-code" readOnly rows={4} value={invite.code} />
+        <textarea
+          class="mono small"
+          id="invite-code"
+          aria-label="Invite code"
+          readOnly
+          rows={4}
+          value={invite.code}
+        />
         <QrCode text={invite.code} label="Invite code" />
         <form
           onSubmit={(e) => {
@@ -287,7 +307,23 @@ export function NewVault() {
         }}
         onInput={create.clear}
       >
-        <Field label="Name" id="new-vault-label" hint={`${labelBytes} of ${MAX_LABEL_BYTES} bytes`}>
+        <Field
+          label="Your name, as the other members will see it"
+          id="new-vault-my-name"
+          hint={`${nameBytes} of ${MAX_NAME_BYTES} bytes`}
+        >
+          <input
+            id="new-vault-my-name"
+            autocomplete="nickname"
+            value={myName}
+            onInput={(e) => setMyName(e.currentTarget.value)}
+          />
+        </Field>
+        <Field
+          label="Vault name"
+          id="new-vault-label"
+          hint={`${labelBytes} of ${MAX_LABEL_BYTES} bytes`}
+        >
           <input
             id="new-vault-label"
             value={label}
@@ -397,7 +433,9 @@ export function NewVault() {
           type="submit"
           class="primary"
           id="create-invite"
-          disabled={create.busy || formError !== undefined || preview.error !== undefined}
+          disabled={
+            create.busy || !myName.trim() || formError !== undefined || preview.error !== undefined
+          }
         >
           Create invite
         </button>
@@ -438,8 +476,17 @@ function usePolicyPreview(params: MethodParams<'petal_vaultPolicyPreview'> | und
 function VaultCreated({ vault }: { vault: VaultInfo }) {
   return (
     <Screen title="Vault created" back="/vaults" id="vault-created">
+      <p id="created-label">
+        {vault.label ? (
+          <>
+            The vault <strong>{vault.label}</strong> is made.
+          </>
+        ) : (
+          'The vault is made.'
+        )}
+      </p>
       <p>
-        Address <span class="mono small">{vault.address}</span>
+        Address <Grouped class="mono small" text={vault.address} />
       </p>
       <p class="policy" id="created-policy">
         <strong>Who can spend:</strong> {sentence(vault.policyText)}
@@ -448,6 +495,7 @@ function VaultCreated({ vault }: { vault: VaultInfo }) {
       <textarea
         class="mono small"
         id="vault-descriptor"
+        aria-label="Vault descriptor"
         readOnly
         rows={5}
         value={vault.descriptor}
@@ -460,10 +508,16 @@ function VaultCreated({ vault }: { vault: VaultInfo }) {
   );
 }
 
-/** Member: answer an invite with a join code, then add the descriptor the creator sends back. */
-export function JoinVault() {
+/**
+ * Member: answer an invite under your name; the creator's wallet hears it over the network and
+ * delivers the vault (VaultFormation.tsx). Without a relay, or for an invite without a rendezvous
+ * (older wallets): a join code to send back, then the descriptor the creator sends.
+ */
+export function JoinVault({ code = '' }: { code?: string }) {
   const rpc = useRpc();
-  const [invite, setInvite] = useState('');
+  const [invite, setInvite] = useState(code);
+  const [myName, setMyName] = useState('');
+  const [offline, setOffline] = useState(false);
   const [joined, setJoined] = useState<{
     join: string;
     label: string;
@@ -472,6 +526,22 @@ export function JoinVault() {
   }>();
   const [descriptor, setDescriptor] = useState('');
   const answer = useAction(async () => {
+    try {
+      const formation = await rpc.request('petal_formationJoin', {
+        invite: invite.trim(),
+        name: myName,
+      });
+      location.hash = `/formation/${formation.id}`;
+      return;
+    } catch (err) {
+      // No relay, or an invite from an older wallet (no rendezvous): answered with a join code.
+      if (!isOffline(err)) throw err;
+      setOffline(true);
+    }
+    setJoined(await rpc.request('petal_vaultInviteJoin', { invite: invite.trim() }));
+  });
+  // The creator may be the one without a relay: the join code is always there to send by hand.
+  const byCode = useAction(async () => {
     setJoined(await rpc.request('petal_vaultInviteJoin', { invite: invite.trim() }));
   });
   const add = useAction(async () => {
@@ -487,7 +557,10 @@ export function JoinVault() {
               e.preventDefault();
               void answer.act();
             }}
-            onInput={answer.clear}
+            onInput={() => {
+              answer.clear();
+              byCode.clear();
+            }}
           >
             <Field label="Invite code" id="join-invite">
               <textarea
@@ -497,20 +570,46 @@ export function JoinVault() {
                 onInput={(e) => setInvite(e.currentTarget.value)}
               />
             </Field>
-            <ErrorText error={answer.error} id="join-error" />
+            <Field
+              label="Your name, as the other members will see it"
+              id="join-name"
+              hint={`${new TextEncoder().encode(myName.trim()).length} of ${MAX_NAME_BYTES} bytes`}
+            >
+              <input
+                id="join-name"
+                autocomplete="nickname"
+                value={myName}
+                onInput={(e) => setMyName(e.currentTarget.value)}
+              />
+            </Field>
+            <ErrorText error={answer.error ?? byCode.error} id="join-error" />
             <button
               type="submit"
               class="primary"
               id="join-answer"
-              disabled={answer.busy || !invite}
+              disabled={answer.busy || !invite || !myName.trim()}
             >
               Answer the invite
+            </button>
+            <button
+              type="button"
+              id="join-by-code"
+              class="link"
+              disabled={byCode.busy || !invite}
+              onClick={() => void byCode.act()}
+            >
+              Answer with a join code instead (to send by hand)
             </button>
           </form>
           <RecoveryHolder />
         </>
       ) : (
         <>
+          {offline && (
+            <p class="warn small" id="join-offline">
+              No relay is reachable, so this wallet answers by hand.
+            </p>
+          )}
           <p>
             Send this join code back to the creator of “{joined.label || 'the vault'}” (
             {joined.members} members).
@@ -518,7 +617,14 @@ export function JoinVault() {
           <p class="policy small" id="join-policy">
             <strong>Who can spend:</strong> {sentence(joined.policyText)}
           </p>
-          <textarea class="mono small" id="join-code" readOnly rows={3} value={joined.join} />
+          <textarea
+            class="mono small"
+            id="join-code"
+            aria-label="Your join code"
+            readOnly
+            rows={3}
+            value={joined.join}
+          />
           <QrCode text={joined.join} label="Join code" />
           <form
             onSubmit={(e) => {
