@@ -1,0 +1,6 @@
+import { it } from 'vitest';
+import { SLICE_SEEDS, SLICE_SESSIONS, runSliceHalf } from './slice.ts';
+
+it(`${SLICE_SESSIONS} simulated sessions (seed ${SLICE_SEEDS[1]}) keep every invariant`, async () => {
+  await runSliceHalf(SLICE_SEEDS[1]);
+});
