@@ -9,6 +9,11 @@ import { openWalletDb } from './wallet-db.ts';
 import { createWalletHost } from './wallet-host.ts';
 import { createProviderHost } from './provider-host.ts';
 import { dappHandlers } from './dapp-handlers.ts';
+import { contactHandlers } from './contact-handlers.ts';
+import { ContactStore } from '../core/wallet/contact-store.ts';
+import { createFormationHost } from './formation-host.ts';
+import { formationHandlers } from './formation-handlers.ts';
+import { openFormationDb } from './formation-db.ts';
 
 /**
  * The service worker (Chromium) or persistent background page (Firefox): wires core logic to the
@@ -19,12 +24,27 @@ const version = extensionVersion();
 // Frames the network host receives go to the signing protocol (Firefox: in-process).
 const offscreen = createOffscreenHost((message) => signingHost.inbound(message));
 const walletHost = createWalletHost();
+// Names of vault members (one store: the contacts screen and vault formation both write here).
+const contacts = new ContactStore(openWalletDb());
 const signingHost = createSigningHost({
   wallet: walletHost.wallet,
   records: openWalletDb(),
+  contacts,
   ready: walletHost.ready,
   network: offscreen,
 });
+
+// One-code vault formation rides on the signing protocol's transport; names go to the contacts.
+// Open formations are kept in IndexedDB and resume when the worker starts with the wallet unlocked.
+const formationHost = createFormationHost({
+  wallet: walletHost.wallet,
+  ready: walletHost.ready,
+  signing: signingHost,
+  network: offscreen,
+  contacts,
+  store: openFormationDb(),
+});
+void formationHost.resume();
 
 const providerHost = createProviderHost({
   wallet: walletHost.wallet,
@@ -50,13 +70,13 @@ const router = new Router('background', {
   petal_connectNetwork: async ({ relays }, caller) => {
     if (caller.kind !== 'extension') throw new UnauthorizedError();
     await offscreen.ensure();
+    await walletHost.ready;
     const status = await offscreen.client.request(
       'petal_networkStart',
-      { relays },
+      { relays, iceServers: walletHost.wallet.settings.iceServers },
       { timeoutMs: 30_000 },
     );
     // Remembered, so the node comes back on these relays after the browser restarts.
-    await walletHost.ready;
     await walletHost.wallet.updateSettings({ relays });
     return status;
   },
@@ -67,6 +87,8 @@ const router = new Router('background', {
   },
   ...walletHandlers(walletHost),
   ...signingHandlers(signingHost),
+  ...formationHandlers(formationHost),
+  ...contactHandlers(contacts, () => walletHost.ready.then(() => walletHost.activity())),
   ...dappHandlers(providerHost),
 });
 

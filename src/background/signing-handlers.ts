@@ -45,8 +45,10 @@ export function signingHandlers(host: SigningHost): Handlers {
       if (caller.kind !== 'extension') throw new UnauthorizedError();
       return run(params);
     };
-  // Session views carry their vault's threshold, so the popup can say who is still needed.
-  const info = (view: SessionView) => sessionInfo(view, host.thresholdOf(view.vaultId));
+  // Session views carry their vault's threshold, so the popup can say who is still needed, and
+  // its member keys, so the popup can put the user's names to them (dApps get neither keys).
+  const info = (view: SessionView) =>
+    sessionInfo(view, host.thresholdOf(view.vaultId), host.membersOf(view.vaultId));
   return {
     petal_vaultMemberKey: handle<'petal_vaultMemberKey'>(async () => ({
       memberKey: bytesToHex(await host.memberKey()),
@@ -72,6 +74,12 @@ export function signingHandlers(host: SigningHost): Handlers {
       host.recover(id).catch((err: unknown) => {
         throw plainRecoveryError(err);
       }),
+    ),
+    petal_vaultHistory: handle<'petal_vaultHistory'>(({ id, limit }) =>
+      host.vaultHistory(id, limit),
+    ),
+    petal_vaultTransaction: handle<'petal_vaultTransaction'>(({ id, txid }) =>
+      host.vaultTransaction(id, txid),
     ),
     petal_sessionList: handle<'petal_sessionList'>(async () => (await host.sessions()).map(info)),
     petal_sessionApprove: handle<'petal_sessionApprove'>(async ({ id }) =>

@@ -31,6 +31,9 @@ import {
   vaultFingerprint,
 } from '../core/wallet/vault.ts';
 import { buildVaultSpend } from '../core/wallet/vault-spend.ts';
+import { fingerprintWords } from '../core/wallet/vault-words.ts';
+import { vaultHistory } from '../core/wallet/vault-history.ts';
+import { type Roster, policyNames } from '../core/wallet/roster.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
 import { RemoteTransport } from './remote-transport.ts';
 import { openSessionDb } from './session-db.ts';
@@ -129,7 +132,7 @@ export interface InvitePolicyRequest {
   recovery?: { afterBlocks: number; keys: string[]; threshold?: number };
 }
 
-function invitePolicy(p: InvitePolicyRequest): InvitePolicy {
+export function invitePolicy(p: InvitePolicyRequest): InvitePolicy {
   return {
     threshold: p.threshold ?? p.members,
     ...(p.recovery
@@ -144,21 +147,12 @@ function invitePolicy(p: InvitePolicyRequest): InvitePolicy {
   };
 }
 
-/**
- * How the popup numbers members (its member lists are 1-based, in key order), you marked: as a
- * member (`me`) or as the holder of recovery key `myRecoveryKey`.
- */
-function memberNames(vault: Vault, me: number, myRecoveryKey = -1): string[] {
-  const recovery = vault.recovery?.keys ?? [];
-  return [
-    ...vault.members.map((_, i) => `Member ${i + 1}${i === me ? ' (you)' : ''}`),
-    ...recovery.map(
-      (_, i) =>
-        `${recovery.length === 1 ? 'the recovery key' : `recovery key ${i + 1}`}` +
-        `${i === myRecoveryKey ? ' (you)' : ''}`,
-    ),
-  ];
-}
+/** A vault's members as this user knows them: which one is this wallet, and their names. */
+const vaultRoster = (vault: Vault, me: number, names: ReadonlyMap<string, string>): Roster => ({
+  me,
+  keys: vault.members.map((k) => bytesToHex(k)),
+  names,
+});
 
 const recoveryKeyIndex = (vault: Vault, key: Uint8Array): number =>
   (vault.recovery?.keys ?? []).findIndex((k) => bytesToHex(k) === bytesToHex(key));
@@ -166,6 +160,8 @@ const recoveryKeyIndex = (vault: Vault, key: Uint8Array): number =>
 export interface SigningHostDeps {
   wallet: WalletService;
   records: RecordStore;
+  /** The user's names for member keys (src/core/wallet/contact-store.ts). */
+  contacts: { names(): Promise<ReadonlyMap<string, string>> };
   ready: Promise<void>;
   network: { ensure(): Promise<void>; client: RpcClient };
 }
@@ -261,11 +257,11 @@ export function createSigningHost(deps: SigningHostDeps) {
     await deps.network.ensure();
     let status = await deps.network.client.request('petal_networkStatus', {});
     // After a browser restart the node is down: bring it up on the relays the user configured.
-    const { relays } = wallet.settings;
+    const { relays, iceServers } = wallet.settings;
     if (!status.running && relays.length > 0)
       status = await deps.network.client.request(
         'petal_networkStart',
-        { relays },
+        { relays, iceServers },
         { timeoutMs: 30_000 },
       );
     if (!status.running || !status.peerId)
@@ -398,7 +394,8 @@ export function createSigningHost(deps: SigningHostDeps) {
     return { vault, spend };
   }
 
-  const info = (vault: Vault, me: Uint8Array): VaultInfo => {
+  /** The vault as the popup shows it; its policy names members as the user knows them. */
+  const info = (vault: Vault, me: Uint8Array, names: ReadonlyMap<string, string>): VaultInfo => {
     const index = memberIndex(vault, me);
     const recoveryKey = index < 0 ? recoveryKeyIndex(vault, me) : -1;
     const recovery = vault.recovery;
@@ -407,6 +404,7 @@ export function createSigningHost(deps: SigningHostDeps) {
       label: vault.label,
       address: vault.address,
       fingerprint: vaultFingerprint(vault),
+      fingerprintWords: fingerprintWords(vault),
       members: vault.members.length,
       role: index < 0 && recoveryKey >= 0 ? 'recovery' : 'member',
       me: index,
@@ -427,7 +425,14 @@ export function createSigningHost(deps: SigningHostDeps) {
             },
           }
         : {}),
-      policyText: describePolicy(vault, memberNames(vault, index, recoveryKey)),
+      policyText: describePolicy(
+        vault,
+        policyNames(vaultRoster(vault, index, names), {
+          members: vault.members.length,
+          recoveryKeys: recovery?.keys.length ?? 0,
+          myRecoveryKey: recoveryKey,
+        }),
+      ),
     };
   };
 
@@ -452,6 +457,11 @@ export function createSigningHost(deps: SigningHostDeps) {
     async memberKey(): Promise<Uint8Array> {
       await deps.ready;
       return member().publicKey;
+    },
+    /** The running protocol's transport and this wallet's member key pair (vault formation). */
+    async formationAccess() {
+      const r = await ensure();
+      return { transport: r.transport, secretKey: r.secretKey, network: network() };
     },
     /**
      * Keeps a vault: as a member vault (served by the signing protocol) when this wallet's member
@@ -489,12 +499,13 @@ export function createSigningHost(deps: SigningHostDeps) {
         r.refresh.schedule(REFRESH_DEBOUNCE_MS);
         emit('vaults', undefined);
       }
-      return info(vault, key);
+      return info(vault, key, await deps.contacts.names());
     },
     /** The member vaults (what dApps see and sessions spend from). */
     async listVaults(): Promise<VaultInfo[]> {
       const r = await ensure();
-      return [...r.vaults.values()].map((v) => info(v, r.publicKey));
+      const names = await deps.contacts.names();
+      return [...r.vaults.values()].map((v) => info(v, r.publicKey, names));
     },
     /**
      * Member vaults, then recovery vaults (for the popup). A wallet that only holds recovery keys
@@ -505,7 +516,8 @@ export function createSigningHost(deps: SigningHostDeps) {
       const hasMembers = (await stored()).some((e) => e.role === 'member');
       const members = hasMembers || recovery.length === 0 ? await this.listVaults() : [];
       const key = member().publicKey;
-      return [...members, ...recovery.map(({ vault }) => info(vault, key))];
+      const names = await deps.contacts.names();
+      return [...members, ...recovery.map(({ vault }) => info(vault, key, names))];
     },
     /** When each coin of a vault with a recovery path opens to it; for members and holders. */
     async recoveryStatus(id: string): Promise<VaultRecoveryStatus> {
@@ -621,7 +633,8 @@ export function createSigningHost(deps: SigningHostDeps) {
       const id = bytesToHex(randomBytes(16));
       pruneDrafts();
       drafts.set(id, { vaultId: vault.id, spend, expires: Date.now() + DRAFT_TTL_MS });
-      return { id, vault: info(vault, r.publicKey), summary: summaryInfo(summary) };
+      const names = await deps.contacts.names();
+      return { id, vault: info(vault, r.publicKey, names), summary: summaryInfo(summary) };
     },
     async proposeDraft(id: string, memo?: string) {
       const r = await ensure();
@@ -637,6 +650,30 @@ export function createSigningHost(deps: SigningHostDeps) {
     /** The threshold of a vault this wallet serves (for session wording), if it is running. */
     thresholdOf(vaultId: string): number | undefined {
       return lifecycle.current?.vaults.get(vaultId)?.threshold;
+    },
+    /** A vault's `limit` latest receipts and spends (members and recovery key holders). */
+    async vaultHistory(id: string, limit?: number) {
+      const kept = await keptVault(id);
+      if (!kept) throw new SigningUnavailableError(`Unknown vault ${id}`);
+      return vaultHistory(indexer(), kept.vault.script, network(), limit);
+    },
+    /** One transaction from the vault's point of view, for the detail screen. */
+    async vaultTransaction(id: string, txid: string) {
+      const kept = await keptVault(id);
+      if (!kept) throw new SigningUnavailableError(`Unknown vault ${id}`);
+      const script = bytesToHex(kept.vault.script);
+      return wallet.transaction(txid, (hex) => hex === script);
+    },
+    /** Who a served vault's members are to this user (notifications name them), if it runs. */
+    async rosterOf(vaultId: string): Promise<Roster | undefined> {
+      const r = lifecycle.current;
+      const vault = r?.vaults.get(vaultId);
+      if (!r || !vault) return undefined;
+      return vaultRoster(vault, memberIndex(vault, r.publicKey), await deps.contacts.names());
+    },
+    /** The member keys (hex) of a vault this wallet serves, so its pages can name members. */
+    membersOf(vaultId: string): string[] | undefined {
+      return lifecycle.current?.vaults.get(vaultId)?.members.map((k) => bytesToHex(k));
     },
     /** Resolves when the session ends (completed, declined, expired, failed). */
     async settled(id: string) {
@@ -679,7 +716,7 @@ export function createSigningHost(deps: SigningHostDeps) {
           .utxos(kept.vault.script)
           .catch(() => undefined);
         return {
-          ...info(kept.vault, member().publicKey),
+          ...info(kept.vault, member().publicKey, await deps.contacts.names()),
           memberKeys: kept.vault.members.map((k) => bytesToHex(k)),
           online: kept.vault.members.map(() => undefined),
           ...(utxos ? { balance: String(utxos.reduce((sum, u) => sum + u.value, 0n)) } : {}),
@@ -697,7 +734,7 @@ export function createSigningHost(deps: SigningHostDeps) {
       const connected = new Set(status?.connections.map((c) => c.peerId));
       const peers = r.service.memberPeers(id);
       return {
-        ...info(vault, r.publicKey),
+        ...info(vault, r.publicKey, await deps.contacts.names()),
         memberKeys: vault.members.map((k) => bytesToHex(k)),
         online: vault.members.map((_, i) =>
           i === memberIndex(vault, r.publicKey)
@@ -725,7 +762,7 @@ export function createSigningHost(deps: SigningHostDeps) {
         expiresAt: invite.expiresAt * 1000,
         members: invite.memberCount,
         threshold: invite.threshold,
-        policyText: describeInvitePolicy(invite),
+        policyText: describeInvitePolicy(invite, { me: 0 }),
       };
     },
     /**
@@ -738,7 +775,7 @@ export function createSigningHost(deps: SigningHostDeps) {
       return {
         members: p.members,
         threshold: policy.threshold,
-        policyText: describeInvitePolicy({ memberCount: p.members, ...policy }),
+        policyText: describeInvitePolicy({ memberCount: p.members, ...policy }, { me: 0 }),
       };
     },
     async sessions() {

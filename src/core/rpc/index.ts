@@ -3,5 +3,7 @@ export * from './envelope.ts';
 export * from './methods.ts';
 export * from './network-methods.ts';
 export * from './signing-methods.ts';
+export * from './contact-methods.ts';
+export * from './formation-methods.ts';
 export * from './router.ts';
 export * from './client.ts';

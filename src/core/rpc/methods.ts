@@ -1,7 +1,10 @@
 import * as v from 'valibot';
 import type { Target } from './envelope.ts';
 import { type NetworkMethodResults, networkMethodSpecs } from './network-methods.ts';
+import { IceServerList } from '../network/ice-servers.ts';
 import { type SigningMethodResults, signingMethodSpecs } from './signing-methods.ts';
+import { type ContactMethodResults, contactMethodSpecs } from './contact-methods.ts';
+import { type FormationMethodResults, formationMethodSpecs } from './formation-methods.ts';
 import { type DappMethodResults, dappMethodSpecs } from '../provider/dapp-methods.ts';
 import type {
   SendPreview,
@@ -58,6 +61,8 @@ export const methodSpecs = {
   },
   ...networkMethodSpecs,
   ...signingMethodSpecs,
+  ...contactMethodSpecs,
+  ...formationMethodSpecs,
   ...dappMethodSpecs,
 
   // ——— wallet (extension pages only; the background refuses page callers) ———
@@ -128,6 +133,8 @@ export const methodSpecs = {
             v.maxLength(8),
           ),
         ),
+        /** The user's STUN/TURN servers (validated: stun:/turn: URLs, TURN with credentials). */
+        iceServers: v.optional(IceServerList),
         replayActivation: v.optional(
           v.strictObject({
             network: NetworkName,
@@ -208,7 +215,12 @@ export interface PingResult {
 
 /** Result types, kept beside the schemas so both ends agree on them. */
 export interface MethodResults
-  extends NetworkMethodResults, SigningMethodResults, DappMethodResults {
+  extends
+    NetworkMethodResults,
+    SigningMethodResults,
+    ContactMethodResults,
+    FormationMethodResults,
+    DappMethodResults {
   lotus_ping: PingResult;
   petal_offscreenPing: PingResult;
   petal_offscreenStatus: PingResult;

@@ -1,5 +1,7 @@
 import * as v from 'valibot';
 import type { SessionView } from '../p2p/session.ts';
+import { VAULT_HISTORY_MAX, type VaultHistoryPage } from '../wallet/vault-history.ts';
+import type { TransactionView } from '../wallet/wallet-service.ts';
 
 const Hex = (max: number) => v.pipe(v.string(), v.regex(/^([0-9a-f]{2})*$/), v.maxLength(max));
 const SessionId = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
@@ -12,7 +14,7 @@ const PublicKeyHex = v.pipe(
   v.string(),
   v.regex(/^0[23][0-9a-f]{64}$/, 'a 33-byte public key in hex'),
 );
-const InvitePolicyParams = v.strictObject({
+export const InvitePolicyParams = v.strictObject({
   members: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(100)),
   label: v.optional(v.pipe(v.string(), v.maxLength(64))),
   // Numbers are bounded here only loosely: the wallet's own refusal says what would fit
@@ -83,6 +85,24 @@ export const signingMethodSpecs = {
    * (recovery by one key; the coins must be old enough: RecoveryNotOpenError says when).
    */
   petal_vaultRecover: { target: 'background', params: v.strictObject({ id: VaultId }) },
+  /**
+   * A vault's `limit` latest receipts and spends (default 50), newest first, and whether there
+   * are older ones (read from the indexer; no P2P node needed).
+   */
+  petal_vaultHistory: {
+    target: 'background',
+    params: v.strictObject({
+      id: VaultId,
+      limit: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(VAULT_HISTORY_MAX)),
+      ),
+    }),
+  },
+  /** One transaction in full from the vault's point of view (its outputs are "mine"). */
+  petal_vaultTransaction: {
+    target: 'background',
+    params: v.strictObject({ id: VaultId, txid: SessionId }),
+  },
   petal_sessionList: { target: 'background', params: v.optional(v.strictObject({})) },
   petal_sessionApprove: { target: 'background', params: v.strictObject({ id: SessionId }) },
   petal_sessionDecline: {
@@ -154,6 +174,8 @@ export interface VaultInfo extends VaultPolicyInfo {
   address: string;
   /** A short code members read to each other: the same vault shows the same code everywhere. */
   fingerprint: string;
+  /** The same fingerprint as five words (vault-words.ts), read aloud when the vault is formed. */
+  fingerprintWords: string[];
   members: number;
   /**
    * 'member': this wallet signs the vault's spends; 'recovery': it holds one of the recovery keys
@@ -236,6 +258,8 @@ export interface VaultRecoveryResult {
  */
 export type SessionInfo = Omit<SessionView, 'summary'> & {
   threshold?: number;
+  /** The vault's member public keys (hex) by index, for the wallet's own pages to name members. */
+  memberKeys?: string[];
   summary: {
     txid: string;
     inputCount: number;
@@ -247,10 +271,15 @@ export type SessionInfo = Omit<SessionView, 'summary'> & {
   };
 };
 
-export function sessionInfo(view: SessionView, threshold?: number): SessionInfo {
+export function sessionInfo(
+  view: SessionView,
+  threshold?: number,
+  memberKeys?: string[],
+): SessionInfo {
   return {
     ...view,
     ...(threshold !== undefined ? { threshold } : {}),
+    ...(memberKeys !== undefined ? { memberKeys } : {}),
     summary: summaryInfo(view.summary),
   };
 }
@@ -279,6 +308,8 @@ export interface SigningMethodResults {
   petal_vaultDetails: VaultDetails;
   petal_vaultRecoveryStatus: VaultRecoveryStatus;
   petal_vaultRecover: VaultRecoveryResult;
+  petal_vaultHistory: VaultHistoryPage;
+  petal_vaultTransaction: TransactionView;
   petal_sessionList: SessionInfo[];
   petal_sessionApprove: SessionInfo;
   petal_sessionDecline: SessionInfo;

@@ -29,14 +29,11 @@ import {
   toUtxos,
 } from './account-sync.ts';
 import { parseXpi } from './amount.ts';
-import {
-  type BackupContents,
-  BackupFormatError,
-  type Contact,
-  exportBackup,
-  importBackup,
-} from './backup.ts';
+import { type BackupContents, BackupFormatError, exportBackup, importBackup } from './backup.ts';
 import { createMnemonic, normalizeMnemonic } from './keys.ts';
+import { type IceServer, IceServerList } from '../network/ice-servers.ts';
+import { CONTACTS_KEY } from './contact-store.ts';
+import { ContactFormatError, parseContactList } from './contacts.ts';
 import { KeystoreError, type KeystoreSecrets } from './keystore.ts';
 import {
   DEFAULT_IDLE_MINUTES,
@@ -90,6 +87,8 @@ export interface WalletSettings {
   replayActivation: Partial<Record<NetworkName, number>>;
   /** Block explorer URL template per network (`{txid}` is replaced); empty = no link. */
   explorerUrls: Record<NetworkName, string>;
+  /** STUN/TURN servers the user added, besides each joined relay's STUN; none by default. */
+  iceServers: IceServer[];
 }
 
 export const DEFAULT_SETTINGS: WalletSettings = {
@@ -99,6 +98,7 @@ export const DEFAULT_SETTINGS: WalletSettings = {
   relays: [],
   replayActivation: {},
   explorerUrls: DEFAULT_EXPLORER_URLS,
+  iceServers: [],
 };
 
 const Relay = v.pipe(v.string(), v.minLength(4), v.maxLength(512), v.startsWith('/'));
@@ -133,6 +133,7 @@ export const SettingsPatch = v.strictObject({
   chronikUrl: v.optional(ChronikUrl),
   autoLockMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440))),
   relays: v.optional(RelayList),
+  iceServers: v.optional(IceServerList),
   /** Sets (a time) or clears (null) one network's replay-protection activation time. */
   replayActivation: v.optional(
     v.strictObject({
@@ -159,6 +160,8 @@ const StoredSettings = v.object({
   replayActivation: v.optional(ReplayActivation, {}),
   // Records written before explorer links were a setting take the defaults.
   explorerUrls: v.optional(ExplorerUrls, DEFAULT_EXPLORER_URLS),
+  // Records written before ICE servers were a setting have none.
+  iceServers: v.optional(IceServerList, []),
 });
 const StoredMeta = v.object({
   receiveIndex: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -244,7 +247,6 @@ export interface WalletServiceDeps {
 }
 
 const SETTINGS_KEY = 'settings';
-const CONTACTS_KEY = 'contacts';
 const LABELS_KEY = 'labels';
 const VAULTS_KEY = 'vaults';
 const REPLAY_SIDE_KEY = 'replay-side';
@@ -468,7 +470,7 @@ export class WalletService {
       secrets,
       accounts,
       vaults: asArray(await this.#deps.records.get(VAULTS_KEY)),
-      contacts: asArray(await this.#deps.records.get(CONTACTS_KEY)) as Contact[],
+      contacts: parseContactList(await this.#deps.records.get(CONTACTS_KEY)),
       settings: this.#settings,
       createdAt: this.#now(),
     };
@@ -567,16 +569,17 @@ export class WalletService {
   /**
    * One transaction of this account in full, with the explorer link for the network and the
    * user's labels for it and its addresses. Read from the last sync, else asked of the indexer.
+   * `owns` says whose point of view (a vault's script, for its history); default the account's.
    * @throws WalletLockedError; the indexer's error if it does not know the txid.
    */
-  async transaction(txid: string): Promise<TransactionView> {
+  async transaction(txid: string, owns?: (scriptHex: string) => boolean): Promise<TransactionView> {
     const session = this.#requireSession();
     const id = txid.toLowerCase();
     const tx = session.snapshot?.txs.find((t) => t.txid === id) ?? (await session.indexer.tx(id));
     const detail = txDetail(
       tx,
       session.snapshot?.tipHeight ?? (await session.indexer.tip()).height,
-      (hex) => session.account.owns(hex),
+      owns ?? ((hex) => session.account.owns(hex)),
       session.account.network,
     );
     const template = this.#settings.explorerUrls[session.account.network.name];
@@ -963,7 +966,14 @@ function restorePlan(contents: BackupContents): {
     accountKey(name),
     accounts.output[name],
   ]);
-  records.push([VAULTS_KEY, vaults], [CONTACTS_KEY, contents.contacts]);
+  let contacts;
+  try {
+    contacts = parseContactList(contents.contacts);
+  } catch (err) {
+    if (!(err instanceof ContactFormatError)) throw err;
+    throw new BackupFormatError(`its contacts are not valid: ${err.message}`);
+  }
+  records.push([VAULTS_KEY, vaults], [CONTACTS_KEY, contacts]);
   return {
     secrets: { mnemonic, passphrase: contents.secrets.passphrase },
     records,
