@@ -11,6 +11,8 @@ export default tseslint.config(
       'test-results/',
       'coverage/',
       '.scratch/',
+      'dist/',
+      'release/',
     ],
   },
   js.configs.recommended,

@@ -13,6 +13,11 @@ export const outDirs: Record<BrowserTarget, string> = {
   firefox: resolve(root, 'extension-firefox'),
 };
 
+/** package.json's version is the one version: both manifests and the About screen show it. */
+const version = (
+  JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }
+).version;
+
 /** Emits manifest.json for the target from the one root manifest, so the two never drift. */
 function manifestPlugin(target: BrowserTarget): Plugin {
   return {
@@ -22,7 +27,7 @@ function manifestPlugin(target: BrowserTarget): Plugin {
       this.emitFile({
         type: 'asset',
         fileName: 'manifest.json',
-        source: JSON.stringify(manifestFor(base, target), null, 2),
+        source: JSON.stringify(manifestFor({ ...base, version }, target), null, 2),
       });
     },
   };
@@ -33,8 +38,7 @@ function manifestPlugin(target: BrowserTarget): Plugin {
  * self-contained IIFE per content script (content scripts cannot be ES modules, and an IIFE build
  * takes a single entry).
  */
-export function extensionBuilds(target: BrowserTarget): InlineConfig[] {
-  const outDir = outDirs[target];
+export function extensionBuilds(target: BrowserTarget, outDir = outDirs[target]): InlineConfig[] {
   // Chromium's service worker has no DOM/WebRTC, so the P2P node lives in an offscreen document;
   // Firefox hosts it in a persistent background page instead.
   const pages: Record<string, string> =
@@ -57,9 +61,7 @@ export function extensionBuilds(target: BrowserTarget): InlineConfig[] {
     define: {
       'process.env.NODE_ENV': JSON.stringify('production'),
       __BROWSER__: JSON.stringify(target),
-      __VERSION__: JSON.stringify(
-        JSON.parse(readFileSync(resolve(root, 'manifest.json'), 'utf8')).version,
-      ),
+      __VERSION__: JSON.stringify(version),
     },
   };
   const script = (name: string, entry: string): InlineConfig => ({

@@ -8,8 +8,9 @@ const webrtcFix = {
   inline: { server: { deps: { inline: ['@libp2p/webrtc'] } } },
 };
 
-// Three suites: fast pure-logic unit tests, integration tests with real network
-// components on loopback, and end-to-end tests driving the built extension in Chromium.
+// Five suites: fast pure-logic unit tests, the protocol simulator's fixed-seed slice, integration
+// tests with real network components on loopback, end-to-end tests driving the built extension in
+// Chromium, and the release files.
 export default defineConfig({
   test: {
     projects: [
@@ -19,8 +20,17 @@ export default defineConfig({
           ...webrtcFix.inline,
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/e2e/**'],
+          exclude: ['test/integration/**', 'test/e2e/**', 'test/release/**', 'test/sim/**'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The deterministic protocol simulator's fixed-seed slice (docs/SIMULATOR.md): long
+        // CPU-bound files, one per core.
+        test: {
+          name: 'sim',
+          include: ['test/sim/**/*.test.ts'],
+          testTimeout: 900_000,
         },
       },
       {
@@ -39,6 +49,17 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The release files in release/ (`npm run release` first): reproducible, installable, and
+        // loading in both browsers.
+        test: {
+          name: 'release',
+          include: ['test/release/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

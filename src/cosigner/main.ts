@@ -12,7 +12,6 @@
  * The keystore file uses the extension's keystore format (PBKDF2-SHA256 + AES-256-GCM).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { ChronikIndexer } from '../core/chain/chronik.ts';
 import { NETWORKS, type NetworkName } from '../core/chain/network.ts';
@@ -21,9 +20,22 @@ import { parsePolicy } from '../core/wallet/cosign-policy.ts';
 import { createMnemonic } from '../core/wallet/keys.ts';
 import { createKeystore, unlockKeystore } from '../core/wallet/keystore.ts';
 import { decodeVaultDescriptor } from '../core/wallet/vault.ts';
+import { parseCommandLine } from '../cli/args.ts';
 import { memberKeyOf, startCosigner } from './cosigner.ts';
 
-const { values, positionals } = parseArgs({
+const USAGE = `Usage: petal-cosigner init|key|run --keystore FILE [options]
+
+  init --keystore FILE [--network regtest|testnet|mainnet] [--words 12|24] [--mnemonic-file F]
+       creates an encrypted keystore and prints the member key to put in a vault
+  key  --keystore FILE
+       prints the member key again
+  run  --keystore FILE --policy FILE --vault DESCRIPTOR… --relay MULTIADDR… --chronik URL
+       [--stun URL…] [--state DIR (default .petal-cosigner)]
+       joins the vaults' signing sessions and prints one JSON line per event
+
+The keystore password comes from $PETAL_COSIGNER_PASSWORD. -h, --help shows this help.`;
+
+const { values, positionals } = parseCommandLine(USAGE, {
   allowPositionals: true,
   options: {
     keystore: { type: 'string' },
@@ -109,5 +121,5 @@ if (command === 'init') {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 } else {
-  fail('Usage: petal-cosigner init|key|run --keystore FILE … (see src/cosigner/main.ts)');
+  fail(USAGE);
 }
