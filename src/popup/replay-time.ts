@@ -41,11 +41,10 @@ export type ActivationTimeProblem = 'empty' | 'format' | 'no-such-date' | 'milli
 /** Why typed text is not an activation time; `problem` is for code, the message for people. */
 export class ActivationTimeInputError extends Error {
   override readonly name = 'ActivationTimeInputError';
-  constructor(
-    readonly problem: ActivationTimeProblem,
-    message: string,
-  ) {
+  readonly problem: ActivationTimeProblem;
+  constructor(problem: ActivationTimeProblem, message: string) {
     super(message);
+    this.problem = problem;
   }
 }
 

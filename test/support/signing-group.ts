@@ -135,8 +135,11 @@ export interface GroupOptions {
   tamper?: Tamper;
   timeouts?: Partial<SigningTimeouts>;
   auth?: EnvelopeAuth;
-  /** Use a manual clock for protocol timers (memory-network hops still use real macrotasks). */
-  manualClock?: boolean;
+  /**
+   * Use a manual clock for protocol timers (memory-network hops still use real macrotasks): true
+   * for a fresh one, or the test's own (e.g. one whose timers fire early).
+   */
+  manualClock?: boolean | ManualClock;
   /** The chain's judge (default: a fresh TestLedger with lotusd's switch). */
   ledger?: TestLedger;
   /** Member `index`'s belief about the replay-protection switch (default: lotusd's table). */
@@ -250,7 +253,12 @@ export async function createGroup(n: number, options: GroupOptions = {}): Promis
       ...(options.threshold ? { threshold: options.threshold } : {}),
     },
   );
-  const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
+  const clock =
+    options.manualClock instanceof ManualClock
+      ? options.manualClock
+      : options.manualClock
+        ? new ManualClock(Date.now())
+        : undefined;
   const network = new MemoryNetwork(clock ? { now: () => clock.now() } : {});
   const ledger = options.ledger ?? new TestLedger();
   const chain = ledger.chain;

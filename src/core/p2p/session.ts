@@ -1,7 +1,7 @@
 /**
  * The in-memory state of one signing session and the public view of it the wallet shows. The
- * signing service (signing-service.ts) owns every Session and is the only code that changes one;
- * this module holds the shapes and the small pure rules about them.
+ * signing service (signing-service.ts) owns every Session; only it and the protocol steps it runs
+ * (signing/*.ts) change one. This module holds the shapes and the small pure rules about them.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { KeyAggContext } from '../crypto/musig2.ts';

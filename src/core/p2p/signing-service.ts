@@ -10,16 +10,17 @@
  * check. Everything it sends is signed, sealed for the vault and, for round messages, delivered
  * directly to every member with acknowledgement and retries. Secret nonces live only in memory;
  * a durable marker is written before a nonce or a partial signature leaves the device.
+ *
+ * The protocol's rules are steps without I/O in ./signing/ (one module per section of §6); this
+ * class is their shell: it admits what arrives, asks storage and the chain, runs the steps one at
+ * a time per wallet, and executes the effects each step lists in order (#execute).
  */
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { type UnsignedSpend, serializeUnsignedSpend } from '../chain/unsigned-spend.ts';
-import { parseTx, txid as txidOf } from '../chain/transaction.ts';
-import { verifyTransaction } from '../chain/interpreter.ts';
 import { ReplaySwitch, isScriptVerifyRejection } from '../chain/replay-side.ts';
-import { type KeyAggContext, applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
+import { applyTaprootTweak, keyAgg } from '../crypto/musig2.ts';
 import { SigningKey } from '../crypto/signing-key.ts';
 import type { Vault } from '../wallet/vault.ts';
-import { type BlameContext, verifyBlame } from './blame.ts';
 import { type BurnCheck, verifyBurnProof } from './burn-identity.ts';
 import { BroadcastError, type ChainAccess } from './chain.ts';
 import { type Clock, TimerSet, systemClock } from './clock.ts';
@@ -30,7 +31,6 @@ import {
   openEnvelope,
   type SignedEnvelope,
   schnorrAuth,
-  sealEnvelope,
 } from './envelope.ts';
 import {
   ProposalRefusedError,
@@ -45,39 +45,14 @@ import { TypedEvents } from './events.ts';
 import { frameTag, openFrame, openRecord, sealFrame, sealRecord } from './frames.ts';
 import {
   AbortReason,
-  type AbortPayload,
   type ApprovalPayload,
-  type BlamePayload,
-  BlameReason,
-  type BroadcastPayload,
   type BurnProof,
-  type EchoPayload,
-  type NoncesPayload,
-  type PartialSigsPayload,
-  type PathPayload,
   MAX_SESSION_OUTPUTS,
   type ProposalPayload,
   decodePayload,
-  encodeAbort,
-  encodeApproval,
-  encodeBlame,
-  encodeBroadcast,
-  encodeEcho,
-  encodeNonces,
-  encodePartialSigs,
-  encodePath,
   encodeProposal,
-  encodeRevoke,
 } from './messages.ts';
-import {
-  aggregateNonces,
-  finalTransaction,
-  firstInvalidPartial,
-  makeNonces,
-  noncesValid,
-  signInputs,
-} from './musig-round.ts';
-import { electionSeed, coordinatorOrder } from './election.ts';
+import {} from './musig-round.ts';
 import { Outbox } from './outbox.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { ReplayGuard } from './replay-guard.ts';
@@ -85,44 +60,36 @@ import { type Offence, Reputation } from './reputation.ts';
 import {
   FINISHED,
   type Inbound,
-  type Received,
   type Session,
   type SessionEnd,
   type SessionPhase,
   type SessionView,
   type VaultEntry,
-  newAttempt,
   viewOf,
 } from './session.ts';
-import type { SessionStatus, SessionStore, StoredSession } from './session-store.ts';
+import type { NonceMarker, SessionStatus, SessionStore, StoredSession } from './session-store.ts';
 import { type CheckedSpend, type SpendLimits, checkSpend } from './spend-check.ts';
-import {
-  ZERO_TRANSCRIPT,
-  attemptTranscript,
-  electionCommit,
-  nonceDigest,
-  nonceSetHash,
-  proposalTranscript,
-  sessionIdOf,
-  signTranscript,
-} from './transcript.ts';
+import { ZERO_TRANSCRIPT, sessionIdOf } from './transcript.ts';
 import type { Transport } from './transport.ts';
+import { sendAbort } from './signing/aborts.ts';
+import { acceptApproval, approvalAdmissible, approve, revoke } from './signing/approvals.ts';
+import { expireIfDue, expired } from './signing/expiry.ts';
+import { approvalOf, onMessage, onTimer } from './signing/machine.ts';
+import { mailboxContents } from './signing/mailbox.ts';
+import { type BroadcastAnswer, broadcastAnswered } from './signing/broadcast.ts';
+import { scheduleLeafDeadline } from './signing/leaf-path.ts';
+import {
+  type SessionLimits,
+  DEFAULT_SESSION_LIMITS,
+  admitProposal,
+  newProposal,
+  overSessionLimits,
+} from './signing/proposal.ts';
+import { replayOwn, resume } from './signing/restart.ts';
+import { type Effect, type Outcome, Step, type TimerInput } from './signing/effects.ts';
 import { type VaultKeys, deriveVaultKeys } from './vault-keys.ts';
 import { VerifiedEnvelopes } from './verified-envelopes.ts';
-import {
-  otherSideAttempt,
-  otherSideOf,
-  replayProtectionOf,
-  signsOtherSide,
-} from './replay-attempts.ts';
-import {
-  choosePathSigners,
-  forLeaf,
-  invalidPath,
-  leafKeyContext,
-  pathLeaf,
-  signersFor,
-} from './signing-path.ts';
+import { replayProtectionOf } from './replay-attempts.ts';
 
 export interface SigningTimeouts {
   /** Each coordinator after the first waits this much longer before it broadcasts itself. */
@@ -148,19 +115,12 @@ export const DEFAULT_TIMEOUTS: SigningTimeouts = {
   retainMs: 10 * 60_000,
 };
 
-/** Longest a proposal may stay open. */
-export const MAX_PROPOSAL_TTL_MS = 7 * 24 * 3600_000;
-/**
- * Open sessions a vault may have at once, and open sessions one member may have proposed in it.
- * Every open session costs each member a spend check (again at every restart), a stored
- * transcript, a mailbox entry and the user's attention; a wallet proposes one spend at a time.
- */
-export interface SessionLimits {
-  perVault: number;
-  perProposer: number;
-}
-
-export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = { perVault: 32, perProposer: 8 };
+export {
+  DEFAULT_LEAF_AFTER_MS,
+  DEFAULT_SESSION_LIMITS,
+  MAX_PROPOSAL_TTL_MS,
+  type SessionLimits,
+} from './signing/proposal.ts';
 /** How long the chain tip's median time past is reused: it moves once a block (~2 min). */
 const TIP_TIME_TTL_MS = 30_000;
 
@@ -204,11 +164,6 @@ export interface ProposeOptions {
   leafAfterMs?: number;
 }
 
-/** How long a threshold vault's proposal waits for every member before a leaf may be used. */
-export const DEFAULT_LEAF_AFTER_MS = 3600_000;
-/** Clock difference tolerated when a member checks that the proposer's deadline has passed. */
-const PATH_CLOCK_SKEW_MS = 60_000;
-
 export interface SigningEvents {
   /** A new session this wallet may approve. */
   proposal: SessionView;
@@ -226,17 +181,6 @@ interface VaultState extends VaultEntry {
   unsubscribe: () => void;
   burn?: BurnProof;
 }
-
-type Outcome = 'done' | 'defer';
-
-/** Messages accepted only from the peer the signer's approval bound (aborts and blames are
- * self-evident from their signatures and may come from a member who never approved). */
-const BOUND_TYPES: ReadonlySet<number> = new Set([
-  MessageType.nonces,
-  MessageType.nonceEcho,
-  MessageType.partialSigs,
-  MessageType.broadcast,
-]);
 
 const same = (a: Uint8Array, b: Uint8Array) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
@@ -391,27 +335,24 @@ export class SigningService extends TypedEvents<SigningEvents> {
   ): Promise<SessionView> {
     const state = this.#vaultState(vaultId);
     const replayProtection = options.replayProtection ?? (await this.#replaySideNow(state.vault));
-    const now = this.#clock.now();
-    const ttl = Math.min(options.ttlMs ?? 24 * 3600_000, MAX_PROPOSAL_TTL_MS);
-    const leaves = state.vault.threshold < state.vault.members.length;
-    const payload: ProposalPayload = {
-      createdAt: now,
-      expiresAt: now + ttl,
-      replayProtection,
-      salt: randomBytes(32),
-      memo: options.memo ?? '',
-      spend: serializeUnsignedSpend(spend),
-      ...(leaves
-        ? { leafAfter: now + Math.min(options.leafAfterMs ?? DEFAULT_LEAF_AFTER_MS, ttl - 1) }
-        : {}),
-    };
+    const payload = newProposal(
+      state.vault,
+      serializeUnsignedSpend(spend),
+      { now: this.#clock.now(), salt: randomBytes(32), replayProtection },
+      options,
+    );
+    const leaves = payload.leafAfter !== undefined;
     const payloadBytes = encodeProposal(payload);
     // Refuses (typed) what the other members would refuse, before anything leaves.
     const checked = checkSpend(state.vault, payload.spend, payload.replayProtection, this.#limits, {
       leaves,
     });
     return this.#serial(async () => {
-      const over = this.#overSessionLimits(state, state.me);
+      const over = overSessionLimits(
+        this.#openCounts(state, state.me),
+        state.me,
+        this.#sessionLimits,
+      );
       if (over) throw new ProposalRefusedError(over.reason, over.message);
       const id = sessionIdOf(state.vaultId, state.me, payloadBytes);
       const session = this.#createSession(state, id, state.me, payload, checked);
@@ -424,7 +365,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       );
       await this.#publish(state, bytes);
       await this.#approve(session);
-      this.#scheduleLeafDeadline(session);
+      await this.#scheduleLeafDeadline(session);
       return viewOf(session);
     });
   }
@@ -462,58 +403,6 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   #tipTime: { medianTime: number; readAt: number } | undefined;
 
-  /** The spend with the sighashes of `attempt`: its replay-protection side, key path or leaf. */
-  #checkedFor(session: Session, attempt: number): CheckedSpend {
-    const other = signsOtherSide(attempt);
-    const signers = this.#signers(session, attempt);
-    const leaf =
-      signers.length < session.entry.vault.members.length
-        ? pathLeaf(session.entry.vault, signers)
-        : undefined;
-    if (!other && !leaf) return session.checked;
-    const key = `${other ? 'other' : 'same'}:${signers.join(',')}`;
-    let checked = session.variants.get(key);
-    if (!checked) {
-      checked = other ? otherSideOf(session.checked) : session.checked;
-      if (leaf) checked = forLeaf(checked, leaf);
-      session.variants.set(key, checked);
-    }
-    return checked;
-  }
-
-  /** Members who sign `attempt`: the proposer's path from its attempt on, else every member. */
-  #signers(session: Session, attempt: number): number[] {
-    return signersFor(session.entry.vault, session.path, attempt);
-  }
-
-  /** The MuSig2 context of `attempt`: the vault's tweaked key, or the path leaf's own key. */
-  #ctxFor(session: Session, attempt: number): KeyAggContext {
-    const signers = this.#signers(session, attempt);
-    if (signers.length === session.entry.vault.members.length) return session.entry.ctx;
-    const key = signers.join(',');
-    let ctx = session.leafContexts.get(key);
-    if (!ctx) {
-      ctx = leafKeyContext(session.entry.vault, signers);
-      session.leafContexts.set(key, ctx);
-    }
-    return ctx;
-  }
-
-  /** Every signer of `attempt` has approved. */
-  #ready(session: Session, attempt: number): boolean {
-    return this.#signers(session, attempt).every((i) => session.approvals[i] !== undefined);
-  }
-
-  /** Every signer of the round's attempt has sent its `items` entry. */
-  #allFrom<T>(session: Session, attempt: number, items: (T | undefined)[]): boolean {
-    return this.#signers(session, attempt).every((i) => items[i] !== undefined);
-  }
-
-  /** `items` of the signers of `attempt`, in signer order (present: check #allFrom first). */
-  #fromSigners<T>(session: Session, attempt: number, items: (T | undefined)[]): T[] {
-    return this.#signers(session, attempt).map((i) => items[i] as T);
-  }
-
   /** Withdraws this member's approval; refused once its partial signature has left. */
   async revoke(sessionId: string): Promise<SessionView> {
     return this.#serial(async () => {
@@ -522,17 +411,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       if (!session.approvals[me]) return viewOf(session);
       if (session.round?.signed)
         throw new RevokeTooLateError('Your partial signature already left; the approval stands');
-      const bytes = await this.#seal(
-        session,
-        MessageType.revoke,
-        encodeRevoke(),
-        proposalTranscript(session.id),
-      );
-      this.#applyRevoke(session, me);
-      await this.#publish(session.entry as VaultState, bytes);
-      this.#sendToMembers(session, bytes);
-      this.#touchMailbox(session.entry as VaultState);
-      this.#changed(session);
+      await this.#run((step) => revoke(session, step));
       return viewOf(session);
     });
   }
@@ -541,7 +420,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
   async decline(sessionId: string, detail = 'Declined by a member'): Promise<SessionView> {
     return this.#serial(async () => {
       const session = this.#open(sessionId);
-      await this.#sendAbort(session, AbortReason.user, detail, true);
+      await this.#run((step) => sendAbort(session, AbortReason.user, detail, true, step));
       await this.#end(session, 'aborted', {
         reason: 'declined',
         detail,
@@ -708,11 +587,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (verdict === 'flood') this.#penalize(inbound.from, 'over-budget');
   }
 
-  /** Why a new session proposed by `proposer` would exceed the open-session limits, if it would. */
-  #overSessionLimits(
-    state: VaultState,
-    proposer: number,
-  ): { reason: string; message: string } | undefined {
+  /** Open sessions of the vault, and of them those `proposer` proposed. */
+  #openCounts(state: VaultState, proposer: number): { inVault: number; byProposer: number } {
     let inVault = 0;
     let byProposer = 0;
     for (const session of this.#sessions.values()) {
@@ -720,18 +596,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
       inVault += 1;
       if (session.proposer === proposer) byProposer += 1;
     }
-    const { perVault, perProposer } = this.#sessionLimits;
-    if (byProposer >= perProposer)
-      return {
-        reason: 'too-many-proposals',
-        message: `Member ${proposer} already has ${byProposer} open proposals (at most ${perProposer})`,
-      };
-    if (inVault >= perVault)
-      return {
-        reason: 'too-many-sessions',
-        message: `The vault already has ${inVault} open sessions (at most ${perVault})`,
-      };
-    return undefined;
+    return { inVault, byProposer };
   }
 
   async #receiveProposal(state: VaultState, inbound: Inbound): Promise<void> {
@@ -741,34 +606,22 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const id = sessionIdOf(state.vaultId, env.signerIndex, env.payload);
     const idHex = bytesToHex(id);
     if (this.#sessions.has(idHex)) return;
-    const now = this.#clock.now();
-    const refuse = (reason: string, message: string, offence: Offence = 'invalid-proposal') => {
+    const verdict = admitProposal(
+      state.vault,
+      env,
+      id,
+      proposal,
+      { now: this.#clock.now(), counts: this.#openCounts(state, env.signerIndex) },
+      { sessions: this.#sessionLimits, spend: this.#limits },
+    );
+    if (verdict === 'stale') return;
+    if ('offence' in verdict) {
+      const { reason, message, offence } = verdict;
       this.#penalize(inbound.from, offence);
       this.emit('refused', { vaultId: state.vault.id, reason, message, ...opt(inbound.from) });
-    };
-    if (
-      !same(id, env.sessionId) ||
-      env.sequence !== 0 ||
-      !same(env.transcriptHash, ZERO_TRANSCRIPT)
-    )
-      return refuse('bad-session-id', 'The proposal does not match its session id');
-    if (proposal.expiresAt <= now) return; // stale, e.g. an old mailbox record
-    if (proposal.expiresAt - proposal.createdAt > MAX_PROPOSAL_TTL_MS)
-      return refuse('ttl', 'The proposal stays open longer than 7 days');
-    if (proposal.leafAfter !== undefined && state.vault.threshold >= state.vault.members.length)
-      return refuse('no-leaves', 'The proposal allows script leaves, but the vault has none');
-    // Counted before the spend is checked: a refused proposal costs this member almost nothing.
-    const over = this.#overSessionLimits(state, env.signerIndex);
-    if (over) return refuse(over.reason, over.message, 'over-budget');
-    let checked: CheckedSpend;
-    try {
-      checked = checkSpend(state.vault, proposal.spend, proposal.replayProtection, this.#limits, {
-        leaves: proposal.leafAfter !== undefined,
-      });
-    } catch (err) {
-      if (err instanceof ProposalRefusedError) return refuse(err.reason, err.message);
-      throw err;
+      return;
     }
+    const checked = verdict;
     this.#replay.accept(idHex, env.signerIndex, env.sequence);
     const session = this.#createSession(state, id, env.signerIndex, proposal, checked);
     session.proposalBytes = inbound.bytes;
@@ -822,63 +675,19 @@ export class SigningService extends TypedEvents<SigningEvents> {
   }
 
   async #handle(session: Session, inbound: Inbound): Promise<Outcome> {
-    const { env, payload, from } = inbound;
-    const signer = env.signerIndex;
-    if (from !== undefined && BOUND_TYPES.has(payload.type)) {
-      const bound = session.peers[signer];
-      if (bound === undefined) return 'defer';
-      // A member that restarted may speak from a new peer before its re-approval (which
-      // rebinds it) arrives: wait for that rather than drop the message.
-      if (bound !== from) return 'defer';
-    }
-    switch (payload.type) {
-      case MessageType.approval:
-        return this.#onApproval(session, inbound, payload.body);
-      case MessageType.revoke:
-        if (!this.#expectTranscript(inbound, proposalTranscript(session.id))) return 'done';
-        this.#applyRevoke(session, signer);
-        this.#changed(session);
-        return 'done';
-      case MessageType.nonces:
-        return this.#onNonces(session, inbound, payload.body);
-      case MessageType.nonceEcho:
-        return this.#onEcho(session, inbound, payload.body);
-      case MessageType.partialSigs:
-        return this.#onPartials(session, inbound, payload.body);
-      case MessageType.abort:
-        return this.#onAbort(session, inbound, payload.body);
-      case MessageType.blame:
-        return this.#onBlame(session, inbound, payload.body);
-      case MessageType.broadcast:
-        return this.#onBroadcast(session, payload.body);
-      case MessageType.path:
-        return this.#onPath(session, inbound, payload.body);
-      default:
-        return 'done';
-    }
-  }
-
-  #expectTranscript(inbound: Inbound, expected: Uint8Array): boolean {
-    if (same(inbound.env.transcriptHash, expected)) return true;
-    this.#penalize(inbound.from, 'bad-frame');
-    return false;
+    const approval = approvalOf(inbound);
+    if (approval) return this.#onApproval(session, inbound, approval);
+    return this.#run((step) => onMessage(session, inbound, step));
   }
 
   // ───────────────────────────── approvals ─────────────────────────────
 
   async #onApproval(session: Session, inbound: Inbound, body: ApprovalPayload): Promise<Outcome> {
+    if (!(await this.#run((step) => approvalAdmissible(session, inbound, body, step))))
+      return 'done';
     const signer = inbound.env.signerIndex;
-    if (!this.#expectTranscript(inbound, proposalTranscript(session.id))) return 'done';
-    if (inbound.from !== undefined && inbound.from !== body.peerId) {
-      this.#penalize(inbound.from, 'unbound-peer');
-      return 'done';
-    }
-    if (!same(body.sighashDigest, session.checked.sighashDigest)) {
-      this.#penalize(inbound.from, 'invalid-proposal');
-      return 'done';
-    }
-    const requirement = session.entry.vault.identity;
-    if (requirement && !session.replaying) {
+    // The chain answers whether the member's burn proof satisfies the vault.
+    if (session.entry.vault.identity && !session.replaying) {
       const check = await this.#checkBurn(body.burn, session, signer);
       if (!check.ok) {
         this.emit('refused', {
@@ -890,18 +699,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
         return 'done';
       }
     }
-    session.peers[signer] = body.peerId;
-    session.approvals[signer] = inbound.bytes;
-    this.#protectPeers(session);
-    // A member who approves after us may have missed our approval: send it straight to them.
-    const mine = session.approvals[session.entry.me];
-    if (mine && !session.replaying && !session.caughtUp.has(signer)) {
-      session.caughtUp.add(signer);
-      this.#sendTo(session, signer, mine);
-    }
-    this.#changed(session);
-    await this.#maybeStartAttempt(session);
-    return 'done';
+    return this.#run((step) => acceptApproval(session, inbound, body, step));
   }
 
   async #checkBurn(
@@ -921,498 +719,136 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   async #approve(session: Session): Promise<void> {
     const state = session.entry as VaultState;
-    const body: ApprovalPayload = {
-      peerId: this.#transport.peerId,
-      sighashDigest: session.checked.sighashDigest,
-      ...(state.burn ? { burn: state.burn } : {}),
-    };
-    const bytes = await this.#seal(
-      session,
-      MessageType.approval,
-      encodeApproval(body),
-      proposalTranscript(session.id),
-    );
-    session.approvals[state.me] = bytes;
-    session.peers[state.me] = this.#transport.peerId;
-    this.#protectPeers(session);
-    await this.#publish(state, bytes);
-    // Members already known to be online get it directly too (gossip is best effort).
-    session.peers.forEach((peer, index) => {
-      if (peer && index !== state.me) {
-        session.caughtUp.add(index);
-        this.#sendTo(session, index, bytes);
-      }
-    });
-    this.#touchMailbox(state);
-    this.#changed(session);
-    await this.#maybeStartAttempt(session);
+    const own = { peerId: this.#transport.peerId, ...(state.burn ? { burn: state.burn } : {}) };
+    await this.#run((step) => approve(session, own, step));
   }
 
-  #applyRevoke(session: Session, signer: number): void {
-    session.approvals[signer] = undefined;
-    if (session.round && !session.round.signed) {
-      // The round cannot finish without this member; its nonces are abandoned, never reused.
-      session.round = undefined;
-      session.attempt += 1;
-    }
-    session.phase = 'awaiting-approvals';
+  #scheduleLeafDeadline(session: Session): Promise<void> {
+    return this.#run((step) => scheduleLeafDeadline(session, step));
   }
 
-  // ───────────────────────────── threshold paths ─────────────────────────────
+  // ───────────────────────────── rounds (signing/*.ts) ─────────────────────────────
 
-  /** The proposer looks again when its deadline for every member's approval passes. */
-  #scheduleLeafDeadline(session: Session): void {
-    const at = session.proposal.leafAfter;
-    if (at === undefined || session.proposer !== session.entry.me || session.replaying) return;
-    session.timers.set(
-      () => void this.#serial(() => this.#maybeChoosePath(session)),
-      Math.max(0, at - this.#clock.now()),
-    );
+  /** Runs one protocol step and executes the effects it lists, in order. */
+  async #run<T>(rule: (step: Step) => T): Promise<T> {
+    const step = new Step(this.#clock.now(), this.#auth, this.#timeouts);
+    const result = rule(step);
+    await this.#execute(step.effects);
+    return result;
   }
 
   /**
-   * The proposer, once its deadline passed without every member's approval, names the k
-   * lowest-indexed members whose approval it holds; from the next attempt on they sign through
-   * their leaf (docs/PROTOCOL.md §6.14).
+   * Executes a step's effects in the order listed, each durable write awaited before the next
+   * effect: what a step stores before a send is on disk before the envelope leaves.
    */
-  async #maybeChoosePath(session: Session): Promise<void> {
-    const { proposal, entry } = session;
-    if (session.replaying || FINISHED.has(session.phase) || session.round || session.path) return;
-    if (session.proposer !== entry.me || proposal.leafAfter === undefined) return;
-    if (this.#clock.now() < proposal.leafAfter) return;
-    const approved = session.approvals.map((a) => a !== undefined);
-    const signers = choosePathSigners(entry.vault, approved);
-    if (!signers) return;
-    const path: PathPayload = { attempt: session.attempt + 1, signers };
-    const bytes = await this.#seal(
-      session,
-      MessageType.path,
-      encodePath(path),
-      attemptTranscript(session.id, path.attempt),
-    );
-    // Gossip and the mailbox too: members who have not approved have no bound peer yet.
-    session.pathBytes = bytes;
-    this.#sendToMembers(session, bytes);
-    await this.#publish(entry as VaultState, bytes);
-    this.#touchMailbox(entry as VaultState);
-    await this.#adoptPath(session, path, path.attempt);
+  async #execute(effects: Effect[]): Promise<void> {
+    for (const effect of effects) await this.#perform(effect);
   }
 
-  async #adoptPath(session: Session, path: PathPayload, attempt: number): Promise<void> {
-    session.path = { attempt: path.attempt, signers: [...path.signers] };
-    this.#changed(session);
-    await this.#advanceTo(session, attempt);
-  }
-
-  async #onPath(session: Session, inbound: Inbound, body: PathPayload): Promise<Outcome> {
-    const { vault } = session.entry;
-    if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
-      return 'done';
-    const deadline = session.proposal.leafAfter;
-    // Only the proposer chooses, once, among approvers, and not before its own deadline.
-    if (inbound.env.signerIndex !== session.proposer || deadline === undefined) {
-      this.#penalize(inbound.from, 'invalid-proposal');
-      return 'done';
-    }
-    if (session.path) return 'done';
-    if (invalidPath(vault, body.signers)) {
-      this.#penalize(inbound.from, 'invalid-proposal');
-      return 'done';
-    }
-    if (!session.replaying && this.#clock.now() + PATH_CLOCK_SKEW_MS < deadline) {
-      this.#penalize(inbound.from, 'invalid-proposal');
-      return 'done';
-    }
-    if (!body.signers.every((i) => session.approvals[i] !== undefined)) return 'defer';
-    if (session.replaying) {
-      session.path = { attempt: body.attempt, signers: [...body.signers] };
-      if (body.attempt > session.attempt) {
-        session.attempt = body.attempt;
-        session.round = undefined;
+  async #perform(effect: Effect): Promise<void> {
+    switch (effect.kind) {
+      case 'persist': {
+        const { session, envelope, sequence, next } = effect;
+        this.#replay.accept(session.idHex, session.entry.me, sequence);
+        await this.#store.append(session.idHex, [envelope], next);
+        return;
       }
-      return 'done';
-    }
-    // A key-path round of ours (we held every approval) gives way: its nonces are never used.
-    const target = session.round
-      ? Math.max(session.attempt + 1, body.attempt)
-      : Math.max(session.attempt, body.attempt);
-    await this.#adoptPath(session, body, target);
-    return 'done';
-  }
-
-  // ───────────────────────────── rounds ─────────────────────────────
-
-  async #maybeStartAttempt(session: Session): Promise<void> {
-    if (session.replaying || FINISHED.has(session.phase) || session.round) return;
-    if (!this.#ready(session, session.attempt)) {
-      await this.#maybeChoosePath(session);
-      return;
-    }
-    await this.#startAttempt(session, session.attempt);
-  }
-
-  async #startAttempt(session: Session, attempt: number): Promise<void> {
-    const { entry } = session;
-    const n = entry.vault.members.length;
-    session.attempt = attempt;
-    // A member outside the path's signers watches: the broadcast notice tells it the outcome.
-    if (!this.#signers(session, attempt).includes(entry.me)) return;
-    const round = newAttempt(attempt, n);
-    session.round = round;
-    session.phase = 'nonces';
-    const checked = this.#checkedFor(session, attempt);
-    const ctx = this.#ctxFor(session, attempt);
-    const own = makeNonces(ctx, entry.key, checked, session.id, attempt, entry.me);
-    // Durable before the nonces leave: after a crash this attempt is abandoned, never resumed.
-    await this.#store.addNonceMarker({
-      sessionId: session.idHex,
-      attempt,
-      stage: 'issued',
-      at: this.#clock.now(),
-    });
-    round.own = own;
-    const body: NoncesPayload = { attempt, electionCommit: own.commit, pubNonces: own.pubNonces };
-    const payloadBytes = encodeNonces(body);
-    const bytes = await this.#seal(
-      session,
-      MessageType.nonces,
-      payloadBytes,
-      attemptTranscript(session.id, attempt),
-    );
-    round.nonces[entry.me] = { body, bytes, payloadBytes };
-    this.#sendToMembers(session, bytes);
-    this.#changed(session);
-    await this.#afterNonce(session);
-  }
-
-  /** Follows the group to a later attempt (someone restarted, revoked or re-approved). */
-  async #advanceTo(session: Session, attempt: number): Promise<void> {
-    if (attempt <= session.attempt && session.round) return;
-    session.round = undefined;
-    session.attempt = attempt;
-    session.phase = 'awaiting-approvals';
-    if (this.#ready(session, attempt) && !session.replaying)
-      await this.#startAttempt(session, attempt);
-  }
-
-  async #onNonces(session: Session, inbound: Inbound, body: NoncesPayload): Promise<Outcome> {
-    const signer = inbound.env.signerIndex;
-    if (body.attempt < session.attempt) return 'done'; // stale
-    if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
-      return 'done';
-    const signers = this.#signers(session, body.attempt);
-    // Key-path nonces racing a path choice, a sender outside the path, or we only watch it.
-    if (!signers.includes(signer) || !signers.includes(session.entry.me)) return 'done';
-    if (body.attempt > session.attempt || !session.round) {
-      if (session.replaying || !this.#ready(session, body.attempt)) return 'defer';
-      await this.#advanceTo(session, body.attempt);
-      if (!session.round) return 'defer';
-    }
-    const round = session.round;
-    const payloadBytes = inbound.env.payload;
-    const previous = round.nonces[signer];
-    if (previous) {
-      if (!same(previous.payloadBytes, payloadBytes))
-        await this.#blame(session, signer, BlameReason.equivocation, [
-          previous.bytes,
-          inbound.bytes,
-        ]);
-      return 'done';
-    }
-    if (!noncesValid(body.pubNonces, session.checked.sighashes.length)) {
-      await this.#blame(session, signer, BlameReason.invalidNonce, [inbound.bytes]);
-      return 'done';
-    }
-    round.nonces[signer] = { body, bytes: inbound.bytes, payloadBytes };
-    await this.#afterNonce(session);
-    return 'done';
-  }
-
-  /** Once every member's nonces are in: echo what we received (equivocation check). */
-  async #afterNonce(session: Session): Promise<void> {
-    const round = session.round;
-    if (!round || round.digests || !this.#allFrom(session, round.attempt, round.nonces)) return;
-    const nonces = this.#fromSigners(session, round.attempt, round.nonces);
-    round.digests = nonces.map((n) => nonceDigest(n.payloadBytes));
-    round.aggNonces = aggregateNonces(
-      nonces.map((n) => n.body.pubNonces),
-      session.checked.sighashes.length,
-    );
-    session.phase = 'echo';
-    if (session.replaying && !round.echoes[session.entry.me]) return;
-    if (!round.echoes[session.entry.me]) {
-      if (!round.own) return; // restarted: this attempt is abandoned by resume()
-      const body: EchoPayload = {
-        attempt: round.attempt,
-        electionReveal: round.own.reveal,
-        digests: round.digests,
-      };
-      const payloadBytes = encodeEcho(body);
-      const bytes = await this.#seal(
-        session,
-        MessageType.nonceEcho,
-        payloadBytes,
-        attemptTranscript(session.id, round.attempt),
-      );
-      round.echoes[session.entry.me] = { body, bytes, payloadBytes };
-      this.#sendToMembers(session, bytes);
-    }
-    this.#changed(session);
-    await this.#afterEcho(session);
-  }
-
-  async #onEcho(session: Session, inbound: Inbound, body: EchoPayload): Promise<Outcome> {
-    const signer = inbound.env.signerIndex;
-    if (body.attempt < session.attempt) return 'done';
-    if (!this.#expectTranscript(inbound, attemptTranscript(session.id, body.attempt)))
-      return 'done';
-    if (!this.#signers(session, body.attempt).includes(session.entry.me)) return 'done';
-    const round = session.round;
-    if (!round || body.attempt > round.attempt || !round.digests) return 'defer';
-    if (!this.#signers(session, round.attempt).includes(signer)) return 'done';
-    if (round.echoes[signer]) return 'done';
-    const commit = round.nonces[signer]?.body.electionCommit as Uint8Array;
-    if (!same(electionCommit(session.id, round.attempt, signer, body.electionReveal), commit)) {
-      await this.#blame(session, signer, BlameReason.badReveal, [
-        round.nonces[signer]?.bytes as Uint8Array,
-        inbound.bytes,
-      ]);
-      return 'done';
-    }
-    round.echoes[signer] = { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload };
-    const mismatch = body.digests.findIndex(
-      (d, k) => !same(d, round.digests?.[k] ?? new Uint8Array(0)),
-    );
-    if (body.digests.length !== round.digests.length || mismatch >= 0) {
-      const signers = this.#signers(session, round.attempt);
-      await this.#onMismatch(session, mismatch < 0 ? signer : (signers[mismatch] as number));
-      return 'done';
-    }
-    await this.#afterEcho(session);
-    return 'done';
-  }
-
-  /**
-   * Someone received a different nonce message from member `k` than we did. We show everyone our
-   * copy; whoever holds the other can then prove the equivocation with both signed messages.
-   */
-  async #onMismatch(session: Session, k: number): Promise<void> {
-    const round = session.round as NonNullable<Session['round']>;
-    if (round.mismatch !== undefined || session.replaying) return;
-    round.mismatch = k;
-    const ours = round.nonces[k]?.bytes;
-    if (ours) {
-      const body: BlamePayload = {
-        attempt: round.attempt,
-        culprit: k,
-        reason: BlameReason.nonceMismatch,
-        evidence: [ours],
-      };
-      const bytes = await this.#seal(
-        session,
-        MessageType.blame,
-        encodeBlame(body),
-        attemptTranscript(session.id, round.attempt),
-      );
-      this.#sendToMembers(session, bytes);
-    }
-    session.timers.set(() => {
-      void this.#serial(() =>
-        FINISHED.has(session.phase)
-          ? Promise.resolve()
-          : this.#end(session, 'failed', {
-              reason: 'nonce-mismatch',
-              detail: 'Members received different nonces from the same member',
-              suspect: k,
-            }),
-      );
-    }, this.#timeouts.mismatchMs);
-  }
-
-  /** Once every echo agrees: elect, then sign (after the durable marker). */
-  async #afterEcho(session: Session): Promise<void> {
-    const round = session.round;
-    if (!round?.digests || round.signTranscript) return;
-    if (!this.#allFrom(session, round.attempt, round.echoes)) return;
-    if (round.mismatch !== undefined) return;
-    const { entry } = session;
-    const signers = this.#signers(session, round.attempt);
-    round.signTranscript = signTranscript(
-      attemptTranscript(session.id, round.attempt),
-      nonceSetHash(round.digests),
-    );
-    const echoes = this.#fromSigners(session, round.attempt, round.echoes);
-    round.order = coordinatorOrder(
-      session.id,
-      round.attempt,
-      electionSeed(echoes.map((e) => e.body.electionReveal)),
-      signers.map((i) => entry.vault.members[i] as Uint8Array),
-    ).map((position) => signers[position] as number);
-    session.phase = 'signing';
-    if (!round.partials[entry.me] && !session.replaying) {
-      if (!round.own) return;
-      await this.#store.addNonceMarker({
-        sessionId: session.idHex,
-        attempt: round.attempt,
-        stage: 'consumed',
-        at: this.#clock.now(),
-      });
-      round.signed = true;
-      const partialSigs = signInputs(
-        this.#ctxFor(session, round.attempt),
-        entry.key,
-        round.own.secNonces,
-        round.aggNonces as Uint8Array[],
-        this.#checkedFor(session, round.attempt),
-      );
-      const body: PartialSigsPayload = { attempt: round.attempt, partialSigs };
-      const payloadBytes = encodePartialSigs(body);
-      const bytes = await this.#seal(
-        session,
-        MessageType.partialSigs,
-        payloadBytes,
-        round.signTranscript,
-      );
-      round.partials[entry.me] = { body, bytes, payloadBytes };
-      this.#sendToMembers(session, bytes);
-    }
-    this.#changed(session);
-    await this.#afterPartial(session);
-  }
-
-  async #onPartials(
-    session: Session,
-    inbound: Inbound,
-    body: PartialSigsPayload,
-  ): Promise<Outcome> {
-    const signer = inbound.env.signerIndex;
-    if (body.attempt < session.attempt) return 'done';
-    if (!this.#signers(session, body.attempt).includes(session.entry.me)) return 'done';
-    const round = session.round;
-    if (!round || body.attempt > round.attempt || !round.signTranscript) return 'defer';
-    if (!this.#expectTranscript(inbound, round.signTranscript)) return 'done';
-    const signers = this.#signers(session, round.attempt);
-    if (!signers.includes(signer) || round.partials[signer]) return 'done';
-    const bad = firstInvalidPartial(
-      this.#ctxFor(session, round.attempt),
-      signers.indexOf(signer),
-      body.partialSigs,
-      (round.nonces[signer] as Received<NoncesPayload>).body.pubNonces,
-      round.aggNonces as Uint8Array[],
-      this.#checkedFor(session, round.attempt),
-    );
-    if (bad >= 0) {
-      await this.#blame(session, signer, BlameReason.invalidPartialSig, [
-        inbound.bytes,
-        (round.echoes[signer] as Received<EchoPayload>).bytes,
-        ...this.#fromSigners(session, round.attempt, round.nonces).map((n) => n.bytes),
-      ]);
-      return 'done';
-    }
-    round.partials[signer] = { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload };
-    await this.#afterPartial(session);
-    return 'done';
-  }
-
-  /** Every partial is in: aggregate, verify, and broadcast in election order. */
-  async #afterPartial(session: Session): Promise<void> {
-    const round = session.round;
-    if (!round || round.final || session.replaying) return;
-    if (!this.#allFrom(session, round.attempt, round.partials)) return;
-    const signers = this.#signers(session, round.attempt);
-    const leaf =
-      signers.length < session.entry.vault.members.length
-        ? pathLeaf(session.entry.vault, signers)
-        : undefined;
-    try {
-      round.final = finalTransaction(
-        this.#ctxFor(session, round.attempt),
-        this.#fromSigners(session, round.attempt, round.partials).map((p) => p.body.partialSigs),
-        round.aggNonces as Uint8Array[],
-        this.#checkedFor(session, round.attempt),
-        undefined,
-        leaf,
-      );
-    } catch (err) {
-      await this.#end(session, 'failed', {
-        reason: 'invalid-final',
-        detail: (err as Error).message,
-      });
-      return;
-    }
-    session.finalizedAt = this.#clock.now();
-    session.phase = 'broadcasting';
-    this.#changed(session);
-    const position = (round.order as number[]).indexOf(session.entry.me);
-    const attempt = round.attempt;
-    if (position === 0) {
-      await this.#broadcastFinal(session, attempt);
-      return;
-    }
-    // Failover: member k in the order steps in after k × failoverMs unless the tx was seen.
-    session.timers.set(() => {
-      void this.#serial(async () => {
-        if (session.phase !== 'broadcasting' || session.round?.attempt !== attempt) return;
-        const txid = session.checked.summary.txid;
-        if (await this.#chain.seen(txid).catch(() => false)) {
-          await this.#end(session, 'completed');
-          return;
+      case 'nonce-marker':
+        try {
+          await this.#store.addNonceMarker(effect.marker);
+        } catch (err) {
+          this.#abandonUnrecorded(effect.session, effect.marker);
+          throw err;
         }
-        // Everyone ahead of us in the order stayed silent: that costs them reputation.
-        for (const silent of (round.order as number[]).slice(0, position))
-          this.#penalize(session.peers[silent], 'timeout');
-        await this.#broadcastFinal(session, attempt);
-      });
-    }, position * this.#timeouts.failoverMs);
+        return;
+      case 'send':
+        if (effect.to === undefined) this.#sendToMembers(effect.session, effect.envelope);
+        else this.#sendTo(effect.session, effect.to, effect.envelope);
+        return;
+      case 'publish':
+        return this.#publish(effect.session.entry as VaultState, effect.envelope);
+      case 'mailbox':
+        return this.#touchMailbox(effect.session.entry as VaultState);
+      case 'protect-peers':
+        return this.#protectPeers(effect.session);
+      case 'update':
+        return void this.emit('update', effect.view);
+      case 'penalize':
+        return this.#penalize(effect.peer, effect.offence);
+      case 'blamed': {
+        const { kind: _, ...blame } = effect;
+        return void this.emit('blame', blame);
+      }
+      case 'timer': {
+        const { session, input } = effect;
+        session.timers.set(
+          () => void this.#serial(() => this.#onTimer(session, input)),
+          effect.delayMs,
+        );
+        return;
+      }
+      case 'broadcast':
+        return this.#broadcastFinal(effect.session, effect.attempt);
+      case 'ended':
+        return this.#finish(effect.session, effect.phase, effect.view);
+    }
   }
 
+  /**
+   * A nonce marker could not be stored, so what the step made with those nonces must not leave:
+   * the secret nonces are dropped and our nonces or partial signature of the attempt forgotten
+   * (the step's later effects are not executed). The attempt cannot finish with us; nothing
+   * signed with these nonces can reach anyone, not even inside a final transaction.
+   */
+  #abandonUnrecorded(session: Session, marker: NonceMarker): void {
+    const round = session.round;
+    if (round?.attempt !== marker.attempt) return;
+    round.own = undefined;
+    if (marker.stage === 'issued') round.nonces[session.entry.me] = undefined;
+    else {
+      round.partials[session.entry.me] = undefined;
+      round.signed = false;
+    }
+  }
+
+  /** A timer a step set has fired: its input runs against the session, if still open. */
+  async #onTimer(session: Session, input: TimerInput): Promise<void> {
+    if (FINISHED.has(session.phase) || this.#sessions.get(session.idHex) !== session) return;
+    if (input.kind === 'failover') return this.#failover(session, input.attempt, input.position);
+    return this.#run((step) => onTimer(session, input, step));
+  }
+
+  /** Our turn in the broadcast order came: unless the transaction was seen, broadcast it. */
+  async #failover(session: Session, attempt: number, position: number): Promise<void> {
+    const round = session.round;
+    if (session.phase !== 'broadcasting' || round?.attempt !== attempt) return;
+    if (await this.#chain.seen(session.checked.summary.txid).catch(() => false)) {
+      await this.#end(session, 'completed');
+      return;
+    }
+    // Everyone ahead of us in the order stayed silent: that costs them reputation.
+    for (const silent of (round.order as number[]).slice(0, position))
+      this.#penalize(session.peers[silent], 'timeout');
+    await this.#broadcastFinal(session, attempt);
+  }
+
+  /** Broadcasts the final transaction; the chain's answer goes to the protocol's rule. */
   async #broadcastFinal(session: Session, attempt: number): Promise<void> {
     const final = session.round?.final;
     if (!final) return;
+    let answer: BroadcastAnswer = { kind: 'accepted' };
     try {
       await this.#chain.broadcast(final.tx);
       void this.#learnSide(session, attempt);
     } catch (err) {
-      // Already broadcast by someone else is success. A node's rejection is final for this
-      // transaction (every member would send the same bytes), except a script-verification
-      // failure of the first side tried: then the other side's attempt runs. An unreachable
-      // indexer lets the next member in the order try.
-      if (!(await this.#chain.seen(final.txid).catch(() => false))) {
-        if (!(err instanceof BroadcastError)) this.#changed(session);
-        else if (isScriptVerifyRejection(err.message) && !signsOtherSide(attempt))
-          await this.#switchSide(session, attempt, err.message);
-        else
-          await this.#end(session, 'failed', {
-            reason: 'rejected',
-            detail: `The network rejected the transaction: ${err.message}`,
-          });
-        return;
+      if (await this.#chain.seen(final.txid).catch(() => false)) answer = { kind: 'seen' };
+      else if (!(err instanceof BroadcastError)) answer = { kind: 'unreachable' };
+      else {
+        const scriptVerify = isScriptVerifyRejection(err.message);
+        answer = { kind: 'rejected', message: err.message, scriptVerify };
       }
     }
-    const bytes = await this.#seal(
-      session,
-      MessageType.broadcast,
-      encodeBroadcast({ attempt, tx: final.tx }),
-      session.round?.signTranscript as Uint8Array,
-    );
-    this.#sendToMembers(session, bytes);
-    // Outside a leaf's signers, members may have no bound peer: they hear of it by gossip.
-    if (session.path) await this.#publish(session.entry as VaultState, bytes);
-    await this.#end(session, 'completed');
-  }
-
-  /**
-   * A node refused `attempt`'s signatures as hashed for the wrong side: every member moves to the
-   * other side's attempt, fresh nonces, same approvals (the abort tells them why).
-   */
-  async #switchSide(session: Session, attempt: number, rejection: string): Promise<void> {
-    await this.#sendAbort(
-      session,
-      AbortReason.otherSide,
-      `The network rejected the signatures' replay-protection side: ${rejection}`,
-      false,
-    );
-    await this.#advanceTo(session, otherSideAttempt(attempt));
+    await this.#run((step) => broadcastAnswered(session, attempt, answer, step));
   }
 
   /** Remembers the side the network just accepted (off the protocol's path). */
@@ -1421,152 +857,6 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (medianTime === undefined) return;
     const active = replayProtectionOf(session.proposal.replayProtection, attempt);
     this.#replaySwitch.learn(session.entry.vault.network, active, medianTime);
-  }
-
-  async #onBroadcast(session: Session, body: BroadcastPayload): Promise<Outcome> {
-    if (!this.#isFinalTx(session, body.tx, body.attempt)) return 'done';
-    if (session.replaying) return 'done';
-    await this.#end(session, 'completed');
-    return 'done';
-  }
-
-  /** True if `bytes` is this session's transaction, fully signed and valid. */
-  #isFinalTx(session: Session, bytes: Uint8Array, attempt: number): boolean {
-    try {
-      const tx = parseTx(bytes);
-      if (txidOf(tx) !== session.checked.summary.txid) return false;
-      const { spent } = session.checked.spend;
-      const { replay } = this.#checkedFor(session, attempt);
-      return verifyTransaction(tx, spent, { replay }).ok;
-    } catch {
-      return false;
-    }
-  }
-
-  async #onAbort(session: Session, inbound: Inbound, body: AbortPayload): Promise<Outcome> {
-    const signer = inbound.env.signerIndex;
-    if (body.reason === AbortReason.restarted || body.reason === AbortReason.timeout) {
-      if (body.attempt < session.attempt) return 'done';
-      if (session.replaying) {
-        session.round = undefined;
-        session.attempt = body.attempt + 1;
-        return 'done';
-      }
-      await this.#advanceTo(session, body.attempt + 1);
-      return 'done';
-    }
-    if (body.reason === AbortReason.otherSide) {
-      if (body.attempt < session.attempt || signsOtherSide(body.attempt)) return 'done';
-      if (session.replaying) {
-        session.round = undefined;
-        session.attempt = otherSideAttempt(body.attempt);
-        return 'done';
-      }
-      await this.#advanceTo(session, otherSideAttempt(body.attempt));
-      return 'done';
-    }
-    const reason =
-      Object.entries(AbortReason).find(([, code]) => code === body.reason)?.[0] ?? 'aborted';
-    await this.#end(session, 'aborted', {
-      reason: reason === 'user' ? 'declined' : reason,
-      detail: body.detail,
-      by: signer,
-    });
-    return 'done';
-  }
-
-  async #onBlame(session: Session, inbound: Inbound, body: BlamePayload): Promise<Outcome> {
-    const round = session.round;
-    if (body.reason === BlameReason.nonceMismatch) {
-      // Their copy of the culprit's nonces against ours: different and both signed = proof.
-      const theirs = body.evidence[0];
-      const ours = round?.attempt === body.attempt ? round.nonces[body.culprit] : undefined;
-      if (!theirs || !ours) return 'done';
-      const proof: BlamePayload = {
-        attempt: body.attempt,
-        culprit: body.culprit,
-        reason: BlameReason.equivocation,
-        evidence: [ours.bytes, theirs],
-      };
-      if (verifyBlame(this.#blameContext(session, proof.attempt), proof))
-        await this.#blame(session, body.culprit, BlameReason.equivocation, proof.evidence);
-      return 'done';
-    }
-    if (verifyBlame(this.#blameContext(session, body.attempt), body)) {
-      await this.#concludeBlame(session, body.culprit, body.reason);
-    } else {
-      this.#penalize(inbound.from, 'false-blame');
-    }
-    return 'done';
-  }
-
-  #blameContext(session: Session, attempt: number): BlameContext {
-    return {
-      vaultId: session.entry.vaultId,
-      sessionId: session.id,
-      members: session.entry.vault.members,
-      signers: this.#signers(session, attempt),
-      keyCtx: this.#ctxFor(session, attempt),
-      sighashes: this.#checkedFor(session, attempt).sighashes,
-      auth: this.#auth,
-    };
-  }
-
-  /** Accuses `culprit` with signed evidence, tells every member, and fails the session. */
-  async #blame(session: Session, culprit: number, reason: BlameReason, evidence: Uint8Array[]) {
-    if (FINISHED.has(session.phase)) return;
-    if (!session.replaying) {
-      const body: BlamePayload = {
-        attempt: session.round?.attempt ?? session.attempt,
-        culprit,
-        reason,
-        evidence,
-      };
-      const bytes = await this.#seal(
-        session,
-        MessageType.blame,
-        encodeBlame(body),
-        attemptTranscript(session.id, body.attempt),
-      );
-      this.#sendToMembers(session, bytes);
-    }
-    await this.#concludeBlame(session, culprit, reason);
-  }
-
-  async #concludeBlame(session: Session, culprit: number, reason: BlameReason) {
-    if (FINISHED.has(session.phase)) return;
-    const name = Object.entries(BlameReason).find(([, code]) => code === reason)?.[0] ?? 'blame';
-    const peer = session.peers[culprit];
-    const offence: Offence =
-      reason === BlameReason.equivocation
-        ? 'equivocation'
-        : reason === BlameReason.badReveal
-          ? 'bad-reveal'
-          : 'invalid-partial-sig';
-    if (peer) this.#reputation.penalize(peer, offence);
-    this.emit('blame', {
-      sessionId: session.idHex,
-      culprit,
-      reason: name,
-      ...(peer ? { peerId: peer } : {}),
-    });
-    await this.#end(session, 'failed', {
-      reason: name,
-      detail: `Proven to have sent ${describe(reason)}`,
-      culprit,
-    });
-  }
-
-  async #sendAbort(session: Session, reason: AbortReason, detail: string, publish: boolean) {
-    const attempt = Math.max(1, session.round?.attempt ?? session.attempt);
-    const bytes = await this.#seal(
-      session,
-      MessageType.abort,
-      encodeAbort({ attempt, reason, detail }),
-      attemptTranscript(session.id, attempt),
-    );
-    this.#sendToMembers(session, bytes);
-    if (publish) await this.#publish(session.entry as VaultState, bytes);
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
@@ -1624,27 +914,13 @@ export class SigningService extends TypedEvents<SigningEvents> {
     transcript: Uint8Array,
     isProposal = false,
   ): Promise<Uint8Array> {
-    const { entry } = session;
-    const sequence = session.nextSequence++;
-    const bytes = sealEnvelope(
-      {
-        type,
-        vaultId: entry.vaultId,
-        sessionId: session.id,
-        signerIndex: entry.me,
-        sequence,
-        transcriptHash: transcript,
-        sentAt: this.#clock.now(),
-        payload,
-      },
-      entry.key,
-      this.#auth,
-    );
-    this.#replay.accept(session.idHex, entry.me, sequence);
-    if (isProposal) {
-      session.proposalBytes = bytes;
-      await this.#persistNew(session, [bytes]);
-    } else await this.#store.append(session.idHex, [bytes], session.nextSequence);
+    if (!isProposal) return this.#run((step) => step.seal(session, type, payload, transcript));
+    // A proposal opens the session's stored record instead of appending to it.
+    const step = new Step(this.#clock.now(), this.#auth, this.#timeouts);
+    const bytes = step.seal(session, type, payload, transcript);
+    this.#replay.accept(session.idHex, session.entry.me, session.nextSequence - 1);
+    session.proposalBytes = bytes;
+    await this.#persistNew(session, [bytes]);
     return bytes;
   }
 
@@ -1663,16 +939,12 @@ export class SigningService extends TypedEvents<SigningEvents> {
     session.entry.vault.members.forEach((_, index) => this.#sendTo(session, index, envelope));
   }
 
-  #changed(session: Session): void {
-    if (session.replaying) return;
-    this.emit('update', viewOf(session));
+  async #end(session: Session, phase: SessionPhase, end?: SessionEnd): Promise<void> {
+    await this.#run((step) => step.end(session, phase, end));
   }
 
-  async #end(session: Session, phase: SessionPhase, end?: SessionEnd): Promise<void> {
-    if (FINISHED.has(session.phase)) return;
-    session.phase = phase;
-    session.endedAt = this.#clock.now();
-    if (end) session.end = end;
+  /** The I/O of a session's end (its state already says it ended): store, release, tell. */
+  async #finish(session: Session, phase: SessionPhase, view: SessionView): Promise<void> {
     const status: SessionStatus =
       phase === 'completed'
         ? 'completed'
@@ -1686,7 +958,6 @@ export class SigningService extends TypedEvents<SigningEvents> {
       status,
       phase === 'completed' ? session.checked.summary.txid : undefined,
     );
-    const view = viewOf(session);
     // Deliveries already queued (the broadcast notice, a blame) get a short grace to land.
     const deliveries = session.deliveries;
     this.#timers.set(() => deliveries.abort(), this.#timeouts.failoverMs);
@@ -1728,10 +999,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   async #sweep(): Promise<void> {
     const now = this.#clock.now();
-    for (const session of [...this.#sessions.values()]) {
-      if (session.proposal.expiresAt <= now)
-        await this.#end(session, 'expired', { reason: 'expired', detail: 'The proposal expired' });
-    }
+    for (const session of [...this.#sessions.values()])
+      await this.#run((step) => expireIfDue(session, step));
     for (const [id, { expiresAt }] of this.#tombstones) {
       if (expiresAt <= now) {
         this.#tombstones.delete(id);
@@ -1789,18 +1058,8 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   /** Our mailbox record: every open session's proposal and our latest approval in it. */
   async #updateMailbox(state: VaultState): Promise<void> {
-    const envelopes: Uint8Array[] = [];
-    let expiresAt = 0;
-    for (const session of this.#sessions.values()) {
-      if (session.entry !== state || FINISHED.has(session.phase)) continue;
-      envelopes.push(session.proposalBytes);
-      const mine = session.approvals[state.me];
-      if (mine) envelopes.push(mine);
-      if (session.pathBytes) envelopes.push(session.pathBytes);
-      expiresAt = Math.max(expiresAt, session.proposal.expiresAt);
-    }
+    const { envelopes, until } = mailboxContents(this.#sessions.values(), state, this.#clock.now());
     const id = state.keys.recordId(state.me);
-    const until = expiresAt || this.#clock.now() + 3600_000;
     await this.#transport
       .putRecord(id, sealRecord(state.keys, id, envelopes), until)
       .catch(() => undefined);
@@ -1865,7 +1124,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
         const env = openEnvelope(bytes);
         const inbound: Inbound = { env, payload: decodePayload(env.type, env.payload), bytes };
         if (!this.#replay.accept(session.idHex, env.signerIndex, env.sequence)) continue;
-        if (env.signerIndex === state.me) this.#replayOwn(session, inbound);
+        if (env.signerIndex === state.me) replayOwn(session, inbound, this.#transport.peerId);
         else await this.#dispatch(session, inbound);
       } catch (err) {
         if (!(err instanceof MessageDecodeError)) throw err;
@@ -1875,93 +1134,13 @@ export class SigningService extends TypedEvents<SigningEvents> {
     await this.#resume(session);
   }
 
-  /** Our own stored envelopes, re-applied without re-sending or re-signing anything. */
-  #replayOwn(session: Session, inbound: Inbound): void {
-    const { payload, bytes } = inbound;
-    const me = session.entry.me;
-    const round = () => {
-      if (!session.round) session.round = newAttempt(session.attempt, session.approvals.length);
-      return session.round;
-    };
-    switch (payload.type) {
-      case MessageType.approval:
-        session.approvals[me] = bytes;
-        session.peers[me] = this.#transport.peerId;
-        break;
-      case MessageType.revoke:
-        this.#applyRevoke(session, me);
-        break;
-      case MessageType.nonces:
-        if (payload.body.attempt > session.attempt) {
-          session.attempt = payload.body.attempt;
-          session.round = undefined;
-        }
-        round().nonces[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
-        break;
-      case MessageType.nonceEcho:
-        round().echoes[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
-        break;
-      case MessageType.partialSigs:
-        round().partials[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
-        round().signed = true;
-        break;
-      case MessageType.path:
-        session.path = { attempt: payload.body.attempt, signers: [...payload.body.signers] };
-        session.pathBytes = bytes;
-        if (payload.body.attempt > session.attempt) {
-          session.attempt = payload.body.attempt;
-          session.round = undefined;
-        }
-        break;
-      case MessageType.abort:
-        if (payload.body.reason === AbortReason.restarted) {
-          session.attempt = payload.body.attempt + 1;
-          session.round = undefined;
-        } else if (payload.body.reason === AbortReason.otherSide) {
-          session.attempt = otherSideAttempt(payload.body.attempt);
-          session.round = undefined;
-        }
-        break;
-      default:
-        break;
-    }
-  }
-
+  /** The store answers which nonces of the current attempt were issued; the rule decides. */
   async #resume(session: Session): Promise<void> {
     const markers = await this.#store.nonceMarkers(session.idHex);
-    const attempt = session.attempt;
-    const issued = markers.some((m) => m.attempt === attempt && m.stage === 'issued');
-    const round = session.round;
-    const ourPartials = round?.partials[session.entry.me];
-    // Our own partial signature of this attempt left already: resend it and carry on.
-    if (round && ourPartials) {
-      this.#sendToMembers(session, ourPartials.bytes);
-      round.echoes.forEach((e, i) => {
-        if (e && i === session.entry.me) this.#sendToMembers(session, e.bytes);
-      });
-      this.#changed(session);
-      await this.#afterPartial(session);
-      return;
-    }
-    if (issued || round?.nonces[session.entry.me]) {
-      // Nonces of this attempt may have left, and their secrets are gone: abandon the attempt.
-      await this.#sendAbort(session, AbortReason.restarted, 'Restarted between rounds', false);
-      session.round = undefined;
-      session.attempt = attempt + 1;
-    } else {
-      session.round = undefined;
-    }
-    session.phase = 'awaiting-approvals';
-    this.#scheduleLeafDeadline(session);
-    // Re-announce our approval so members bind our (possibly new) peer id.
-    const mine = session.approvals[session.entry.me];
-    if (mine) {
-      session.approvals[session.entry.me] = undefined;
-      await this.#approve(session);
-    } else {
-      this.#changed(session);
-    }
-    await this.#drainDeferred(session);
+    const state = session.entry as VaultState;
+    const own = { peerId: this.#transport.peerId, ...(state.burn ? { burn: state.burn } : {}) };
+    const resumed = await this.#run((step) => resume(session, markers, own, step));
+    if (resumed === 'awaiting') await this.#drainDeferred(session);
   }
 
   #vaultState(vaultId: string): VaultState {
@@ -1975,7 +1154,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
     if (!session) throw new UnknownSessionError(`Unknown session ${sessionId}`);
     if (FINISHED.has(session.phase))
       throw new SessionStateError(`The session has ended (${session.phase})`);
-    if (session.proposal.expiresAt <= this.#clock.now())
+    if (expired(session, this.#clock.now()))
       throw new SessionStateError('The proposal has expired');
     return session;
   }
@@ -1997,19 +1176,4 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
 function opt(from: string | undefined): { from?: string } {
   return from === undefined ? {} : { from };
-}
-
-function describe(reason: BlameReason): string {
-  switch (reason) {
-    case BlameReason.invalidPartialSig:
-      return 'an invalid partial signature';
-    case BlameReason.equivocation:
-      return 'different nonces to different members';
-    case BlameReason.invalidNonce:
-      return 'an invalid public nonce';
-    case BlameReason.badReveal:
-      return 'an election reveal that does not open its commitment';
-    default:
-      return 'a protocol violation';
-  }
 }

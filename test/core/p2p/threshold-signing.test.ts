@@ -13,6 +13,7 @@ import {
 import { until } from '../../support/until.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { OTHER_SIDE_ATTEMPT } from '../../../src/core/p2p/replay-attempts.ts';
+import { ManualClock, type TimerId } from '../../../src/core/p2p/clock.ts';
 
 let group: Group | undefined;
 afterEach(async () => {
@@ -33,6 +34,16 @@ function firstInputPushes(g: Group, txid: string): Uint8Array[] {
   const raw = g.chain.transaction(txid);
   if (!raw) throw new Error('not broadcast');
   return parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data as Uint8Array);
+}
+
+/**
+ * A manual clock whose timers fire a millisecond before the time they were set for, as Node's do
+ * now and then when read against Date.now() (timers run on the monotonic clock, both in whole ms).
+ */
+class EarlyTimers extends ManualClock {
+  override setTimeout(fn: () => void, ms: number): TimerId {
+    return super.setTimeout(fn, ms > 1 ? ms - 1 : ms);
+  }
 }
 
 async function propose(g: Group, proposer = 0, leafAfterMs = 200): Promise<SessionView> {
@@ -78,6 +89,28 @@ describe('threshold vaults: signed by whoever is online', () => {
     }
     const [, script] = firstInputPushes(g, results[0]!.txid as string);
     expect(script).toEqual(leafFor(g.vault, [0, 2, 4])!.script);
+  });
+
+  // Issue #15: the deadline timer fired 1 ms before the wall clock reached leafAfter, the proposer
+  // skipped the choice, and with every approval already in nothing ever woke it again.
+  it('the proposer names the leaf even when its deadline timer fires a millisecond early', async () => {
+    const clock = new EarlyTimers(Date.now());
+    group = await createGroup(5, { threshold: 3, manualClock: clock });
+    const g = group;
+    approveBy(g, [2, 4]);
+    g.network.disconnect(g.members[1]!.peerId);
+    g.network.disconnect(g.members[3]!.peerId);
+    const view = await propose(g, 0, 1_000);
+    const proposer = g.members[0]!.service;
+    await until(() => proposer.session(view.id)?.approvals.length === 3);
+    // The deadline timer fires while the clock still reads leafAfter - 1; a repeated approval (a
+    // no-op) queues behind the proposer's look at the deadline, so that look is over when it returns.
+    clock.advance(999);
+    await proposer.approve(view.id);
+    clock.advance(1_000);
+    expect(await until(() => proposer.session(view.id)?.pathSigners, 2_000)).toEqual([0, 2, 4]);
+    const results = await Promise.all([0, 2, 4].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) expect(r.phase).toBe('completed');
   });
 
   it('uses the key path when every member approves before the deadline', async () => {

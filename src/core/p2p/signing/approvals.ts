@@ -1,0 +1,112 @@
+/**
+ * Approving and revoking (docs/PROTOCOL.md §6.3, §6.4): an approval binds the spend's sighashes
+ * and the transport peer the member speaks from; an attempt starts once every signer approved.
+ * A revocation withdraws it while this member's partial signature has not left.
+ */
+import type { BurnProof } from '../messages.ts';
+import { type ApprovalPayload, encodeApproval, encodeRevoke } from '../messages.ts';
+import { MessageType } from '../envelope.ts';
+import type { Inbound, Session } from '../session.ts';
+import { proposalTranscript } from '../transcript.ts';
+import { same } from './attempt.ts';
+import type { Outcome, Step } from './effects.ts';
+import { maybeStartAttempt } from './nonce-round.ts';
+
+/** The checks an approval passes before its burn proof (if the vault needs one) is read. */
+export function approvalAdmissible(
+  session: Session,
+  inbound: Inbound,
+  body: ApprovalPayload,
+  step: Step,
+): boolean {
+  if (!step.expectTranscript(inbound, proposalTranscript(session.id))) return false;
+  if (inbound.from !== undefined && inbound.from !== body.peerId) {
+    step.penalize(inbound.from, 'unbound-peer');
+    return false;
+  }
+  if (!same(body.sighashDigest, session.checked.sighashDigest)) {
+    step.penalize(inbound.from, 'invalid-proposal');
+    return false;
+  }
+  return true;
+}
+
+/** An admissible approval counts: it binds the member's peer and may start the attempt. */
+export function acceptApproval(
+  session: Session,
+  inbound: Inbound,
+  body: ApprovalPayload,
+  step: Step,
+): Outcome {
+  const signer = inbound.env.signerIndex;
+  session.peers[signer] = body.peerId;
+  session.approvals[signer] = inbound.bytes;
+  step.add({ kind: 'protect-peers', session });
+  // A member who approves after us may have missed our approval: send it straight to them.
+  const mine = session.approvals[session.entry.me];
+  if (mine && !session.replaying && !session.caughtUp.has(signer)) {
+    session.caughtUp.add(signer);
+    step.add({ kind: 'send', session, envelope: mine, to: signer });
+  }
+  step.changed(session);
+  maybeStartAttempt(session, step);
+  return 'done';
+}
+
+/** This member approves, speaking from `peerId`. */
+export function approve(
+  session: Session,
+  own: { peerId: string; burn?: BurnProof },
+  step: Step,
+): void {
+  const { me } = session.entry;
+  const body: ApprovalPayload = {
+    peerId: own.peerId,
+    sighashDigest: session.checked.sighashDigest,
+    ...(own.burn ? { burn: own.burn } : {}),
+  };
+  const transcript = proposalTranscript(session.id);
+  const bytes = step.seal(session, MessageType.approval, encodeApproval(body), transcript);
+  session.approvals[me] = bytes;
+  session.peers[me] = own.peerId;
+  step.add({ kind: 'protect-peers', session });
+  step.add({ kind: 'publish', session, envelope: bytes });
+  // Members already known to be online get it directly too (gossip is best effort).
+  session.peers.forEach((peer, index) => {
+    if (peer && index !== me) {
+      session.caughtUp.add(index);
+      step.add({ kind: 'send', session, envelope: bytes, to: index });
+    }
+  });
+  step.add({ kind: 'mailbox', session });
+  step.changed(session);
+  maybeStartAttempt(session, step);
+}
+
+/** This member withdraws its approval (the caller checked its partial has not left). */
+export function revoke(session: Session, step: Step): void {
+  const transcript = proposalTranscript(session.id);
+  const bytes = step.seal(session, MessageType.revoke, encodeRevoke(), transcript);
+  applyRevoke(session, session.entry.me);
+  step.add({ kind: 'publish', session, envelope: bytes });
+  step.sendToMembers(session, bytes);
+  step.add({ kind: 'mailbox', session });
+  step.changed(session);
+}
+
+export function onRevoke(session: Session, inbound: Inbound, step: Step): Outcome {
+  if (!step.expectTranscript(inbound, proposalTranscript(session.id))) return 'done';
+  applyRevoke(session, inbound.env.signerIndex);
+  step.changed(session);
+  return 'done';
+}
+
+export function applyRevoke(session: Session, signer: number): void {
+  session.approvals[signer] = undefined;
+  if (session.round && !session.round.signed) {
+    // The round cannot finish without this member; its nonces are abandoned, never reused.
+    session.round = undefined;
+    session.attempt += 1;
+  }
+  session.phase = 'awaiting-approvals';
+}

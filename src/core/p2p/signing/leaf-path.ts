@@ -1,0 +1,91 @@
+/**
+ * Threshold vaults: key path or a leaf of k approvers (docs/PROTOCOL.md §6.14). Once its deadline
+ * for every member's approval passed, the proposer names the k lowest-indexed members whose
+ * approval it holds; from the next attempt on they sign through their script leaf.
+ */
+import { MessageType } from '../envelope.ts';
+import { type PathPayload, encodePath } from '../messages.ts';
+import { FINISHED, type Inbound, type Session } from '../session.ts';
+import { choosePathSigners, invalidPath } from '../signing-path.ts';
+import { attemptTranscript } from '../transcript.ts';
+import type { Outcome, Step } from './effects.ts';
+import { advanceTo } from './nonce-round.ts';
+
+/** Clock difference tolerated when a member checks that the proposer's deadline has passed. */
+const PATH_CLOCK_SKEW_MS = 60_000;
+
+/** The proposer looks again when its deadline for every member's approval passes. */
+export function scheduleLeafDeadline(session: Session, step: Step): void {
+  const at = session.proposal.leafAfter;
+  if (at === undefined || session.proposer !== session.entry.me || session.replaying) return;
+  const delayMs = Math.max(0, at - step.now);
+  step.add({ kind: 'timer', session, delayMs, input: { kind: 'leaf-deadline' } });
+}
+
+export function leafDeadlinePassed(session: Session, step: Step): void {
+  // Timers run on the monotonic clock and may fire a millisecond before the wall clock reads
+  // the deadline: maybeChoosePath would pass, and no later event makes it look again.
+  if (step.now < (session.proposal.leafAfter ?? 0)) scheduleLeafDeadline(session, step);
+  else maybeChoosePath(session, step);
+}
+
+/** The proposer names the leaf's signers, if its deadline passed with enough approvals. */
+export function maybeChoosePath(session: Session, step: Step): void {
+  const { proposal, entry } = session;
+  if (session.replaying || FINISHED.has(session.phase) || session.round || session.path) return;
+  if (session.proposer !== entry.me || proposal.leafAfter === undefined) return;
+  if (step.now < proposal.leafAfter) return;
+  const approved = session.approvals.map((a) => a !== undefined);
+  const signers = choosePathSigners(entry.vault, approved);
+  if (!signers) return;
+  const path: PathPayload = { attempt: session.attempt + 1, signers };
+  const transcript = attemptTranscript(session.id, path.attempt);
+  const bytes = step.seal(session, MessageType.path, encodePath(path), transcript);
+  // Gossip and the mailbox too: members who have not approved have no bound peer yet.
+  session.pathBytes = bytes;
+  step.sendToMembers(session, bytes);
+  step.add({ kind: 'publish', session, envelope: bytes });
+  step.add({ kind: 'mailbox', session });
+  adoptPath(session, path, path.attempt, step);
+}
+
+function adoptPath(session: Session, path: PathPayload, attempt: number, step: Step): void {
+  session.path = { attempt: path.attempt, signers: [...path.signers] };
+  step.changed(session);
+  advanceTo(session, attempt, step);
+}
+
+export function onPath(session: Session, inbound: Inbound, body: PathPayload, step: Step): Outcome {
+  const { vault } = session.entry;
+  if (!step.expectTranscript(inbound, attemptTranscript(session.id, body.attempt))) return 'done';
+  const deadline = session.proposal.leafAfter;
+  // Only the proposer chooses, once, among approvers, and not before its own deadline.
+  if (inbound.env.signerIndex !== session.proposer || deadline === undefined) {
+    step.penalize(inbound.from, 'invalid-proposal');
+    return 'done';
+  }
+  if (session.path) return 'done';
+  if (invalidPath(vault, body.signers)) {
+    step.penalize(inbound.from, 'invalid-proposal');
+    return 'done';
+  }
+  if (!session.replaying && step.now + PATH_CLOCK_SKEW_MS < deadline) {
+    step.penalize(inbound.from, 'invalid-proposal');
+    return 'done';
+  }
+  if (!body.signers.every((i) => session.approvals[i] !== undefined)) return 'defer';
+  if (session.replaying) {
+    session.path = { attempt: body.attempt, signers: [...body.signers] };
+    if (body.attempt > session.attempt) {
+      session.attempt = body.attempt;
+      session.round = undefined;
+    }
+    return 'done';
+  }
+  // A key-path round of ours (we held every approval) gives way: its nonces are never used.
+  const target = session.round
+    ? Math.max(session.attempt + 1, body.attempt)
+    : Math.max(session.attempt, body.attempt);
+  adoptPath(session, body, target, step);
+  return 'done';
+}

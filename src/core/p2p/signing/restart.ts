@@ -1,0 +1,103 @@
+/**
+ * Restart and resumption (docs/PROTOCOL.md §6.10): a session is rebuilt from its stored public
+ * transcript. An attempt whose nonces left but whose partial signature did not is abandoned (the
+ * secret nonces died with the process) and the group moves to a fresh attempt; a partial that
+ * left is resent. The member re-approves so the others bind its (possibly new) peer.
+ */
+import { MessageType } from '../envelope.ts';
+import { AbortReason, type BurnProof } from '../messages.ts';
+import { otherSideAttempt } from '../replay-attempts.ts';
+import type { NonceMarker } from '../session-store.ts';
+import { type Inbound, type Session, newAttempt } from '../session.ts';
+import { applyRevoke, approve } from './approvals.ts';
+import { sendAbort } from './aborts.ts';
+import type { Step } from './effects.ts';
+import { scheduleLeafDeadline } from './leaf-path.ts';
+import { afterPartial } from './partial-round.ts';
+
+/** Our own stored envelope, re-applied without re-sending or re-signing anything. */
+export function replayOwn(session: Session, inbound: Inbound, peerId: string): void {
+  const { payload, bytes } = inbound;
+  const me = session.entry.me;
+  const round = () => {
+    if (!session.round) session.round = newAttempt(session.attempt, session.approvals.length);
+    return session.round;
+  };
+  const moveTo = (attempt: number) => {
+    session.attempt = attempt;
+    session.round = undefined;
+  };
+  switch (payload.type) {
+    case MessageType.approval:
+      session.approvals[me] = bytes;
+      session.peers[me] = peerId;
+      break;
+    case MessageType.revoke:
+      applyRevoke(session, me);
+      break;
+    case MessageType.nonces:
+      if (payload.body.attempt > session.attempt) moveTo(payload.body.attempt);
+      round().nonces[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+      break;
+    case MessageType.nonceEcho:
+      round().echoes[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+      break;
+    case MessageType.partialSigs:
+      round().partials[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+      round().signed = true;
+      break;
+    case MessageType.path:
+      session.path = { attempt: payload.body.attempt, signers: [...payload.body.signers] };
+      session.pathBytes = bytes;
+      if (payload.body.attempt > session.attempt) moveTo(payload.body.attempt);
+      break;
+    case MessageType.abort:
+      if (payload.body.reason === AbortReason.restarted) moveTo(payload.body.attempt + 1);
+      else if (payload.body.reason === AbortReason.otherSide)
+        moveTo(otherSideAttempt(payload.body.attempt));
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * Decides how a replayed session goes on, given the nonce markers on record. 'signed': our
+ * partial of this attempt had left and was resent; 'awaiting': the session waits for approvals
+ * (messages set aside while replaying may now apply).
+ */
+export function resume(
+  session: Session,
+  markers: NonceMarker[],
+  own: { peerId: string; burn?: BurnProof },
+  step: Step,
+): 'signed' | 'awaiting' {
+  const { me } = session.entry;
+  const attempt = session.attempt;
+  const issued = markers.some((m) => m.attempt === attempt && m.stage === 'issued');
+  const round = session.round;
+  const ourPartials = round?.partials[me];
+  // Our own partial signature of this attempt left already: resend it and carry on.
+  if (round && ourPartials) {
+    step.sendToMembers(session, ourPartials.bytes);
+    const echo = round.echoes[me];
+    if (echo) step.sendToMembers(session, echo.bytes);
+    step.changed(session);
+    afterPartial(session, step);
+    return 'signed';
+  }
+  if (issued || round?.nonces[me]) {
+    // Nonces of this attempt may have left, and their secrets are gone: abandon the attempt.
+    sendAbort(session, AbortReason.restarted, 'Restarted between rounds', false, step);
+    session.attempt = attempt + 1;
+  }
+  session.round = undefined;
+  session.phase = 'awaiting-approvals';
+  scheduleLeafDeadline(session, step);
+  // Re-announce our approval so members bind our (possibly new) peer id.
+  if (session.approvals[me]) {
+    session.approvals[me] = undefined;
+    approve(session, own, step);
+  } else step.changed(session);
+  return 'awaiting';
+}

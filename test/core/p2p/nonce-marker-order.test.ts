@@ -1,0 +1,91 @@
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MessageType, openEnvelope } from '../../../src/core/p2p/envelope.ts';
+import { openFrame } from '../../../src/core/p2p/frames.ts';
+import type { NonceMarker } from '../../../src/core/p2p/session-store.ts';
+import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
+import { type Group, type Member, createGroup } from '../../support/signing-group.ts';
+import { until } from '../../support/until.ts';
+
+let group: Group | undefined;
+afterEach(async () => {
+  await group?.stop();
+  group = undefined;
+});
+
+/** Records the message types `member` sends directly, as they leave its transport. */
+function sentTypes(g: Group, member: Member): MessageType[] {
+  const keys = deriveVaultKeys(hexToBytes(g.vault.id));
+  const types: MessageType[] = [];
+  const send = member.transport.send.bind(member.transport);
+  member.transport.send = (peer, frame, signal) => {
+    types.push(openEnvelope(openFrame(keys, frame)).type);
+    return send(peer, frame, signal);
+  };
+  return types;
+}
+
+/** Holds `member`'s 'consumed' marker writes until released (or fails them). */
+function holdConsumed(member: Member) {
+  const add = member.store.addNonceMarker.bind(member.store);
+  const held: { marker: NonceMarker; release: () => void; fail: () => void }[] = [];
+  member.store.addNonceMarker = (marker) =>
+    marker.stage !== 'consumed'
+      ? add(marker)
+      : new Promise<void>((resolve, reject) =>
+          held.push({
+            marker,
+            release: () => void add(marker).then(resolve, reject),
+            fail: () => reject(new Error('disk full')),
+          }),
+        );
+  return held;
+}
+
+function autoApprove(g: Group): void {
+  for (const m of g.members)
+    m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
+}
+
+describe('the consumed nonce marker is on record before a partial signature leaves', () => {
+  it('sends no partial signature while the marker write is pending, then completes', async () => {
+    group = await createGroup(3);
+    const g = group;
+    const signer = g.members[1] as Member;
+    const sent = sentTypes(g, signer);
+    const held = holdConsumed(signer);
+    autoApprove(g);
+    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
+    const pending = await until(() => held[0]);
+    expect(pending.marker.attempt).toBe(1);
+    // Its echo left (the round went as far as signing), its partial signature did not.
+    await until(() => (sent.includes(MessageType.nonceEcho) ? true : undefined));
+    expect(sent).not.toContain(MessageType.partialSigs);
+    expect((await signer.store.nonceMarkers(view.id)).map((m) => m.stage)).toEqual(['issued']);
+    pending.release();
+    const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+    expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
+    expect(sent).toContain(MessageType.partialSigs);
+  });
+
+  it('never sends the partial signature when the marker cannot be stored', async () => {
+    group = await createGroup(2);
+    const g = group;
+    const signer = g.members[1] as Member;
+    const sent = sentTypes(g, signer);
+    const held = holdConsumed(signer);
+    autoApprove(g);
+    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
+    (await until(() => held[0])).fail();
+    await until(() => (sent.includes(MessageType.nonceEcho) ? true : undefined));
+    // Member 0 signs and sends its partial; signer 1's, made but never recorded, goes nowhere:
+    // not to member 0, and not inside a final transaction of its own.
+    await until(() => g.members[1]!.service.session(view.id)?.partialsFrom?.includes(0));
+    expect(sent).not.toContain(MessageType.partialSigs);
+    const mine = signer.service.session(view.id);
+    expect(mine?.partialsFrom).toEqual([0]);
+    expect(mine?.txid).toBeUndefined();
+    expect(g.members[0]!.service.session(view.id)?.partialsFrom).toEqual([0]);
+    expect(g.chain.broadcasts).toHaveLength(0);
+  });
+});
