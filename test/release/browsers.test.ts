@@ -99,7 +99,9 @@ describe('release packages in the browsers', () => {
     it('starts, and the popup reaches the background and the network host', async () => {
       const popup = await context.newPage();
       await popup.goto(`chrome-extension://${extensionId}/popup/index.html#/about`);
-      await expect.poll(() => popup.textContent('#background-status')).toBe('running');
+      await expect
+        .poll(() => popup.textContent('#background-status'), { timeout: 15_000 })
+        .toBe('running');
       await expect
         .poll(() => popup.textContent('#network-status'), { timeout: 10_000 })
         .toBe('running');
