@@ -1,9 +1,11 @@
 /**
  * `npm run bench:crypto`: Petal's crypto core against the xpi-ts reference, measured in the same
- * run on the same machine, printed as ops/s and ratios (higher ratio = Petal faster).
+ * run on the same machine, printed as ops/s and ratios (higher ratio = Petal faster); then one
+ * member's MuSig2 work against secp256k1-zkp's WASM MuSig2 (Petal's time over the reference's).
  */
 import { createRequire } from 'node:module';
 import { measure, petalCases } from './crypto-cases.ts';
+import { memberReport, memberRows } from './member-cases.ts';
 import { xpiReference } from './xpi-cases.ts';
 
 const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 400);
@@ -26,3 +28,6 @@ for (const { op, run } of petalCases()) {
   );
 }
 console.log(`keyAgg(100): ${keyAgg100.toFixed(1)} ms per aggregation`);
+console.log('');
+console.log("One member's MuSig2 work vs @vulpemventures/secp256k1-zkp 3.2.1 (WASM, BIP327)");
+for (const line of memberReport(await memberRows(MIN_MS))) console.log(line);

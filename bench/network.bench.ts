@@ -9,7 +9,9 @@
  *   long a member that was offline at announcement takes to find it through the DHT mailboxes.
  * - NAT (bench/nat-round.ts): 2-of-2 between browsers behind real NAT routers in network
  *   namespaces, 50 ms added per home link, direct and relayed, beside the same round on loopback.
- * Medians of several runs; each row prints its target from issue #6.
+ * Medians of several runs; each row prints its target from issue #6. The browser rows also print
+ * the floor measured in the same browsers (bench/network-floor.ts: a WebRTC echo, one durable
+ * IndexedDB write, one member's MuSig2 work) and the round's ratio to it.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -29,6 +31,7 @@ import { startLocalRelay } from '../test/support/local-relay.ts';
 import { TestLedger } from '../test/support/signing-group.ts';
 import { until } from '../test/support/until.ts';
 import { loopbackTwoOfTwo, natTwoOfTwo } from './nat-round.ts';
+import { browserFloor, floorText } from './network-floor.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const rows: [string, number, string][] = [];
@@ -38,9 +41,11 @@ const rows: [string, number, string][] = [];
  */
 const finalizedAt = (v: { finalizedAt?: number; endedAt?: number }) => v.finalizedAt ?? v.endedAt!;
 const quiet = () => new Promise((done) => setTimeout(done, 1_000));
-const report = (name: string, ms: number, target: string) => {
+const report = (name: string, ms: number, target: string, note = '') => {
   rows.push([name, ms, target]);
-  console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(9)} ms   target ${target}`);
+  console.log(
+    `${name.padEnd(52)} ${ms.toFixed(1).padStart(9)} ms   target ${target}${note ? `   ${note}` : ''}`,
+  );
 };
 
 async function headless(relay: RunningRelay, n: number, runs: number): Promise<void> {
@@ -193,8 +198,20 @@ async function browsers(relay: RunningRelay, runs: number): Promise<void> {
       completed.push(Math.max(...views.map((v) => v.endedAt!)) - start);
       devnet.mine(1);
     }
-    report('3-of-3 browsers: last approval → final signature', median(final), '< 300 ms');
-    report('3-of-3 browsers: last approval → completed', median(completed), '—');
+    // The floor in these same browsers, after the rounds so it does not load them.
+    const floor = await browserFloor(exts, pages, 3);
+    report(
+      '3-of-3 browsers: last approval → final signature',
+      median(final),
+      '< 300 ms',
+      floorText(median(final), floor),
+    );
+    report(
+      '3-of-3 browsers: last approval → completed',
+      median(completed),
+      '—',
+      floorText(median(completed), floor),
+    );
   } finally {
     await Promise.all(exts.map((e) => e.close()));
     await devnet.close();

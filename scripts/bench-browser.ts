@@ -1,44 +1,18 @@
 /**
  * `npm run bench:crypto:browser`: builds bench/browser with Vite, serves it on 127.0.0.1 and runs
  * the crypto cases inside headless Debian Chromium (the extension's real engine), Petal and xpi-ts
- * side by side in one page, then prints ops/s, the ratio, and Petal's ops/s in Node for scale.
+ * side by side in one page, then prints ops/s, the ratio, and Petal's ops/s in Node for scale;
+ * then one member's MuSig2 work against secp256k1-zkp's WASM MuSig2 in the same page (and in Node).
  */
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { build } from 'vite';
 import { measure, petalCases } from '../bench/crypto-cases.ts';
+import { type MemberRow, memberReport, memberRows } from '../bench/member-cases.ts';
+import { serveBenchPage } from '../bench/browser/serve.ts';
 import { CHROMIUM } from '../test/e2e/harness.ts';
 
 const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 400);
-const outDir = mkdtempSync(join(tmpdir(), 'petal-bench-'));
-await build({
-  configFile: false,
-  root: resolve('bench/browser'),
-  logLevel: 'warn',
-  build: { outDir, emptyOutDir: true },
-});
-
-const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-const server = createServer(async (req, res) => {
-  const path = join(outDir, req.url === '/' ? 'index.html' : (req.url ?? '').replace(/\?.*$/, ''));
-  let body: Buffer;
-  try {
-    body = await readFile(path);
-  } catch {
-    res.writeHead(404).end();
-    return;
-  }
-  res
-    .writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' })
-    .end(body);
-});
-await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+const server = await serveBenchPage();
+const url = server.url;
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -65,8 +39,13 @@ const inBrowser = (await page.evaluate(
     ).runBench(ms),
   MIN_MS,
 )) as { op: string; petal: number; xpi: number }[];
+const membersInBrowser = (await page.evaluate(
+  (ms) =>
+    (window as unknown as { runMemberBench(m: number): Promise<MemberRow[]> }).runMemberBench(ms),
+  MIN_MS,
+)) as MemberRow[];
 await browser.close();
-server.close();
+await server.close();
 
 console.log(
   `Petal vs xpi-ts 0.3.1 in Chromium ${browser.version()}; Petal in Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`,
@@ -82,3 +61,11 @@ for (const { op, run } of petalCases()) {
     `${op.padEnd(22)} ${petal.toFixed(1).padStart(11)} ${xpi.toFixed(1).padStart(11)} ${(petal / xpi).toFixed(2).padStart(7)}× ${measure(run, MIN_MS).toFixed(1).padStart(10)}`,
   );
 }
+
+console.log('');
+console.log(
+  `One member's MuSig2 work vs @vulpemventures/secp256k1-zkp 3.2.1 (WASM, BIP327), Chromium ${browser.version()}`,
+);
+for (const line of memberReport(membersInBrowser)) console.log(line);
+console.log(`The same in Node ${process.version}:`);
+for (const line of memberReport(await memberRows(MIN_MS))) console.log(line.replace(/^/, '  '));

@@ -1,5 +1,6 @@
 import { Buffer } from 'buffer';
 import { measure, petalCases } from '../crypto-cases.ts';
+import { type MemberRow, measureMembers, memberRows, petalMember } from '../member-cases.ts';
 import { xpiReference } from '../xpi-cases.ts';
 
 interface Row {
@@ -23,3 +24,13 @@ interface Row {
     xpi: measure(xpiReference(X, op), minMs),
   }));
 };
+
+/** One member's MuSig2 work, Petal and the secp256k1-zkp WASM reference, in this page. */
+(window as unknown as { runMemberBench: (minMs: number) => Promise<MemberRow[]> }).runMemberBench =
+  memberRows;
+
+/** Petal's median ms for one member's work at n, alone (the network bench's floor). */
+(window as unknown as { runMemberWork: (n: number, minMs: number) => number }).runMemberWork = (
+  n,
+  minMs,
+) => measureMembers([petalMember(n)], minMs)[0] as number;

@@ -43,9 +43,10 @@ export {
   nonceGen,
   partialSigAgg,
   partialSigVerify,
+  partialSigsVerify,
   sign,
 } from './musig2.ts';
-export type { NonceGenInput } from './musig2.ts';
+export type { NonceGenInput, PartialToVerify } from './musig2.ts';
 export { SigningKey } from './signing-key.ts';
 export type { SecretKey } from './signing-key.ts';
 export { BIP340, LOTUS } from './musig-scheme.ts';

@@ -22,6 +22,7 @@ import {
 } from './curve.ts';
 import { InvalidInputError } from './errors.ts';
 import { sha256, taggedHash } from './hash.ts';
+import { hasTable, isPinned, tableFor } from './point-tables.ts';
 import { type SecretKey, SigningKey, signingKeyOf } from './signing-key.ts';
 
 function assertMessage(msg: Uint8Array): void {
@@ -123,7 +124,7 @@ export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, pubKey: Uint
   } catch {
     return false;
   }
-  const Pk = key.point;
+  const Pk = keyPoint(key);
   const e = schnorrChallenge(sig64.subarray(0, 32), key.compressed, msg32);
   // R = s·G − e·P (G and, for keys seen often, P through precomputed tables).
   const R = G.multiplyUnsafe(s).add(Pk.multiplyUnsafe(mod(N - e)));
@@ -133,43 +134,38 @@ export function schnorrVerify(sig64: Uint8Array, msg32: Uint8Array, pubKey: Uint
 interface VerifyingKey {
   point: Point;
   compressed: Uint8Array;
+  /** The compressed key in hex: its name in point-tables.ts. */
+  id: string;
   uses: number;
-  /** Holds a precomputed table (counted against MAX_TABLES). */
-  tabled: boolean;
 }
 
 /**
- * Keys seen recently, parsed once. Protocol envelopes come from a handful of member keys over and
- * over, so a key verified often enough gets a multiplication table (W=6, ~5× faster e·P); the
- * number of tables is capped because each holds ~1,400 points.
+ * Keys seen recently, parsed once. Protocol envelopes come from a vault's member keys over and
+ * over: a key pinned by an open session (see `pinTables`), or verified TABLE_AFTER_USES times,
+ * goes through a shared multiplication table (point-tables.ts: bounded, least recently used out).
  */
 const verifyingKeys = new Map<string, VerifyingKey>();
 const VERIFYING_KEY_CACHE = 256;
 const TABLE_AFTER_USES = 3;
-const MAX_TABLES = 16;
-let tables = 0;
 
 function verifyingKey(pubKey: Uint8Array): VerifyingKey {
-  const id = bytesToHex(pubKey);
-  let key = verifyingKeys.get(id);
+  const given = bytesToHex(pubKey);
+  let key = verifyingKeys.get(given);
   if (key) {
-    verifyingKeys.delete(id); // re-inserted below: most recently used last
+    verifyingKeys.delete(given); // re-inserted below: most recently used last
   } else {
     const point = parsePoint(pubKey);
     const compressed = pubKey.length === 33 ? pubKey.slice() : compress(point);
-    key = { point, compressed, uses: 0, tabled: false };
+    key = { point, compressed, id: bytesToHex(compressed), uses: 0 };
   }
   key.uses++;
-  if (!key.tabled && key.uses >= TABLE_AFTER_USES && tables < MAX_TABLES) {
-    key.point = key.point.precompute(6, false);
-    key.tabled = true;
-    tables++;
-  }
-  verifyingKeys.set(id, key);
-  if (verifyingKeys.size > VERIFYING_KEY_CACHE) {
-    const [oldestId, oldest] = verifyingKeys.entries().next().value as [string, VerifyingKey];
-    verifyingKeys.delete(oldestId);
-    if (oldest.tabled) tables--;
-  }
+  verifyingKeys.set(given, key);
+  if (verifyingKeys.size > VERIFYING_KEY_CACHE)
+    verifyingKeys.delete(verifyingKeys.keys().next().value as string);
   return key;
+}
+
+function keyPoint(key: VerifyingKey): Point {
+  const wanted = key.uses >= TABLE_AFTER_USES || isPinned(key.id) || hasTable(key.id);
+  return (wanted && tableFor(key.id, key.point)) || key.point;
 }

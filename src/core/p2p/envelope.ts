@@ -8,8 +8,9 @@
  * preceding bytes), so a message cannot be replayed into another vault, session or round, cannot
  * claim another signer's index, and commits to the transcript its sender had seen.
  */
-import { concatBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { taggedHash } from '../crypto/hash.ts';
+import { pinTables, unpinTables } from '../crypto/point-tables.ts';
 import { schnorrSign, schnorrVerify } from '../crypto/schnorr.ts';
 import type { SecretKey } from '../crypto/signing-key.ts';
 
@@ -165,6 +166,26 @@ export function verifyEnvelope(
   auth: EnvelopeAuth = schnorrAuth,
 ): boolean {
   return auth.verify(envelope.signature, digest(envelope.signedBytes), memberKey);
+}
+
+/**
+ * Keeps a precomputed multiplication table for every member key of an open session, whatever the
+ * vault's size, so each member's envelopes (and its partial signatures, which share the table)
+ * verify at the tabled rate from the first one. Tables are built on first use and stay until
+ * `releaseSessionKeys`; the cache is bounded (crypto/point-tables.ts: MAX_TABLES, ≈ 240 KiB
+ * each). Call it when a session opens, with the 33-byte keys of the members who sign in it.
+ */
+export function holdSessionKeys(sessionId: Uint8Array, memberKeys: readonly Uint8Array[]): void {
+  pinTables(sessionOwner(sessionId), memberKeys.map(bytesToHex));
+}
+
+/** Releases what `holdSessionKeys` kept for this session; call it when the session ends. */
+export function releaseSessionKeys(sessionId: Uint8Array): void {
+  unpinTables(sessionOwner(sessionId));
+}
+
+function sessionOwner(sessionId: Uint8Array): string {
+  return `session:${bytesToHex(sessionId)}`;
 }
 
 /** The complete wire bytes of an opened envelope (signed bytes and signature). */
