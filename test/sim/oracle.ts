@@ -37,22 +37,6 @@ export type Invariant =
  * Protocol weaknesses the simulator found and that are reported, not yet fixed (docs/SIMULATOR.md
  * "Findings"). A run that shows one records it as a finding instead of a violation, unless the
  * run is strict.
- *  - `missed-completion`: a member cut off (partition, crash) while the others finish a session
- *    never learns that its transaction is on chain: nothing re-sends the end once the others'
- *    deliveries lapse, mailboxes carry only open sessions, and an open session only checks the
- *    chain in failover; it stays open until it expires and then reports `expired`.
- *  - `threshold-decline`: in a k-of-n vault a member that declines ends its session `aborted`
- *    (and asks the others to abort), but k others may sign through a leaf regardless and the
- *    transaction lands: the decliner's wallet reports `aborted` for a spend that happened.
- *  - `culprit-broadcast`: a member that corrupts the partial signatures it sends still holds
- *    sound ones itself, so it can aggregate and broadcast the approved transaction; the members
- *    that caught it end `failed` (blame), those its broadcast notice reached first end
- *    `completed`. The same missing re-check of the chain after a session ends.
- *  - `restart-after-signing`: a member that restarts after its partial signature was stored
- *    resumes by re-sending its echo and partial signature from its new peer id, but does not
- *    re-announce its approval; the others keep its old peer bound and set those messages aside
- *    (`bound !== from`), and it keeps sending to their old peer ids: the session stalls until
- *    it expires.
  *  - `restart-mid-round`: a member restarts while a round is under way. Round messages its old
  *    process acknowledged but had not stored (or that its resume discards with the round) are
  *    gone, and nobody re-sends them: re-approving rebinds the peer but re-sends only approvals.
@@ -63,13 +47,7 @@ export type Invariant =
  *    mailbox) and the older revoke after it drops the approval, and the direct copy of the new
  *    approval is then a replay; the session stalls.
  */
-export type Finding =
-  | 'threshold-decline'
-  | 'missed-completion'
-  | 'culprit-broadcast'
-  | 'restart-after-signing'
-  | 'restart-mid-round'
-  | 'approval-order';
+export type Finding = 'restart-mid-round' | 'approval-order';
 
 export interface Violation {
   invariant: Invariant;
@@ -272,7 +250,10 @@ export class Oracle {
   }
 
   ended(member: number, view: Ending): void {
-    if (!this.honest(member) || this.ends[member]) return;
+    if (!this.honest(member)) return;
+    // A session that ended otherwise may complete later, once the member sees its tx on chain.
+    const earlier = this.ends[member]?.view.phase;
+    if (earlier && (earlier === 'completed' || view.phase !== 'completed')) return;
     this.ends[member] = { view, at: this.#now() };
     const end = view.end;
     if (end?.suspect !== undefined) this.#checkNamed(member, end.suspect, end.reason, 'suspected');
@@ -357,26 +338,7 @@ export class Oracle {
           this.#fail(
             'disagreement',
             `member ${e.i} ended ${e.view.phase} (${e.view.end?.reason}) while member ${completed[0]?.i} completed`,
-            e.view.phase === 'expired'
-              ? 'missed-completion'
-              : e.view.phase === 'aborted' &&
-                  this.declined[e.i] &&
-                  this.#vault.threshold < this.#vault.members.length
-                ? 'threshold-decline'
-                : e.view.phase === 'failed' && this.#culpritBroadcast(e.view.end?.culprit)
-                  ? 'culprit-broadcast'
-                  : undefined,
           );
-  }
-
-  /** The named culprit is hostile, corrupted its partial signatures and broadcast the tx. */
-  #culpritBroadcast(culprit: number | undefined): boolean {
-    if (culprit === undefined) return false;
-    const did = this.#adversaries.get(culprit)?.did;
-    return (
-      !!did?.has('invalid-partial') &&
-      this.#ledger.submissions.some((s) => s.member === culprit && s.accepted)
-    );
   }
 
   /** Every honest member's session must have ended by the end of the run. */
@@ -386,11 +348,8 @@ export class Oracle {
         this.#fail('stuck', `member ${m} never ended the session`, cause);
   }
 
-  /**
-   * Liveness: every honest member completed within `bound` ms of `from`. `onChain` says whether
-   * the session's transaction made it (then a member that only expired missed the completion).
-   */
-  live(members: number[], from: number, bound: number, onChain: boolean, cause?: Finding): void {
+  /** Liveness: every honest member completed within `bound` ms of `from`. */
+  live(members: number[], from: number, bound: number, cause?: Finding): void {
     for (const m of members) {
       if (!this.honest(m)) continue;
       const end = this.ends[m];
@@ -398,7 +357,7 @@ export class Oracle {
         this.#fail(
           'liveness',
           `member ${m} ${end ? `ended ${end.view.phase} (${end.view.end?.reason ?? ''}) at ${end.at} ms` : 'never ended'}; expected completion by ${from + bound} ms`,
-          onChain && end?.view.phase === 'expired' ? 'missed-completion' : cause,
+          cause,
         );
     }
   }

@@ -162,8 +162,7 @@ class World {
   /** When the last fault, approval or restart happened: liveness is measured from here. */
   #calmAt = 0;
   #peersCreated = 0;
-  /** A member restarted with its own partial signature, or any round message, stored. */
-  #restartedAfterSigning = false;
+  /** A member restarted with round messages, but not its own partial signature, stored. */
   #restartedMidRound = false;
   #revoked = false;
 
@@ -320,14 +319,13 @@ class World {
       this.#restarts[index]!++;
       this.#calmAt = Math.max(this.#calmAt, this.#scheduler.now);
       this.#log(`m${index} restarts as m${index}.${this.#restarts[index]}`);
-      if (
-        this.#storedOpen(
-          index,
-          (type, signer) => type === MessageType.partialSigs && signer === index,
-        )
-      )
-        this.#restartedAfterSigning = true;
-      if (this.#storedOpen(index, (type) => type === MessageType.nonces))
+      // A restart after its own partial signature left is resumed by re-approving (fixed, so
+      // not a known finding any more); one with only round messages stored still is.
+      const signed = this.#storedOpen(
+        index,
+        (type, signer) => type === MessageType.partialSigs && signer === index,
+      );
+      if (!signed && this.#storedOpen(index, (type) => type === MessageType.nonces))
         this.#restartedMidRound = true;
       this.#start(index);
       this.#after(this.#prng.int(2_000, 30_000), `reopen m${index}`, () => this.#reopen(index));
@@ -572,12 +570,10 @@ class World {
       }
       if (this.#sessionId && this.#livenessExpected()) {
         livenessChecked = true;
-        const onChain = !!this.#txid && this.#ledger.chain.transaction(this.#txid) !== undefined;
         this.#oracle.live(
           this.#liveMembers(),
           this.#calmAt,
           livenessBound(this.#sc.n),
-          onChain,
           this.#cause(),
         );
       }
@@ -612,7 +608,6 @@ class World {
 
   /** The known finding that explains a stall in this run, if one applies. */
   #cause(): Finding | undefined {
-    if (this.#restartedAfterSigning) return 'restart-after-signing';
     if (this.#restartedMidRound) return 'restart-mid-round';
     return this.#revoked ? 'approval-order' : undefined;
   }

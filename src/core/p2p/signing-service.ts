@@ -999,6 +999,7 @@ export class SigningService extends TypedEvents<SigningEvents> {
 
   async #sweep(): Promise<void> {
     const now = this.#clock.now();
+    await this.#recheckChain(now);
     for (const session of [...this.#sessions.values()])
       await this.#run((step) => expireIfDue(session, step));
     for (const [id, { expiresAt }] of this.#tombstones) {
@@ -1013,6 +1014,52 @@ export class SigningService extends TypedEvents<SigningEvents> {
     }
     this.#early.expire(this.#timeouts.earlyMs);
     this.#reputation.prune();
+  }
+
+  /**
+   * A session can complete without us hearing of it: cut off while the others finished, ended on
+   * a blame while the culprit broadcast the approved transaction, or declined while k others of a
+   * threshold vault signed. The chain is the witness (docs/PROTOCOL.md §6.9). A txid does not
+   * cover signatures, so every attempt's transaction has the session's txid (§6.13). Open
+   * sessions are checked before they may expire; ended ones that did not complete, while their
+   * tombstone lasts.
+   */
+  async #recheckChain(now: number): Promise<void> {
+    const seen = (txid: string) => this.#chain.seen(txid).catch(() => false);
+    for (const session of [...this.#sessions.values()]) {
+      if (FINISHED.has(session.phase)) continue;
+      if (await seen(session.checked.summary.txid)) await this.#end(session, 'completed');
+    }
+    for (const [id, tombstone] of [...this.#tombstones]) {
+      const ended = tombstone.view;
+      if (!ended || ended.phase === 'completed' || tombstone.expiresAt <= now) continue;
+      if (!(await seen(ended.summary.txid))) continue;
+      await this.#completedElsewhere(id, ended);
+    }
+  }
+
+  /** A session that ended here otherwise landed on chain: say so, truthfully. */
+  async #completedElsewhere(id: string, ended: SessionView): Promise<void> {
+    const declined = ended.end?.reason === 'declined' && ended.end.by === ended.me;
+    const was = `${ended.phase}${ended.end ? ` (${ended.end.reason})` : ''}`;
+    const view: SessionView = {
+      ...ended,
+      phase: 'completed',
+      txid: ended.summary.txid,
+      end: declined
+        ? {
+            reason: 'completed-without-you',
+            detail: 'You declined, but enough other members signed: the spend is on chain',
+          }
+        : {
+            reason: 'seen-on-chain',
+            detail: `This wallet saw the session end ${was}, but its transaction is on chain`,
+          },
+    };
+    await this.#store.finish(id, 'completed', view.txid);
+    const tombstone = this.#tombstones.get(id);
+    if (tombstone) tombstone.view = view;
+    this.emit('completed', view);
   }
 
   #scheduleSweep(): void {

@@ -79,6 +79,9 @@ export function resume(
   const ourPartials = round?.partials[me];
   // Our own partial signature of this attempt left already: resend it and carry on.
   if (round && ourPartials) {
+    // Re-announce our approval first: it rebinds our (possibly new) peer id, without which the
+    // others set the re-sent round messages aside (§5.4). The round stands, so none starts.
+    if (session.approvals[me]) approve(session, own, step);
     step.sendToMembers(session, ourPartials.bytes);
     const echo = round.echoes[me];
     if (echo) step.sendToMembers(session, echo.bytes);
