@@ -4,7 +4,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
 import type { VaultInfo } from '../../src/core/rpc/index.ts';
-import { createMnemonic } from '../../src/core/wallet/keys.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
 import type { RunningRelay } from '../../src/relay/start.ts';
 import { startLocalRelay } from '../support/local-relay.ts';
@@ -12,11 +11,11 @@ import { until } from '../support/until.ts';
 import {
   type LaunchedExtension,
   callExtension,
-  extensionPage,
   launchExtension,
   screenshotPath,
   servePage,
 } from './harness.ts';
+import { freshWalletOnRelay } from './vault-steps.ts';
 
 const PASSWORD = 'member names e2e password';
 
@@ -93,17 +92,11 @@ describe('members by name', () => {
     [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
     [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
     for (const ext of [alice, bob]) {
-      const page = await extensionPage(ext);
-      await callExtension(page, 'petal_walletSettings', {
-        network: 'regtest',
+      await freshWalletOnRelay(ext, {
         chronikUrl: devnet.url,
-      });
-      await callExtension(page, 'petal_walletImport', {
+        relays: relay.multiaddrs,
         password: PASSWORD,
-        mnemonic: createMnemonic(12),
       });
-      await callExtension(page, 'petal_connectNetwork', { relays: relay.multiaddrs });
-      await page.close();
     }
     // The vault forms by invite and join code (vault-ui.test.ts drives those screens).
     a = await popupAt(alice, '/vaults');

@@ -5,7 +5,6 @@ import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.
 import { getPublicKey } from '../../src/core/crypto/index.ts';
 import { keySort } from '../../src/core/crypto/musig2.ts';
 import type { VaultDetails } from '../../src/core/rpc/index.ts';
-import { createMnemonic } from '../../src/core/wallet/keys.ts';
 import { createJoin, readInvite } from '../../src/core/wallet/vault-invite.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
 import type { RunningRelay } from '../../src/relay/start.ts';
@@ -13,10 +12,10 @@ import { startLocalRelay } from '../support/local-relay.ts';
 import {
   type LaunchedExtension,
   callExtension,
-  extensionPage,
   launchExtension,
   screenshotPath,
 } from './harness.ts';
+import { freshWalletOnRelay } from './vault-steps.ts';
 
 const PASSWORD = 'vault policy e2e password';
 
@@ -60,17 +59,11 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
     [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
     for (const ext of [alice, bob]) {
-      const page = await extensionPage(ext);
-      await callExtension(page, 'petal_walletSettings', {
-        network: 'regtest',
+      await freshWalletOnRelay(ext, {
         chronikUrl: devnet.url,
-      });
-      await callExtension(page, 'petal_walletImport', {
+        relays: relay.multiaddrs,
         password: PASSWORD,
-        mnemonic: createMnemonic(12),
       });
-      await callExtension(page, 'petal_connectNetwork', { relays: relay.multiaddrs });
-      await page.close();
     }
   }, 120_000);
 

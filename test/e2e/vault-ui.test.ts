@@ -3,17 +3,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChronikIndexer } from '../../src/core/chain/chronik.ts';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
-import { createMnemonic } from '../../src/core/wallet/keys.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
 import type { RunningRelay } from '../../src/relay/start.ts';
 import { startLocalRelay } from '../support/local-relay.ts';
-import {
-  type LaunchedExtension,
-  callExtension,
-  extensionPage,
-  launchExtension,
-  screenshotPath,
-} from './harness.ts';
+import { type LaunchedExtension, launchExtension, screenshotPath } from './harness.ts';
+import { freshWalletOnRelay } from './vault-steps.ts';
 
 const PASSWORD = 'vault ui e2e password';
 
@@ -43,17 +37,11 @@ describe('vaults in the popup', () => {
     [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
     [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
     for (const ext of [alice, bob]) {
-      const page = await extensionPage(ext);
-      await callExtension(page, 'petal_walletSettings', {
-        network: 'regtest',
+      await freshWalletOnRelay(ext, {
         chronikUrl: devnet.url,
-      });
-      await callExtension(page, 'petal_walletImport', {
+        relays: relay.multiaddrs,
         password: PASSWORD,
-        mnemonic: createMnemonic(12),
       });
-      await callExtension(page, 'petal_connectNetwork', { relays: relay.multiaddrs });
-      await page.close();
     }
   }, 120_000);
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Contact, byName } from '../../core/wallet/contacts.ts';
+import { JsonLinesImportForm } from '../components/JsonLinesImportForm.tsx';
 import { notify } from '../components/Toast.tsx';
 import { publishContacts, useContacts } from '../contacts-state.ts';
 import { shortKey } from '../../core/wallet/roster.ts';
@@ -257,38 +258,14 @@ function ContactFile() {
       </div>
       <ErrorText error={exportFile.error} />
       {importing && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void importFile.act();
-          }}
-          onInput={importFile.clear}
-        >
-          <Field label="File" id="contacts-file">
-            <input
-              id="contacts-file"
-              type="file"
-              accept=".jsonl,.json,.txt,application/json"
-              onChange={async (e) => {
-                const file = e.currentTarget.files?.[0];
-                if (file) setText(await file.text());
-              }}
-            />
-          </Field>
-          <Field label="…or paste its lines" id="contacts-text">
-            <textarea
-              id="contacts-text"
-              rows={4}
-              spellcheck={false}
-              value={text}
-              onInput={(e) => setText(e.currentTarget.value)}
-            />
-          </Field>
-          <ErrorText error={importFile.error} id="contacts-import-error" />
-          <button type="submit" id="contacts-import" disabled={importFile.busy || !text.trim()}>
-            Import
-          </button>
-        </form>
+        <JsonLinesImportForm
+          idPrefix="contacts"
+          fileLabel="File"
+          text={text}
+          setText={setText}
+          action={importFile}
+          clearErrorOnInput
+        />
       )}
     </section>
   );

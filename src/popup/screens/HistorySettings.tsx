@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { WalletView } from '../../core/wallet/wallet-service.ts';
+import { JsonLinesImportForm } from '../components/JsonLinesImportForm.tsx';
 import { notify } from '../components/Toast.tsx';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Field } from '../ui.tsx';
@@ -105,37 +106,13 @@ export function LabelSettings() {
       </div>
       <ErrorText error={exportLabels.error} />
       {importing && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void importLabels.act();
-          }}
-        >
-          <Field label="BIP-329 file" id="labels-file">
-            <input
-              id="labels-file"
-              type="file"
-              accept=".jsonl,.json,.txt,application/json"
-              onChange={async (e) => {
-                const file = e.currentTarget.files?.[0];
-                if (file) setText(await file.text());
-              }}
-            />
-          </Field>
-          <Field label="…or paste its lines" id="labels-text">
-            <textarea
-              id="labels-text"
-              rows={4}
-              spellcheck={false}
-              value={text}
-              onInput={(e) => setText(e.currentTarget.value)}
-            />
-          </Field>
-          <ErrorText error={importLabels.error} id="labels-import-error" />
-          <button type="submit" id="labels-import" disabled={importLabels.busy || !text.trim()}>
-            Import
-          </button>
-        </form>
+        <JsonLinesImportForm
+          idPrefix="labels"
+          fileLabel="BIP-329 file"
+          text={text}
+          setText={setText}
+          action={importLabels}
+        />
       )}
     </section>
   );

@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { FormationInfo } from '../../core/rpc/index.ts';
+import { JoinCodesForm } from '../components/JoinCodesForm.tsx';
 import { usePolled } from '../polled.ts';
 import { QrCode } from '../qr.tsx';
 import { useAction, useRpc } from '../state.ts';
 import { timeLeftInWords } from '../time-left.ts';
-import { ErrorText, Field, Grouped, Screen, sentence } from '../ui.tsx';
+import { ErrorText, Grouped, Screen, sentence } from '../ui.tsx';
 import { shortKey } from '../../core/wallet/roster.ts';
 
 /** A link that opens this extension's join screen with the invite filled in. */
@@ -155,26 +156,13 @@ function ByHand({ id, code }: { id: string; code: string }) {
   return (
     <details id="formation-by-hand">
       <summary>Someone cannot connect? Make the vault from join codes by hand</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void assemble.act();
-        }}
-        onInput={assemble.clear}
-      >
-        <Field label="Join codes of every other member (one per line)" id="join-codes">
-          <textarea
-            id="join-codes"
-            rows={3}
-            value={joins}
-            onInput={(e) => setJoins(e.currentTarget.value)}
-          />
-        </Field>
-        <ErrorText error={assemble.error} id="assemble-error" />
-        <button type="submit" id="assemble" disabled={assemble.busy || !joins}>
-          Create the vault
-        </button>
-      </form>
+      <JoinCodesForm
+        label="Join codes of every other member (one per line)"
+        rows={3}
+        joins={joins}
+        setJoins={setJoins}
+        assemble={assemble}
+      />
     </details>
   );
 }

@@ -10,6 +10,7 @@ import { shortKey } from '../../core/wallet/roster.ts';
 import { SessionCard } from './Sessions.tsx';
 import { RecoveryClock, RecoveryHolder, RecoveryVaultScreen } from './RecoveryVault.tsx';
 import { FingerprintWords, FormationsUnderWay } from './VaultFormation.tsx';
+import { JoinCodesForm } from '../components/JoinCodesForm.tsx';
 import { VaultMembers } from '../components/VaultMembers.tsx';
 import { VaultHistory } from '../components/VaultHistory.tsx';
 
@@ -276,26 +277,14 @@ export function NewVault() {
           value={invite.code}
         />
         <QrCode text={invite.code} label="Invite code" />
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void assemble.act();
-          }}
-          onInput={assemble.clear}
-        >
-          <Field label="Their join codes (one per line)" id="join-codes">
-            <textarea
-              id="join-codes"
-              rows={4}
-              value={joins}
-              onInput={(e) => setJoins(e.currentTarget.value)}
-            />
-          </Field>
-          <ErrorText error={assemble.error} id="assemble-error" />
-          <button type="submit" class="primary" id="assemble" disabled={assemble.busy || !joins}>
-            Create the vault
-          </button>
-        </form>
+        <JoinCodesForm
+          label="Their join codes (one per line)"
+          rows={4}
+          primary
+          joins={joins}
+          setJoins={setJoins}
+          assemble={assemble}
+        />
       </Screen>
     );
   return (
