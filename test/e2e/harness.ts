@@ -124,6 +124,18 @@ export async function extensionPage(ext: LaunchedExtension): Promise<Page> {
   return page;
 }
 
+/** The popup's address at a hash route (`/vaults`, `/vault/<id>`). */
+export const popupUrl = (ext: LaunchedExtension, route: string): string =>
+  `chrome-extension://${ext.extensionId}/popup/index.html#${route}`;
+
+/** Opens the popup at `route` in a new tab of the popup's size (360×600), for the user's view. */
+export async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
+  const page = await ext.context.newPage();
+  await page.setViewportSize({ width: 360, height: 600 });
+  await page.goto(popupUrl(ext, route));
+  return page;
+}
+
 /**
  * Sends one router request from an extension page to the background (or straight to the
  * offscreen network host) and returns the result, or throws the error with its name and code.

@@ -1,33 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
 import type { VaultInfo } from '../../src/core/rpc/index.ts';
-import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
-import type { RunningRelay } from '../../src/relay/start.ts';
-import { startLocalRelay } from '../support/local-relay.ts';
 import { until } from '../support/until.ts';
 import {
   type LaunchedExtension,
   callExtension,
-  launchExtension,
+  popupAt,
+  popupUrl,
   screenshotPath,
   servePage,
 } from './harness.ts';
-import { freshWalletOnRelay } from './vault-steps.ts';
+import { twoWalletsOnRelay } from './vault-steps.ts';
 
 const PASSWORD = 'member names e2e password';
 
-async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.setViewportSize({ width: 360, height: 600 });
-  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
-  return page;
-}
-
-const go = (page: Page, ext: LaunchedExtension, route: string) =>
-  page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
+const go = (page: Page, ext: LaunchedExtension, route: string) => page.goto(popupUrl(ext, route));
 
 /** Elements wider than the 360-pixel popup, or poking out of the screen's content column. */
 const overflowing = (page: Page) =>
@@ -74,10 +64,7 @@ const policyOf = (me: number, other: string) =>
 // Alice from his contacts screen. Every place a member appears then says who, with the same
 // member number: the approval card, the live view, a decline, and the vault's history.
 describe('members by name', () => {
-  let devnet: Devnet;
-  let relay: RunningRelay;
-  let alice: LaunchedExtension;
-  let bob: LaunchedExtension;
+  const world = twoWalletsOnRelay(PASSWORD);
   let a: Page;
   let b: Page;
   let vault: VaultInfo;
@@ -89,18 +76,9 @@ describe('members by name', () => {
   const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
 
   beforeAll(async () => {
-    [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
-    [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
-    for (const ext of [alice, bob]) {
-      await freshWalletOnRelay(ext, {
-        chronikUrl: devnet.url,
-        relays: relay.multiaddrs,
-        password: PASSWORD,
-      });
-    }
     // The vault forms by invite and join code (vault-ui.test.ts drives those screens).
-    a = await popupAt(alice, '/vaults');
-    b = await popupAt(bob, '/vaults');
+    a = await popupAt(world.alice, '/vaults');
+    b = await popupAt(world.bob, '/vaults');
     const { code } = await callExtension<{ code: string }>(a, 'petal_vaultInviteCreate', {
       members: 2,
       label: 'Household',
@@ -115,14 +93,8 @@ describe('members by name', () => {
     await callExtension(b, 'petal_vaultAdd', { descriptor: vault.descriptor });
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all([alice?.close(), bob?.close()]);
-    await relay?.stop();
-    await devnet?.close();
-  });
-
   it('names a member on the vault page and from the contacts screen', async () => {
-    await go(a, alice, `/vault/${vault.id}`);
+    await go(a, world.alice, `/vault/${vault.id}`);
     await a.waitForSelector('#vault-members li');
     const mine = a.locator('#vault-members li', { hasText: 'You' });
     aliceNumber = Number(await mine.getAttribute('data-member')) + 1;
@@ -150,7 +122,7 @@ describe('members by name', () => {
     await shot(a, '01-vault-members-named');
 
     // Bob picks Alice from his vault's members on the contacts screen.
-    await go(b, bob, '/settings');
+    await go(b, world.bob, '/settings');
     await b.click('#go-contacts');
     await b.waitForSelector('#contact-add');
     await b.waitForSelector('#contact-pick option[value^="0"]', { state: 'attached' });
@@ -161,7 +133,7 @@ describe('members by name', () => {
     await b.waitForSelector('#contact-list li');
     expect(await b.locator('#contact-list .member-name').allTextContents()).toEqual(['Alice']);
     await shot(b, '02-contacts');
-    await go(b, bob, `/vault/${vault.id}`);
+    await go(b, world.bob, `/vault/${vault.id}`);
     await expect
       .poll(() =>
         b.locator(`#vault-members li[data-member="${aliceNumber - 1}"] .member-name`).textContent(),
@@ -173,9 +145,9 @@ describe('members by name', () => {
   });
 
   it('lists a receipt in the vault history', async () => {
-    devnet.fund(vault.address, 40_000_000n);
-    devnet.mine(1);
-    await go(a, alice, `/vault/${vault.id}`);
+    world.devnet.fund(vault.address, 40_000_000n);
+    world.devnet.mine(1);
+    await go(a, world.alice, `/vault/${vault.id}`);
     const receipt = a.locator('#vault-history li[data-kind="received"]');
     await receipt.waitFor({ timeout: 30_000 });
     expect(await receipt.textContent()).toContain('+40 XPI');
@@ -190,7 +162,7 @@ describe('members by name', () => {
     await a.waitForSelector('#session');
     spendSession = a.url().split('#/session/')[1] as string;
 
-    await go(b, bob, '/sessions');
+    await go(b, world.bob, '/sessions');
     const card = b.locator(`[data-session="${spendSession}"]`);
     await card.waitFor({ timeout: 30_000 });
     // Names arrive with the contact list, just after the session itself.
@@ -214,7 +186,7 @@ describe('members by name', () => {
     await shot(b, '04-session-details');
     await b.getByRole('button', { name: 'Approve' }).click();
 
-    await go(a, alice, `/session/${spendSession}`);
+    await go(a, world.alice, `/session/${spendSession}`);
     await expect
       .poll(() => a.getAttribute('#session-phase', 'data-phase'), { timeout: 90_000 })
       .toBe('completed');
@@ -227,8 +199,8 @@ describe('members by name', () => {
   });
 
   it('lists the spend with its session in the vault history and opens its detail', async () => {
-    devnet.mine(1);
-    await go(b, bob, `/vault/${vault.id}`);
+    world.devnet.mine(1);
+    await go(b, world.bob, `/vault/${vault.id}`);
     const spend = b.locator(`#vault-history li[data-txid="${spendTxid}"]`);
     await spend.waitFor({ timeout: 30_000 });
     expect(await spend.getAttribute('data-kind')).toBe('sent');
@@ -255,7 +227,7 @@ describe('members by name', () => {
   });
 
   it('says which member declined, by name', async () => {
-    await go(a, alice, `/vault/${vault.id}`);
+    await go(a, world.alice, `/vault/${vault.id}`);
     await a.fill('#vault-to', payee);
     await a.fill('#vault-amount', '1');
     await a.fill('#vault-memo', 'Second fridge');
@@ -263,7 +235,7 @@ describe('members by name', () => {
     await a.waitForSelector('#session');
     const declined = a.url().split('#/session/')[1] as string;
 
-    await go(b, bob, '/sessions');
+    await go(b, world.bob, '/sessions');
     const card = b.locator(`[data-session="${declined}"]`);
     await card.waitFor({ timeout: 30_000 });
     await card.getByRole('button', { name: 'Decline' }).click();
@@ -273,7 +245,7 @@ describe('members by name', () => {
       .toMatch(new RegExp(`^Bob \\(member ${bobNumber}\\) declined the spend`));
     expect(await overflowing(a)).toEqual([]);
     await shot(a, '08-declined-by-name');
-    await go(a, alice, `/vault/${vault.id}`);
+    await go(a, world.alice, `/vault/${vault.id}`);
     const aliceCard = a.locator(`[data-session="${declined}"]`);
     await aliceCard.waitFor();
     await expect
@@ -285,14 +257,14 @@ describe('members by name', () => {
   it('shows a dApp’s vault spend with the rule by name, proposed by you', async () => {
     const site = await servePage('<!doctype html><title>shop</title><p>A shop</p>');
     try {
-      const page = await alice.context.newPage();
+      const page = await world.alice.context.newPage();
       await page.goto(site.url);
       await page.waitForFunction(() => 'lotus' in window);
       type Lotus = { request(a: { method: string; params?: unknown }): Promise<unknown> };
       const connecting = page.evaluate(() =>
         (window as unknown as { lotus: Lotus }).lotus.request({ method: 'lotus_requestAccounts' }),
       );
-      await clickClosing(await approvalWindow(alice, '#approve-duration'), '#approve-accept');
+      await clickClosing(await approvalWindow(world.alice, '#approve-duration'), '#approve-accept');
       expect(await connecting).toHaveLength(1);
 
       const spending = page.evaluate(
@@ -302,7 +274,7 @@ describe('members by name', () => {
             .catch((err: { code: number }) => err.code),
         { vaultId: vault.id, to: payee, sats: '2000000' },
       );
-      const approval = await approvalWindow(alice, '#approve-vault-spend');
+      const approval = await approvalWindow(world.alice, '#approve-vault-spend');
       await approval.setViewportSize({ width: 360, height: 600 });
       expect(await approval.textContent('#approve-proposer')).toBe(
         'You, at this site’s request: the other members see it as your proposal',
@@ -324,7 +296,7 @@ describe('members by name', () => {
   });
 
   it('exports the contacts as BIP-329, and importing them back restores every name', async () => {
-    await go(b, bob, '/contacts');
+    await go(b, world.bob, '/contacts');
     await b.waitForSelector('#contact-list li');
     const download = b.waitForEvent('download');
     await b.click('#contacts-export');
@@ -339,13 +311,13 @@ describe('members by name', () => {
     // Forgotten: the vault page is back to the member number.
     await b.locator('#contact-list li [data-delete]').click();
     await b.waitForSelector('#contact-list li', { state: 'detached' });
-    await go(b, bob, `/vault/${vault.id}`);
+    await go(b, world.bob, `/vault/${vault.id}`);
     const aliceRow = b.locator(`#vault-members li[data-member="${aliceNumber - 1}"]`);
     await expect
       .poll(() => aliceRow.locator('.member-name').textContent())
       .toBe(`Member ${aliceNumber}`);
 
-    await go(b, bob, '/contacts');
+    await go(b, world.bob, '/contacts');
     await b.click('#contacts-import-open');
     await b.setInputFiles('#contacts-file', path);
     await expect.poll(() => b.inputValue('#contacts-text')).toContain(aliceKey);
@@ -353,7 +325,7 @@ describe('members by name', () => {
     await expect.poll(() => b.textContent('#toast')).toBe('Imported 1 contact');
     expect(await b.locator('#contact-list .member-name').allTextContents()).toEqual(['Alice']);
     await shot(b, '10-contacts-imported');
-    await go(b, bob, `/vault/${vault.id}`);
+    await go(b, world.bob, `/vault/${vault.id}`);
     await expect.poll(() => aliceRow.locator('.member-name').textContent()).toBe('Alice');
     await expect
       .poll(() => b.textContent('#vault-policy'), { timeout: 10_000 })
@@ -363,10 +335,10 @@ describe('members by name', () => {
   it('pages through a long vault history with "Show more"', async () => {
     // 50 more payments: with the first receipt and the spend, 52 in all, one page is 50.
     const paid = Array.from({ length: 50 }, (_, i) =>
-      devnet.fund(vault.address, 100_000n + BigInt(i)),
+      world.devnet.fund(vault.address, 100_000n + BigInt(i)),
     );
-    devnet.mine(1);
-    await go(a, alice, `/vault/${vault.id}`);
+    world.devnet.mine(1);
+    await go(a, world.alice, `/vault/${vault.id}`);
     const rows = a.locator('#vault-history > li');
     await expect
       .poll(() => rows.first().getAttribute('data-txid'), { timeout: 30_000 })

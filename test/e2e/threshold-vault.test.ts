@@ -15,19 +15,14 @@ import {
   callExtension,
   extensionPage,
   launchExtension,
+  popupAt,
+  popupUrl,
   screenshotPath,
 } from './harness.ts';
 
 const PASSWORD = 'threshold vault e2e password';
 /** Short, so the 720-block refresh margin applies from a coin's 80th block (devnet blocks are free). */
 const AFTER_BLOCKS = 800;
-
-async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.setViewportSize({ width: 360, height: 600 });
-  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
-  return page;
-}
 
 /** The first 360×600 the user sees, and the whole scrolled page. */
 const shot = async (page: Page, name: string) => {
@@ -198,9 +193,7 @@ describe('a 2-of-3 vault with a recovery key, over four browsers', () => {
     expect(await overflowing(popup)).toEqual([]);
     await shot(popup, 'refresh-proposal');
     // The member's vault page says when the recovery key could first move a coin.
-    await popup.goto(
-      `chrome-extension://${second.ext.extensionId}/popup/index.html#/vault/${vault.id}`,
-    );
+    await popup.goto(popupUrl(second.ext, `/vault/${vault.id}`));
     await expect
       .poll(() => popup.textContent('#vault-recovery-clock'), { timeout: 15_000 })
       .toMatch(

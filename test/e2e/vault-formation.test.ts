@@ -10,15 +10,9 @@ import {
   callExtension,
   extensionPage,
   launchExtension,
+  popupAt,
   screenshotPath,
 } from './harness.ts';
-
-async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.setViewportSize({ width: 360, height: 600 });
-  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
-  return page;
-}
 
 /** Full page (everything the popup scrolls to) and the first 360×600 the user sees. */
 const shot = async (page: Page, name: string) => {

@@ -1,30 +1,15 @@
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
 import { getPublicKey } from '../../src/core/crypto/index.ts';
 import { keySort } from '../../src/core/crypto/musig2.ts';
 import type { VaultDetails } from '../../src/core/rpc/index.ts';
 import { createJoin, readInvite } from '../../src/core/wallet/vault-invite.ts';
-import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
-import type { RunningRelay } from '../../src/relay/start.ts';
-import { startLocalRelay } from '../support/local-relay.ts';
-import {
-  type LaunchedExtension,
-  callExtension,
-  launchExtension,
-  screenshotPath,
-} from './harness.ts';
-import { freshWalletOnRelay } from './vault-steps.ts';
+import { callExtension, popupAt, popupUrl, screenshotPath } from './harness.ts';
+import { twoWalletsOnRelay } from './vault-steps.ts';
 
 const PASSWORD = 'vault policy e2e password';
-
-async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.setViewportSize({ width: 360, height: 600 });
-  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
-  return page;
-}
 
 /** Full page (everything the popup scrolls to) and the first 360×600 the user sees. */
 const shot = async (page: Page, name: string) => {
@@ -44,10 +29,7 @@ const overflowing = (page: Page) =>
 // code comes from a third wallet (her key only), Dana holds the recovery key. Both popups state
 // the policy in plain words, and a spend says whom it waits for and what happens at the deadline.
 describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
-  let devnet: Devnet;
-  let relay: RunningRelay;
-  let alice: LaunchedExtension;
-  let bob: LaunchedExtension;
+  const world = twoWalletsOnRelay(PASSWORD);
   let a: Page;
   let b: Page;
   let vaultId = '';
@@ -55,26 +37,8 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
   const danaKey = bytesToHex(getPublicKey(randomBytes(32)));
   const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
 
-  beforeAll(async () => {
-    [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
-    [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
-    for (const ext of [alice, bob]) {
-      await freshWalletOnRelay(ext, {
-        chronikUrl: devnet.url,
-        relays: relay.multiaddrs,
-        password: PASSWORD,
-      });
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([alice?.close(), bob?.close()]);
-    await relay?.stop();
-    await devnet?.close();
-  });
-
   it('offers k of n and a recovery key, shows the rule before creating, refuses what cannot be', async () => {
-    a = await popupAt(alice, '/vault-new');
+    a = await popupAt(world.alice, '/vault-new');
     await a.waitForSelector('#vault-create');
     // A name is counted in bytes, as it travels: 33 two-byte letters do not fit, and it says so.
     await a.fill('#new-vault-label', 'é'.repeat(33));
@@ -129,7 +93,7 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     expect(await a.textContent('#invite-policy')).toContain('Any 2 of you, Member 2 and Member 3');
     await shot(a, '03-invite');
 
-    b = await popupAt(bob, '/vault-join');
+    b = await popupAt(world.bob, '/vault-join');
     await b.fill('#join-invite', invite);
     // Carol's wallet cannot reach a relay: this vault is formed the old way, by codes pasted by
     // hand (the one-code fallback), so Bob answers with a join code too.
@@ -185,7 +149,7 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     expect(await overflowing(a)).toEqual([]);
     await shot(a, '06-vault-page');
 
-    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/vaults`);
+    await a.goto(popupUrl(world.alice, '/vaults'));
     await expect
       .poll(() => a.textContent(`[data-vault="${vaultId}"] [data-policy]`))
       .toBe('2 of 3 · recovery');
@@ -197,9 +161,9 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     const bobIndex = (await callExtension<VaultDetails>(b, 'petal_vaultDetails', { id: vaultId }))
       .me;
     const carolIndex = details.memberKeys.indexOf(bytesToHex(getPublicKey(carol)));
-    devnet.fund(details.address, 40_000_000n);
-    devnet.mine(1);
-    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/vault/${vaultId}`);
+    world.devnet.fund(details.address, 40_000_000n);
+    world.devnet.mine(1);
+    await a.goto(popupUrl(world.alice, `/vault/${vaultId}`));
     await expect.poll(() => a.textContent('#vault-balance'), { timeout: 20_000 }).toBe('40 XPI');
     await a.fill('#vault-to', payee);
     await a.fill('#vault-amount', '12.5');
@@ -222,7 +186,7 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
     expect(await a.textContent('#session-phase')).toBe('Waiting for approvals');
     await shot(a, '08-session-waiting-two');
 
-    await b.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/session/${sessionId}`);
+    await b.goto(popupUrl(world.bob, `/session/${sessionId}`));
     await b.getByRole('button', { name: 'Approve' }).click({ timeout: 30_000 });
     await expect
       .poll(() => a.textContent('#session-path'), { timeout: 30_000 })
@@ -242,7 +206,7 @@ describe('a 2-of-3 vault with a recovery key, formed in the popup', () => {
       .poll(() => b.textContent('#session-path'))
       .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);
     await shot(b, '10-session-bob');
-    await b.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/sessions`);
+    await b.goto(popupUrl(world.bob, '/sessions'));
     await expect
       .poll(() => b.textContent(`[data-session="${sessionId}"] [data-path]`))
       .toBe(`Everyone signs (key path) — waiting for Member ${carolIndex + 1}`);

@@ -1,22 +1,12 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChronikIndexer } from '../../src/core/chain/chronik.ts';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
-import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
-import type { RunningRelay } from '../../src/relay/start.ts';
-import { startLocalRelay } from '../support/local-relay.ts';
-import { type LaunchedExtension, launchExtension, screenshotPath } from './harness.ts';
-import { freshWalletOnRelay } from './vault-steps.ts';
+import { popupAt, popupUrl, screenshotPath } from './harness.ts';
+import { twoWalletsOnRelay } from './vault-steps.ts';
 
 const PASSWORD = 'vault ui e2e password';
-
-async function popupAt(ext: LaunchedExtension, route: string): Promise<Page> {
-  const page = await ext.context.newPage();
-  await page.setViewportSize({ width: 360, height: 600 });
-  await page.goto(`chrome-extension://${ext.extensionId}/popup/index.html#${route}`);
-  return page;
-}
 
 const shot = async (page: Page, name: string) =>
   page.screenshot({ path: await screenshotPath(`vault-ui-${name}`), fullPage: true });
@@ -24,35 +14,14 @@ const shot = async (page: Page, name: string) =>
 // Two people form a vault entirely in their popups (one invite, answered over the relay), see the
 // same address, and spend from it: proposed on the vault screen, approved in the live view.
 describe('vaults in the popup', () => {
-  let devnet: Devnet;
-  let relay: RunningRelay;
-  let alice: LaunchedExtension;
-  let bob: LaunchedExtension;
+  const world = twoWalletsOnRelay(PASSWORD);
   let a: Page;
   let b: Page;
   let vaultId = '';
   const payee = encodeAddress(p2pkhScript(randomBytes(20)), regtest);
 
-  beforeAll(async () => {
-    [devnet, relay] = await Promise.all([startDevnet({ port: 0 }), startLocalRelay()]);
-    [alice, bob] = await Promise.all([launchExtension(), launchExtension()]);
-    for (const ext of [alice, bob]) {
-      await freshWalletOnRelay(ext, {
-        chronikUrl: devnet.url,
-        relays: relay.multiaddrs,
-        password: PASSWORD,
-      });
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([alice?.close(), bob?.close()]);
-    await relay?.stop();
-    await devnet?.close();
-  });
-
   it('forms a 2-of-2 vault from one invite; both confirm the words and show the same address', async () => {
-    a = await popupAt(alice, '/vaults');
+    a = await popupAt(world.alice, '/vaults');
     await a.waitForSelector('#vaults');
     await shot(a, '01-empty-list');
     await a.click('#vault-new');
@@ -66,7 +35,7 @@ describe('vaults in the popup', () => {
     expect(invite).toMatch(/^petalinvite1/);
     await shot(a, '03-invite');
 
-    b = await popupAt(bob, '/vault-join');
+    b = await popupAt(world.bob, '/vault-join');
     await b.fill('#join-invite', invite);
     await b.fill('#join-name', 'Bob');
     await b.click('#join-answer');
@@ -86,8 +55,8 @@ describe('vaults in the popup', () => {
     expect(await b.textContent('#vault-address')).toBe(address);
     vaultId = a.url().split('#/vault/')[1] as string;
     expect(await a.locator('#vault-members li').count()).toBe(2);
-    devnet.fund(address as string, 40_000_000n);
-    devnet.mine(1);
+    world.devnet.fund(address as string, 40_000_000n);
+    world.devnet.mine(1);
     await expect.poll(() => a.textContent('#vault-balance'), { timeout: 20_000 }).toBe('40 XPI');
     await shot(a, '06-vault');
   });
@@ -101,7 +70,7 @@ describe('vaults in the popup', () => {
     const sessionId = a.url().split('#/session/')[1] as string;
     await shot(a, '07-session-waiting');
 
-    await b.goto(`chrome-extension://${bob.extensionId}/popup/index.html#/vault/${vaultId}`);
+    await b.goto(popupUrl(world.bob, `/vault/${vaultId}`));
     const card = b.locator(`[data-session="${sessionId}"]`);
     await card.waitFor({ timeout: 30_000 });
     await card.getByRole('link', { name: 'Live view' }).click();
@@ -110,14 +79,14 @@ describe('vaults in the popup', () => {
     await shot(b, '08-live-view-undecided');
     await b.getByRole('button', { name: 'Approve' }).click();
     // With the session under way, each wallet sees the other member online.
-    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/vault/${vaultId}`);
+    await a.goto(popupUrl(world.alice, `/vault/${vaultId}`));
     await expect
       .poll(() => a.locator('#vault-members [data-online]').getAttribute('data-online'), {
         timeout: 30_000,
       })
       .toBe('true');
     await shot(a, '08b-vault-member-online');
-    await a.goto(`chrome-extension://${alice.extensionId}/popup/index.html#/session/${sessionId}`);
+    await a.goto(popupUrl(world.alice, `/session/${sessionId}`));
 
     for (const page of [a, b])
       await expect
@@ -133,7 +102,7 @@ describe('vaults in the popup', () => {
     ]);
     expect(await a.textContent('#session-failover')).toMatch(/broadcasts?; if silent, then/);
     const txid = (await a.textContent('#session-txid')) as string;
-    const indexer = new ChronikIndexer({ url: devnet.url });
+    const indexer = new ChronikIndexer({ url: world.devnet.url });
     try {
       expect((await indexer.tx(txid)).outputs.some((o) => o.value === 12_500_000n)).toBe(true);
     } finally {

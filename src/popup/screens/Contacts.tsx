@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { type Contact, byName } from '../../core/wallet/contacts.ts';
 import { JsonLinesImportForm } from '../components/JsonLinesImportForm.tsx';
 import { notify } from '../components/Toast.tsx';
+import { downloadFile } from '../download-file.ts';
 import { publishContacts, useContacts } from '../contacts-state.ts';
 import { shortKey } from '../../core/wallet/roster.ts';
 import { useAction, useRpc } from '../state.ts';
@@ -217,12 +218,7 @@ function ContactFile() {
   const [importing, setImporting] = useState(false);
   const exportFile = useAction(async () => {
     const { text: file, filename } = await rpc.request('petal_contactExport', {});
-    const url = URL.createObjectURL(new Blob([file], { type: 'application/jsonl' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = filename;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    downloadFile(file, filename, 'application/jsonl');
   });
   const importFile = useAction(async () => {
     const result = await rpc.request('petal_contactImport', { text });

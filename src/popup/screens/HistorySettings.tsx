@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { WalletView } from '../../core/wallet/wallet-service.ts';
 import { JsonLinesImportForm } from '../components/JsonLinesImportForm.tsx';
 import { notify } from '../components/Toast.tsx';
+import { downloadFile } from '../download-file.ts';
 import { useAction, useRpc } from '../state.ts';
 import { ErrorText, Field } from '../ui.tsx';
 
@@ -62,12 +63,7 @@ export function LabelSettings() {
   const [importing, setImporting] = useState(false);
   const exportLabels = useAction(async () => {
     const { text: file, filename } = await rpc.request('petal_walletExportLabels', {});
-    const url = URL.createObjectURL(new Blob([file], { type: 'application/jsonl' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = filename;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    downloadFile(file, filename, 'application/jsonl');
     const count = file === '' ? 0 : file.trimEnd().split('\n').length;
     notify(`Exported ${count} label${count === 1 ? '' : 's'}`);
   });

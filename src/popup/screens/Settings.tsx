@@ -8,6 +8,7 @@ import { IceServerSettings } from './IceServerSettings.tsx';
 import { ReplaySettings } from './ReplaySettings.tsx';
 import { ExplorerSettings, LabelSettings } from './HistorySettings.tsx';
 import { notify } from '../components/Toast.tsx';
+import { downloadFile } from '../download-file.ts';
 
 export function Settings({ view }: { view: WalletView }) {
   const unlocked = view.status === 'unlocked';
@@ -244,12 +245,7 @@ function Backup() {
   const run = useAction(async () => {
     const { backup, filename } = await rpc.request('petal_walletExportBackup', { password });
     setPassword('');
-    const url = URL.createObjectURL(new Blob([backup], { type: 'application/json' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = filename;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    downloadFile(backup, filename, 'application/json');
   });
   return (
     <form

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { FormationInfo } from '../../core/rpc/index.ts';
 import { JoinCodesForm } from '../components/JoinCodesForm.tsx';
+import { SharedCode } from '../components/SharedCode.tsx';
 import { usePolled } from '../polled.ts';
-import { QrCode } from '../qr.tsx';
 import { useAction, useRpc } from '../state.ts';
 import { timeLeftInWords } from '../time-left.ts';
 import { ErrorText, Grouped, Screen, sentence } from '../ui.tsx';
@@ -100,15 +100,13 @@ function Collecting({ formation }: { formation: FormationInfo }) {
       <p class="policy small" id="invite-policy">
         <strong>Who can spend:</strong> {sentence(formation.policyText)}
       </p>
-      <textarea
-        class="mono small"
+      <SharedCode
         id="invite-code"
-        aria-label="Invite code"
-        readOnly
+        label="Invite code"
         rows={4}
-        value={code}
+        text={code}
+        qrText={code.toUpperCase()}
       />
-      <QrCode text={code.toUpperCase()} label="Invite code" />
       <p class="small">
         <a class="link" id="invite-link" href={inviteLink(code)}>
           Invite link

@@ -11,6 +11,7 @@ import { SessionCard } from './Sessions.tsx';
 import { RecoveryClock, RecoveryHolder, RecoveryVaultScreen } from './RecoveryVault.tsx';
 import { FingerprintWords, FormationsUnderWay } from './VaultFormation.tsx';
 import { JoinCodesForm } from '../components/JoinCodesForm.tsx';
+import { SharedCode } from '../components/SharedCode.tsx';
 import { VaultMembers } from '../components/VaultMembers.tsx';
 import { VaultHistory } from '../components/VaultHistory.tsx';
 
@@ -116,15 +117,12 @@ export function VaultScreen({ id }: { id: string }) {
         <summary>
           Vault descriptor: add this vault to another wallet, or keep it as a backup
         </summary>
-        <textarea
-          class="mono small"
+        <SharedCode
           id="vault-share-descriptor"
-          aria-label="Vault descriptor"
-          readOnly
+          label="Vault descriptor"
           rows={4}
-          value={vault.descriptor}
+          text={vault.descriptor}
         />
-        <QrCode text={vault.descriptor} label="Vault descriptor" />
       </details>
       <ProposeSpend vault={vault} />
       <VaultHistory vault={vault} />
@@ -268,15 +266,7 @@ export function NewVault() {
         <p class="policy small" id="invite-policy">
           <strong>Who can spend:</strong> {sentence(invite.policyText)}
         </p>
-        <textarea
-          class="mono small"
-          id="invite-code"
-          aria-label="Invite code"
-          readOnly
-          rows={4}
-          value={invite.code}
-        />
-        <QrCode text={invite.code} label="Invite code" />
+        <SharedCode id="invite-code" label="Invite code" rows={4} text={invite.code} />
         <JoinCodesForm
           label="Their join codes (one per line)"
           rows={4}
@@ -481,15 +471,7 @@ function VaultCreated({ vault }: { vault: VaultInfo }) {
         <strong>Who can spend:</strong> {sentence(vault.policyText)}
       </p>
       <p>Send this vault descriptor to every member; their wallets will show the same address.</p>
-      <textarea
-        class="mono small"
-        id="vault-descriptor"
-        aria-label="Vault descriptor"
-        readOnly
-        rows={5}
-        value={vault.descriptor}
-      />
-      <QrCode text={vault.descriptor} label="Vault descriptor" />
+      <SharedCode id="vault-descriptor" label="Vault descriptor" rows={5} text={vault.descriptor} />
       <a class="button primary" href={`#/vault/${vault.id}`}>
         Open the vault
       </a>
@@ -606,15 +588,13 @@ export function JoinVault({ code = '' }: { code?: string }) {
           <p class="policy small" id="join-policy">
             <strong>Who can spend:</strong> {sentence(joined.policyText)}
           </p>
-          <textarea
-            class="mono small"
+          <SharedCode
             id="join-code"
-            aria-label="Your join code"
-            readOnly
+            label="Your join code"
             rows={3}
-            value={joined.join}
+            text={joined.join}
+            qrLabel="Join code"
           />
-          <QrCode text={joined.join} label="Join code" />
           <form
             onSubmit={(e) => {
               e.preventDefault();

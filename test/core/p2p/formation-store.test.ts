@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openFormationDb } from '../../../src/background/formation-db.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
@@ -12,6 +12,7 @@ import {
 import {
   DELIVERED_KEEP_MS,
   type FormationProgress,
+  type FormationStore,
   type StoredFormation,
   StoredFormationError,
   formationStoreKey,
@@ -22,10 +23,11 @@ import {
   sealStoredFormation,
 } from '../../../src/core/p2p/formation-store.ts';
 import { MemoryNetwork } from '../../../src/core/p2p/memory-transport.ts';
-import { CreatorFormation, JoinerFormation } from '../../../src/core/p2p/vault-formation.ts';
+import type { Transport } from '../../../src/core/p2p/transport.ts';
 import { createInvite, readInvite } from '../../../src/core/wallet/vault-invite.ts';
 import { encodeVaultDescriptor } from '../../../src/core/wallet/vault.ts';
 import { until } from '../../support/until.ts';
+import { formationRuns } from './formation-fixtures.ts';
 
 const secret = (n: number) => hexToBytes(n.toString(16).padStart(64, '0'));
 const [alice, bob, carol] = [61, 62, 63].map(secret) as [Uint8Array, Uint8Array, Uint8Array];
@@ -45,11 +47,32 @@ function oneCode(members = 3, threshold = members) {
 /** A fresh IndexedDB database (fake-indexeddb) per test. */
 const freshDb = () => openFormationDb(`formations-${bytesToHex(randomBytes(4))}`);
 
-const running: { stop(): void }[] = [];
-afterEach(() => running.splice(0).forEach((r) => r.stop()));
-function track<T extends { stop(): void }>(run: T): T {
-  running.push(run);
-  return run;
+const runs = formationRuns();
+
+/** The one formation a wallet has stored, read as the wallet reads it when it starts. */
+async function storedOf(store: FormationStore, key: Uint8Array) {
+  const [stored] = await loadStoredFormations(store, { key, network: 'regtest', now: Date.now() });
+  return stored!;
+}
+
+/** The wallet restarted: it reads its stored formation and resumes it on a new node. */
+async function restart(
+  store: FormationStore,
+  key: Uint8Array,
+  secretKey: Uint8Array,
+  transport: Transport,
+) {
+  const stored = await storedOf(store, key);
+  const resumed = await resumeFormation(stored.progress, {
+    store,
+    key,
+    transport,
+    secretKey,
+    network: regtest,
+    repeatMs: 20,
+  });
+  runs.track(resumed.run);
+  return { stored, ...resumed };
 }
 
 describe('sealed formation records', () => {
@@ -99,59 +122,33 @@ describe('resuming a formation after a restart (in memory)', () => {
     const { code, invite } = oneCode(3);
     const start = { role: 'creator' as const, code, name: 'Alice' };
     const keeper = keepFormation({ store, key: aliceKey, invite, start });
-    const first = track(
-      new CreatorFormation({
-        transport: net.join('alice-1'),
-        invite,
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 20,
-        save: keeper.save,
-      }),
-    );
+    const first = runs.creator(net.join('alice-1'), {
+      invite,
+      secretKey: alice,
+      save: keeper.save,
+    });
     await keeper.save(first.view());
     await first.start();
-    const bobRun = track(
-      new JoinerFormation({
-        transport: net.join('bob'),
-        invite: readInvite(code),
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 20,
-      }),
-    );
+    const bobRun = runs.joiner(net.join('bob'), {
+      invite: readInvite(code),
+      secretKey: bob,
+      name: 'Bob',
+    });
     await bobRun.start();
     await until(() => bobRun.view().members.length === 2);
 
     // The creator's worker dies: its node goes away with everything in memory.
     first.stop();
     net.disconnect('alice-1');
-    const [stored] = await loadStoredFormations(store, {
-      key: aliceKey,
-      network: 'regtest',
-      now: Date.now(),
-    });
-    expect(stored?.progress).toMatchObject({ joined: [{ name: 'Bob' }] });
-    const { run } = await resumeFormation(stored!.progress, {
-      store,
-      key: aliceKey,
-      transport: net.join('alice-2'),
-      secretKey: alice,
-      network: regtest,
-      repeatMs: 20,
-    });
-    track(run);
+    const { stored, run } = await restart(store, aliceKey, alice, net.join('alice-2'));
+    expect(stored.progress).toMatchObject({ joined: [{ name: 'Bob' }] });
     expect(run.view().members.map((m) => m.name)).toEqual(['Alice', 'Bob']);
 
-    const carolRun = track(
-      new JoinerFormation({
-        transport: net.join('carol'),
-        invite: readInvite(code),
-        secretKey: carol,
-        name: 'Carol',
-        repeatMs: 20,
-      }),
-    );
+    const carolRun = runs.joiner(net.join('carol'), {
+      invite: readInvite(code),
+      secretKey: carol,
+      name: 'Carol',
+    });
     await carolRun.start();
     await until(() => [run, bobRun, carolRun].every((r) => r.view().phase === 'delivered'));
     const ids = new Set([run, bobRun, carolRun].map((r) => r.view().formed?.vault.id));
@@ -159,14 +156,10 @@ describe('resuming a formation after a restart (in memory)', () => {
     expect(new Set(carolRun.view().formed!.names)).toEqual(new Set(['Alice', 'Bob', 'Carol']));
 
     // The delivery is saved: the record now waits a week for the creator's confirmation.
-    const [after] = await loadStoredFormations(store, {
-      key: aliceKey,
-      network: 'regtest',
-      now: Date.now(),
-    });
-    const progress = after!.progress as Extract<FormationProgress, { role: 'creator' }>;
+    const after = await storedOf(store, aliceKey);
+    const progress = after.progress as Extract<FormationProgress, { role: 'creator' }>;
     expect(progress.joined.map((m) => m.name)).toEqual(['Bob', 'Carol']);
-    expect(after!.expiresAt).toBe(progress.deliveredAt! + DELIVERED_KEEP_MS);
+    expect(after.expiresAt).toBe(progress.deliveredAt! + DELIVERED_KEEP_MS);
   });
 
   it('a creator restarted after delivering delivers the same vault to a member who missed it', async () => {
@@ -179,16 +172,12 @@ describe('resuming a formation after a restart (in memory)', () => {
       invite,
       start: { role: 'creator', code, name: 'Alice' },
     });
-    const first = track(
-      new CreatorFormation({
-        transport: net.join('alice-1'),
-        invite,
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 10_000,
-        save: keeper.save,
-      }),
-    );
+    const first = runs.creator(net.join('alice-1'), {
+      invite,
+      secretKey: alice,
+      repeatMs: 10_000,
+      save: keeper.save,
+    });
     await first.start();
     const keys = deriveFormationKeys(invite.rendezvous!.secret);
     await first['receive'](sealFormationFrame(keys, encodeAnswer(invite.inviteId, bob, 'Bob')));
@@ -198,33 +187,16 @@ describe('resuming a formation after a restart (in memory)', () => {
     // The mailbox is gone too (say, the relay restarted): only the creator can deliver again.
     net.records().clear();
 
-    const [stored] = await loadStoredFormations(store, {
-      key: aliceKey,
-      network: 'regtest',
-      now: Date.now(),
-    });
-    const { run } = await resumeFormation(stored!.progress, {
-      store,
-      key: aliceKey,
-      transport: net.join('alice-2'),
-      secretKey: alice,
-      network: regtest,
-      repeatMs: 20,
-    });
-    track(run);
+    const { run } = await restart(store, aliceKey, alice, net.join('alice-2'));
     expect(run.view().phase).toBe('delivered');
     expect(encodeVaultDescriptor(run.view().formed!.vault)).toBe(
       encodeVaultDescriptor(delivered.vault),
     );
-    const bobRun = track(
-      new JoinerFormation({
-        transport: net.join('bob'),
-        invite: readInvite(code),
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 20,
-      }),
-    );
+    const bobRun = runs.joiner(net.join('bob'), {
+      invite: readInvite(code),
+      secretKey: bob,
+      name: 'Bob',
+    });
     await bobRun.start();
     await until(() => bobRun.view().phase === 'delivered');
     expect(bobRun.view().formed?.vault.id).toBe(delivered.vault.id);
@@ -234,15 +206,7 @@ describe('resuming a formation after a restart (in memory)', () => {
     const net = new MemoryNetwork();
     const store = freshDb();
     const { code } = oneCode(2);
-    const creator = track(
-      new CreatorFormation({
-        transport: net.join('alice'),
-        invite: readInvite(code),
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 20,
-      }),
-    );
+    const creator = runs.creator(net.join('alice'), { invite: readInvite(code), secretKey: alice });
     await creator.start();
     const invite = readInvite(code);
     const keeper = keepFormation({
@@ -251,16 +215,12 @@ describe('resuming a formation after a restart (in memory)', () => {
       invite,
       start: { role: 'joiner', code, name: 'Bob' },
     });
-    const first = track(
-      new JoinerFormation({
-        transport: net.join('bob-1'),
-        invite,
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 20,
-        save: keeper.save,
-      }),
-    );
+    const first = runs.joiner(net.join('bob-1'), {
+      invite,
+      secretKey: bob,
+      name: 'Bob',
+      save: keeper.save,
+    });
     await keeper.save(first.view());
     await first.start();
     await until(() => first.view().phase === 'delivered');
@@ -269,21 +229,12 @@ describe('resuming a formation after a restart (in memory)', () => {
     net.disconnect('alice');
     net.records().clear();
 
-    const [stored] = await loadStoredFormations(store, {
-      key: bobKey,
-      network: 'regtest',
-      now: Date.now(),
-    });
-    expect(stored?.progress).toMatchObject({ role: 'joiner', name: 'Bob' });
-    const { run, keeper: resumedKeeper } = await resumeFormation(stored!.progress, {
-      store,
-      key: bobKey,
-      transport: net.join('bob-2'),
-      secretKey: bob,
-      network: regtest,
-      repeatMs: 20,
-    });
-    track(run);
+    const {
+      stored,
+      run,
+      keeper: resumedKeeper,
+    } = await restart(store, bobKey, bob, net.join('bob-2'));
+    expect(stored.progress).toMatchObject({ role: 'joiner', name: 'Bob' });
     expect(run.view().phase).toBe('delivered');
     expect(run.view().formed?.vault.id).toBe(first.view().formed?.vault.id);
     expect(
@@ -303,26 +254,19 @@ describe('resuming a formation after a restart (in memory)', () => {
     const invite = readInvite(code);
     let release: () => void = () => undefined;
     const saving = new Promise<void>((resolve) => (release = resolve));
-    const creator = track(
-      new CreatorFormation({
-        transport: net.join('alice'),
-        invite,
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 10,
-        save: () => saving,
-      }),
-    );
+    const creator = runs.creator(net.join('alice'), {
+      invite,
+      secretKey: alice,
+      repeatMs: 10,
+      save: () => saving,
+    });
     await creator.start();
-    const bobRun = track(
-      new JoinerFormation({
-        transport: net.join('bob'),
-        invite: readInvite(code),
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 10,
-      }),
-    );
+    const bobRun = runs.joiner(net.join('bob'), {
+      invite: readInvite(code),
+      secretKey: bob,
+      name: 'Bob',
+      repeatMs: 10,
+    });
     await bobRun.start();
     await until(() => creator.view().members.length === 2);
     // Rosters keep going out (every 10 ms) while the save hangs: none of them names Bob.

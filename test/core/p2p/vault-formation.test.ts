@@ -1,5 +1,5 @@
 import { bytesToHex, concatBytes, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { regtest, mainnet } from '../../../src/core/chain/network.ts';
 import { getPublicKey } from '../../../src/core/crypto/index.ts';
 import { MemoryNetwork } from '../../../src/core/p2p/memory-transport.ts';
@@ -16,7 +16,6 @@ import {
   sealFormationFrame,
 } from '../../../src/core/p2p/formation-frames.ts';
 import {
-  CreatorFormation,
   FormationError,
   FormationRoster,
   type FormationState,
@@ -33,6 +32,7 @@ import {
 import { createVault, encodeVaultDescriptor } from '../../../src/core/wallet/vault.ts';
 import { fingerprintWords } from '../../../src/core/wallet/vault-words.ts';
 import { until } from '../../support/until.ts';
+import { formationRuns } from './formation-fixtures.ts';
 
 const secret = (n: number) => hexToBytes(n.toString(16).padStart(64, '0'));
 const [alice, bob, carol, mallory] = [51, 52, 53, 54].map(secret) as [
@@ -268,41 +268,23 @@ describe('a joiner’s check of the delivery', () => {
 });
 
 describe('formation over a network (in memory)', () => {
-  const running: { stop(): void }[] = [];
-  afterEach(() => running.splice(0).forEach((r) => r.stop()));
-
-  function track<T extends { stop(): void }>(run: T): T {
-    running.push(run);
-    return run;
-  }
+  const runs = formationRuns();
 
   it('forms a 3-member vault from one invite; every member has the same vault and names', async () => {
     const net = new MemoryNetwork();
     const { code } = oneCodeInvite();
     const invite = readInvite(code);
-    const creator = track(
-      new CreatorFormation({
-        transport: net.join('alice'),
-        invite,
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 20,
-      }),
-    );
+    const creator = runs.creator(net.join('alice'), { invite, secretKey: alice });
     await creator.start();
     const joiners = [
       [bob, 'Bob'],
       [carol, 'Carol'],
     ].map(([key, name], i) =>
-      track(
-        new JoinerFormation({
-          transport: net.join(`j${i}`),
-          invite: readInvite(code),
-          secretKey: key as Uint8Array,
-          name: name as string,
-          repeatMs: 20,
-        }),
-      ),
+      runs.joiner(net.join(`j${i}`), {
+        invite: readInvite(code),
+        secretKey: key as Uint8Array,
+        name: name as string,
+      }),
     );
     await Promise.all(joiners.map((j) => j.start()));
     await until(() => joiners.every((j) => j.view().phase === 'delivered'));
@@ -317,28 +299,20 @@ describe('formation over a network (in memory)', () => {
   it('a member offline at the delivery reads it from the mailbox later', async () => {
     const net = new MemoryNetwork();
     const { code } = oneCodeInvite({ members: 2 });
-    const creator = track(
-      new CreatorFormation({
-        transport: net.join('alice'),
-        invite: readInvite(code),
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 10_000,
-      }),
-    );
+    const creator = runs.creator(net.join('alice'), {
+      invite: readInvite(code),
+      secretKey: alice,
+      repeatMs: 10_000,
+    });
     await creator.start();
     const bobNet = net.join('bob');
     let last: FormationState | undefined;
-    const joiner = track(
-      new JoinerFormation({
-        transport: bobNet,
-        invite: readInvite(code),
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 20,
-        onChange: (s) => (last = s),
-      }),
-    );
+    const joiner = runs.joiner(bobNet, {
+      invite: readInvite(code),
+      secretKey: bob,
+      name: 'Bob',
+      onChange: (s) => (last = s),
+    });
     // Bob answers, then drops off before the creator's delivery goes out on the topic.
     net.disconnect('bob');
     await creator['receive'](
@@ -360,26 +334,15 @@ describe('formation over a network (in memory)', () => {
     const invite = readInvite(code);
     const keys = deriveFormationKeys(invite.rendezvous!.secret);
     const creatorTransport = net.join('alice');
-    const creator = track(
-      new CreatorFormation({
-        transport: creatorTransport,
-        invite,
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 10_000,
-      }),
-    );
+    const creator = runs.creator(creatorTransport, { invite, secretKey: alice, repeatMs: 10_000 });
     await creator.start();
     const evil = net.join('mallory');
-    const bobJoiner = track(
-      new JoinerFormation({
-        transport: net.join('bob'),
-        invite: readInvite(code),
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 10_000,
-      }),
-    );
+    const bobJoiner = runs.joiner(net.join('bob'), {
+      invite: readInvite(code),
+      secretKey: bob,
+      name: 'Bob',
+      repeatMs: 10_000,
+    });
     await bobJoiner.start();
     await until(() => creator.view().members.length === 2);
     // A stranger's answer under another key; garbage; Bob's key again with another name.
@@ -417,15 +380,11 @@ describe('formation over a network (in memory)', () => {
     expect(bobJoiner.view().phase).toBe('collecting');
     expect(creator.view().members.map((m) => m.name)).toEqual(['Alice', 'Bob']);
     // The formation still completes with the real third member.
-    const carolJoiner = track(
-      new JoinerFormation({
-        transport: net.join('carol'),
-        invite: readInvite(code),
-        secretKey: carol,
-        name: 'Carol',
-        repeatMs: 20,
-      }),
-    );
+    const carolJoiner = runs.joiner(net.join('carol'), {
+      invite: readInvite(code),
+      secretKey: carol,
+      name: 'Carol',
+    });
     await carolJoiner.start();
     await until(() => carolJoiner.view().phase === 'delivered');
     expect(carolJoiner.view().formed?.vault.members.map(hex)).not.toContain(
@@ -436,26 +395,14 @@ describe('formation over a network (in memory)', () => {
   it('the creator may finish early with the members who came, if the policy allows', async () => {
     const net = new MemoryNetwork();
     const { code } = oneCodeInvite({ members: 3, threshold: 2 });
-    const creator = track(
-      new CreatorFormation({
-        transport: net.join('alice'),
-        invite: readInvite(code),
-        secretKey: alice,
-        creatorName: 'Alice',
-        repeatMs: 20,
-      }),
-    );
+    const creator = runs.creator(net.join('alice'), { invite: readInvite(code), secretKey: alice });
     await creator.start();
     await expect(creator.finish()).rejects.toThrow('A vault has 2 to 100 members');
-    const joiner = track(
-      new JoinerFormation({
-        transport: net.join('bob'),
-        invite: readInvite(code),
-        secretKey: bob,
-        name: 'Bob',
-        repeatMs: 20,
-      }),
-    );
+    const joiner = runs.joiner(net.join('bob'), {
+      invite: readInvite(code),
+      secretKey: bob,
+      name: 'Bob',
+    });
     await joiner.start();
     await until(() => creator.view().members.length === 2);
     const formed = await creator.finish();

@@ -1,7 +1,8 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import type { IndexedTx, IndexedUtxo } from '../../../src/core/chain/chronik.ts';
+import type { IndexedUtxo } from '../../../src/core/chain/chronik.ts';
 import { balanceOf } from '../../../src/core/wallet/account-sync.ts';
+import { indexedTx } from './indexed-tx.ts';
 
 const MINE = new Uint8Array([0x51, 1]);
 const CHANGE = new Uint8Array([0x51, 2]);
@@ -10,26 +11,12 @@ const owns = (hex: string) => hex === bytesToHex(MINE) || hex === bytesToHex(CHA
 
 const utxo = (txid: string, value: bigint, script: Uint8Array, blockHeight: number) =>
   ({ txid, vout: 0, value, script, blockHeight, isCoinbase: false }) as IndexedUtxo;
-const tx = (
-  txid: string,
-  inputs: [bigint, Uint8Array][],
-  outputs: [bigint, Uint8Array][],
-  height?: number,
-): IndexedTx => ({
-  txid,
-  inputs: inputs.map(([value, script], vout) => ({ txid: 'prev', vout, value, script })),
-  outputs: outputs.map(([value, script]) => ({ value, script })),
-  ...(height === undefined ? {} : { block: { height, hash: 'h', timestamp: 0 } }),
-  timeFirstSeen: 0,
-  size: 200,
-  isCoinbase: false,
-});
 
 describe('the balance while a send is in the mempool', () => {
   it('shows the send as −(amount + fee) pending, not its own change as incoming', () => {
     // 100 XPI confirmed; a pending send of 12.5 XPI with a 0.0002 fee and 87.4998 change.
-    const funding = tx('a', [[100_000_000n, THEIRS]], [[100_000_000n, MINE]], 10);
-    const send = tx(
+    const funding = indexedTx('a', [[100_000_000n, THEIRS]], [[100_000_000n, MINE]], 10);
+    const send = indexedTx(
       'b',
       [[100_000_000n, MINE]],
       [
@@ -46,7 +33,7 @@ describe('the balance while a send is in the mempool', () => {
   });
 
   it('counts an incoming payment as pending until it is in a block', () => {
-    const incoming = tx('c', [[5_000_000n, THEIRS]], [[5_000_000n, MINE]]);
+    const incoming = indexedTx('c', [[5_000_000n, THEIRS]], [[5_000_000n, MINE]]);
     const utxos = [utxo('a', 100_000_000n, MINE, 10), utxo('c', 5_000_000n, MINE, -1)];
     expect(balanceOf({ utxos, txs: [incoming] }, owns)).toEqual({
       confirmed: 100_000_000n,
@@ -61,8 +48,8 @@ describe('the balance while a send is in the mempool', () => {
   });
 
   it('nets a chain of pending transactions: a send that spends an unconfirmed payment', () => {
-    const incoming = tx('c', [[5_000_000n, THEIRS]], [[5_000_000n, MINE]]);
-    const send = tx(
+    const incoming = indexedTx('c', [[5_000_000n, THEIRS]], [[5_000_000n, MINE]]);
+    const send = indexedTx(
       'd',
       [[5_000_000n, MINE]],
       [

@@ -7,25 +7,11 @@ import {
   VAULT_HISTORY_PAGE,
   vaultHistory,
 } from '../../../src/core/wallet/vault-history.ts';
+import { indexedTx } from './indexed-tx.ts';
 
 const VAULT = new Uint8Array([0x51, 7]);
 const FUNDER = new Uint8Array([0x51, 8]);
 const PAYEE = new Uint8Array([0x51, 9]);
-
-const tx = (
-  txid: string,
-  inputs: [bigint, Uint8Array][],
-  outputs: [bigint, Uint8Array][],
-  height?: number,
-): IndexedTx => ({
-  txid,
-  inputs: inputs.map(([value, script], vout) => ({ txid: 'prev', vout, value, script })),
-  outputs: outputs.map(([value, script]) => ({ value, script })),
-  ...(height === undefined ? {} : { block: { height, hash: 'h', timestamp: 1_700_000_000 } }),
-  timeFirstSeen: 1_700_000_100,
-  size: 200,
-  isCoinbase: false,
-});
 
 /**
  * Answers tip and history as Chronik does for the vault's script: `txs` newest first, cut into
@@ -51,13 +37,13 @@ const indexerOf = (tipHeight: number, txs: IndexedTx[]) => {
 /** `n` receipts into the vault, one per block from height 1, newest first as Chronik lists them. */
 const receipts = (n: number) =>
   Array.from({ length: n }, (_, i) =>
-    tx(`r${n - i}`, [[1_000n, FUNDER]], [[1_000n, VAULT]], n - i),
+    indexedTx(`r${n - i}`, [[1_000n, FUNDER]], [[1_000n, VAULT]], n - i),
   );
 
 describe('a vault’s history', () => {
   it('lists receipts and spends from the vault’s side, newest first, with confirmations', async () => {
-    const receipt = tx('a', [[40_000_000n, FUNDER]], [[40_000_000n, VAULT]], 100);
-    const spend = tx(
+    const receipt = indexedTx('a', [[40_000_000n, FUNDER]], [[40_000_000n, VAULT]], 100);
+    const spend = indexedTx(
       'b',
       [[40_000_000n, VAULT]],
       [
@@ -66,7 +52,7 @@ describe('a vault’s history', () => {
       ],
       102,
     );
-    const pending = tx('c', [[1_000n, FUNDER]], [[1_000n, VAULT]]);
+    const pending = indexedTx('c', [[1_000n, FUNDER]], [[1_000n, VAULT]]);
     const { entries, more } = await vaultHistory(
       indexerOf(102, [pending, spend, receipt]),
       VAULT,
@@ -84,7 +70,7 @@ describe('a vault’s history', () => {
   });
 
   it('counts confirmations from a block mined between reading the tip and the history', async () => {
-    const receipt = tx('a', [[5_000n, FUNDER]], [[5_000n, VAULT]], 11);
+    const receipt = indexedTx('a', [[5_000n, FUNDER]], [[5_000n, VAULT]], 11);
     const [entry] = (await vaultHistory(indexerOf(10, [receipt]), VAULT, regtest)).entries;
     expect(entry?.confirmations).toBe(1);
   });
@@ -134,7 +120,7 @@ describe('a vault’s history', () => {
     indexer.history = async (script, page, pageSize) => {
       if (page === 1 && !arrived) {
         arrived = true;
-        indexer.txs.unshift(tx('new', [[5n, FUNDER]], [[5n, VAULT]]));
+        indexer.txs.unshift(indexedTx('new', [[5n, FUNDER]], [[5n, VAULT]]));
       }
       return history(script, page, pageSize);
     };
