@@ -10,335 +10,41 @@
  * `CreatorFormation` and `JoinerFormation` run over the protocol's `Transport`, so the same code
  * forms vaults over libp2p (extension, tests) and over the in-memory network.
  */
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { getPublicKey } from '../crypto/schnorr.ts';
-import {
-  type Vault,
-  createVault,
-  decodeVaultDescriptor,
-  encodeVaultDescriptor,
-} from '../wallet/vault.ts';
-import type { VaultInvite } from '../wallet/vault-invite.ts';
+import { encodeVaultDescriptor } from '../wallet/vault.ts';
 import {
   ANSWER,
-  type AnswerFrame,
   DELIVERY,
   type DeliveryFrame,
   type FormationFrame,
-  FormationFrameError,
-  type FormationKeys,
   ROSTER,
-  decodeFormationFrame,
-  deriveFormationKeys,
   encodeAnswer,
   encodeDelivery,
   encodeRoster,
-  openFormationFrame,
-  openFormationRecord,
-  sealFormationFrame,
   sealFormationRecord,
 } from './formation-frames.ts';
-import type { Transport } from './transport.ts';
+import {
+  type FormationMember,
+  type FormedVault,
+  FormationError,
+  FormationRoster,
+  checkDelivery,
+  same,
+} from './formation-rules.ts';
+import { type FormationOptions, FormationRun } from './formation-run.ts';
 
-/**
- * A formation step refused. `reason`:
- * - `duplicate-member`: a key that has already joined (or the creator's) answers with another name;
- * - `full`: every member is in already;
- * - `expired`: the invite's time is over;
- * - `bad-delivery`: a descriptor that is not the vault the invite proposed, or leaves you out;
- * - `not-an-invite`: an invite without a secret (answer it with a join code instead).
- */
-export class FormationError extends Error {
-  override name = 'FormationError';
-  readonly reason: 'duplicate-member' | 'full' | 'expired' | 'bad-delivery' | 'not-an-invite';
-  constructor(reason: FormationError['reason'], message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-export interface FormationMember {
-  key: Uint8Array;
-  name: string;
-}
-
-/** What a formation produced: the vault and each member's name by vault member index. */
-export interface FormedVault {
-  vault: Vault;
-  names: string[];
-}
-
-const same = (a: Uint8Array, b: Uint8Array) => bytesToHex(a) === bytesToHex(b);
-
-/** The rendezvous keys of a one-code invite. @throws FormationError('not-an-invite'). */
-export function formationKeys(invite: VaultInvite): FormationKeys {
-  if (!invite.rendezvous)
-    throw new FormationError(
-      'not-an-invite',
-      'This invite has no rendezvous: answer it with a join code',
-    );
-  return deriveFormationKeys(invite.rendezvous.secret);
-}
-
-/**
- * The creator's record of who has joined: the creator first, then answers in arrival order.
- * An exact repeat of an answer (joiners re-send until they see themselves) changes nothing.
- */
-export class FormationRoster {
-  readonly invite: VaultInvite;
-  readonly #members: FormationMember[];
-
-  constructor(invite: VaultInvite, creatorName: string) {
-    this.invite = invite;
-    this.#members = [{ key: invite.creatorKey, name: creatorName }];
-  }
-
-  get members(): FormationMember[] {
-    return this.#members.map((m) => ({ ...m }));
-  }
-
-  get full(): boolean {
-    return this.#members.length >= this.invite.memberCount;
-  }
-
-  /**
-   * Adds a joiner's (already verified) answer.
-   * @returns 'added', or 'repeat' for an answer already counted.
-   * @throws FormationError: `duplicate-member`, `full`, `expired`.
-   */
-  accept(answer: Pick<AnswerFrame, 'memberKey' | 'name'>, nowMs: number): 'added' | 'repeat' {
-    const known = this.#members.find((m) => same(m.key, answer.memberKey));
-    const creator = same(answer.memberKey, this.invite.creatorKey);
-    if (known && !creator && known.name === answer.name) return 'repeat';
-    if (known)
-      throw new FormationError(
-        'duplicate-member',
-        `The key ${bytesToHex(answer.memberKey).slice(0, 10)}… has already joined` +
-          (creator ? ' (it is the creator’s)' : ''),
-      );
-    if (nowMs > this.invite.expiresAt * 1000)
-      throw new FormationError('expired', 'The invite has expired');
-    if (this.full)
-      throw new FormationError('full', `All ${this.invite.memberCount} members have joined`);
-    this.#members.push({ key: answer.memberKey, name: answer.name });
-    return 'added';
-  }
-
-  /**
-   * Answers accepted before a restart, in their order. Their time was checked when they came, so
-   * a stored formation whose invite has since expired still restores (to re-deliver its vault).
-   * @throws FormationError: `duplicate-member`, `full`.
-   */
-  restore(answers: Pick<AnswerFrame, 'memberKey' | 'name'>[]): void {
-    for (const answer of answers) this.accept(answer, -Infinity);
-  }
-
-  /**
-   * The vault of everyone in so far, with the invite's label and policy, and the names by member
-   * index. Finishing before all n are in makes a smaller vault (its policy must still hold).
-   * @throws VaultError (from createVault) for a vault those members cannot have.
-   */
-  assemble(): FormedVault {
-    const { invite } = this;
-    const vault = createVault(
-      this.#members.map((m) => m.key),
-      invite.network,
-      invite.label,
-      {
-        threshold: invite.threshold,
-        ...(invite.recovery ? { recovery: invite.recovery } : {}),
-      },
-    );
-    const byKey = new Map(this.#members.map((m) => [bytesToHex(m.key), m.name]));
-    return { vault, names: vault.members.map((k) => byKey.get(bytesToHex(k)) as string) };
-  }
-}
-
-/**
- * A joiner's check of the creator's delivery: the vault the invite proposed (network, label,
- * threshold, recovery path, at most n members, the creator among them) with this member in it
- * and a name for every member.
- * @throws FormationError('bad-delivery') saying what differs.
- */
-export function checkDelivery(
-  invite: VaultInvite,
-  delivery: Pick<DeliveryFrame, 'descriptor' | 'names'>,
-  memberKey: Uint8Array,
-): FormedVault {
-  const bad = (why: string) => new FormationError('bad-delivery', `The delivered vault ${why}`);
-  let vault: Vault;
-  try {
-    vault = decodeVaultDescriptor(delivery.descriptor, invite.network);
-  } catch (err) {
-    throw bad(`does not read: ${(err as Error).message}`);
-  }
-  if (vault.label !== invite.label) throw bad('has another name than the invite');
-  if (vault.threshold !== invite.threshold) throw bad('needs another number of signers');
-  if (vault.identity) throw bad('asks for burn identities the invite did not');
-  const recoveryOf = (r: VaultInvite['recovery']) =>
-    r ? `${r.afterBlocks}:${r.threshold}:${r.keys.map(bytesToHex).join(',')}` : '';
-  if (recoveryOf(vault.recovery) !== recoveryOf(invite.recovery))
-    throw bad('has another recovery path than the invite');
-  if (vault.members.length > invite.memberCount) throw bad('has more members than the invite');
-  if (!vault.members.some((k) => same(k, invite.creatorKey))) throw bad('leaves out its creator');
-  if (!vault.members.some((k) => same(k, memberKey))) throw bad('leaves you out');
-  if (delivery.names.length !== vault.members.length) throw bad('does not name every member');
-  return { vault, names: [...delivery.names] };
-}
-
-/** How a formation stands, for whoever shows it. */
-export interface FormationState {
-  role: 'creator' | 'joiner';
-  /** collecting: answers come in; delivered: the vault is known; expired: it never formed. */
-  phase: 'collecting' | 'delivered' | 'expired';
-  /** Who has joined, as the creator last said (the creator first). */
-  members: FormationMember[];
-  formed?: FormedVault;
-  /** Frames dropped, by reason (strangers' frames, forgeries, malformed bytes, refusals). */
-  dropped: Record<string, number>;
-}
-
-export interface FormationOptions {
-  transport: Transport;
-  invite: VaultInvite;
-  /** This member's vault key (the creator's must be the invite's creator key). */
-  secretKey: Uint8Array;
-  /** How often answers, rosters and deliveries are re-sent and the mailbox re-read (ms). */
-  repeatMs?: number;
-  now?: () => number;
-  /** Told after every change of state. */
-  onChange?: (state: FormationState) => void;
-  /**
-   * Makes the progress durable, awaited before the others hear of it: after an answer is accepted
-   * (before a roster naming it goes out), before a delivery goes out, and when a delivery arrives.
-   * So a restarted creator never forgets what it already told the members. Failures are ignored
-   * here (the formation goes on in memory); the caller reports them.
-   */
-  save?: (state: FormationState) => Promise<void>;
-}
+export {
+  type FormationMember,
+  type FormedVault,
+  FormationError,
+  FormationRoster,
+  checkDelivery,
+  formationKeys,
+} from './formation-rules.ts';
+export type { FormationOptions, FormationState } from './formation-run.ts';
 
 /** DHT records live at most 7 days (dht-records.ts); the mailbox stays as long as allowed. */
 const MAILBOX_TTL_MS = 7 * 24 * 3600_000 - 60_000;
-const DEFAULT_REPEAT_MS = 3_000;
-
-/** What both sides share: the rendezvous, the timer, the state and its listeners. */
-abstract class FormationRun {
-  protected readonly transport: Transport;
-  protected readonly invite: VaultInvite;
-  protected readonly keys: FormationKeys;
-  protected readonly secretKey: Uint8Array;
-  protected readonly now: () => number;
-  readonly #repeatMs: number;
-  readonly #onChange: ((state: FormationState) => void) | undefined;
-  readonly #save: ((state: FormationState) => Promise<void>) | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #unsubscribe: (() => void) | undefined;
-  protected running = false;
-  protected readonly state: FormationState;
-
-  constructor(role: FormationState['role'], options: FormationOptions) {
-    this.transport = options.transport;
-    this.invite = options.invite;
-    this.keys = formationKeys(options.invite);
-    this.secretKey = options.secretKey;
-    this.now = options.now ?? Date.now;
-    this.#repeatMs = options.repeatMs ?? DEFAULT_REPEAT_MS;
-    this.#onChange = options.onChange;
-    this.#save = options.save;
-    this.state = { role, phase: 'collecting', members: [], dropped: {} };
-  }
-
-  /** A copy of where the formation stands. */
-  view(): FormationState {
-    return {
-      ...this.state,
-      members: this.state.members.map((m) => ({ ...m })),
-      dropped: { ...this.state.dropped },
-      ...(this.state.formed ? { formed: this.state.formed } : {}),
-    };
-  }
-
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.#unsubscribe = this.transport.subscribe(
-      this.keys.topic,
-      (_from, data) => this.receive(data),
-      // Relaying members drop what is not sealed for this invite before forwarding it.
-      (_from, data) => {
-        try {
-          openFormationFrame(this.keys, data);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    );
-    await this.tick();
-    this.#schedule();
-  }
-
-  stop(): void {
-    this.running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-  }
-
-  #schedule(): void {
-    this.#timer = setTimeout(() => {
-      void this.tick()
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.running) this.#schedule();
-        });
-    }, this.#repeatMs);
-  }
-
-  /** One round of re-sending and polling. */
-  protected abstract tick(): Promise<void>;
-  protected abstract handle(frame: FormationFrame): Promise<void> | void;
-
-  /** A sealed frame from the topic (or the mailbox's body): opened, checked, handled. */
-  protected async receive(sealed: Uint8Array, fromRecord = false): Promise<void> {
-    if (!this.running) return;
-    let frame: FormationFrame;
-    try {
-      const body = fromRecord
-        ? openFormationRecord(this.keys, sealed)
-        : openFormationFrame(this.keys, sealed);
-      frame = decodeFormationFrame(body, this.invite);
-      await this.handle(frame);
-    } catch (err) {
-      if (!(err instanceof FormationFrameError || err instanceof FormationError)) throw err;
-      this.drop(err.reason);
-    }
-  }
-
-  protected drop(reason: string): void {
-    this.state.dropped[reason] = (this.state.dropped[reason] ?? 0) + 1;
-    this.changed();
-  }
-
-  protected changed(): void {
-    this.#onChange?.(this.view());
-  }
-
-  protected async saved(): Promise<void> {
-    await this.#save?.(this.view()).catch(() => undefined);
-  }
-
-  protected async publish(body: Uint8Array): Promise<void> {
-    await this.transport
-      .publish(this.keys.topic, sealFormationFrame(this.keys, body))
-      .catch(() => 0);
-  }
-
-  protected expired(): boolean {
-    return this.now() > this.invite.expiresAt * 1000;
-  }
-}
 
 /**
  * The creator's side: collects answers, publishes the roster after each, and delivers the vault

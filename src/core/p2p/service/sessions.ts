@@ -1,0 +1,151 @@
+/**
+ * A session's life in memory and storage: created from a proposal (ours or a member's), its first
+ * record stored, its envelopes sent, its peers kept connected, and at its end stored as finished,
+ * released and remembered by a tombstone (docs/PROTOCOL.md §6.9). The rules that decide when a
+ * session ends are in ../signing/; this is what the end does.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { TimerSet } from '../clock.ts';
+import { sealFrame } from '../frames.ts';
+import type { ProposalPayload } from '../messages.ts';
+import type { Session, SessionPhase, SessionView } from '../session.ts';
+import type { SessionStatus, StoredSession } from '../session-store.ts';
+import type { CheckedSpend } from '../spend-check.ts';
+import type { ServiceContext, VaultState } from './context.ts';
+import { touchMailbox } from './mailbox.ts';
+
+export function createSession(
+  ctx: ServiceContext,
+  state: VaultState,
+  id: Uint8Array,
+  proposer: number,
+  proposal: ProposalPayload,
+  checked: CheckedSpend,
+): Session {
+  const n = state.vault.members.length;
+  const session: Session = {
+    id,
+    idHex: bytesToHex(id),
+    entry: state,
+    proposer,
+    proposal,
+    proposalBytes: new Uint8Array(0),
+    checked,
+    peers: Array.from({ length: n }),
+    approvals: Array.from({ length: n }),
+    attempt: 1,
+    phase: 'awaiting-approvals',
+    nextSequence: 0,
+    deferred: [],
+    timers: new TimerSet(ctx.clock),
+    deliveries: new AbortController(),
+    caughtUp: new Set(),
+    variants: new Map(),
+    leafContexts: new Map(),
+    replaying: false,
+  };
+  ctx.sessions.set(session.idHex, session);
+  return session;
+}
+
+/** Opens the session's stored record with its proposal (and nothing else yet). */
+export async function persistNew(
+  ctx: ServiceContext,
+  session: Session,
+  envelopes: Uint8Array[],
+): Promise<void> {
+  const record: StoredSession = {
+    sessionId: session.idHex,
+    vaultId: session.entry.vault.id,
+    status: 'open',
+    expiresAt: session.proposal.expiresAt,
+    envelopes,
+    nextSequence: session.nextSequence,
+  };
+  await ctx.store.put(record);
+}
+
+/** Gossips an envelope on the vault's topic (members without a bound peer yet hear it there). */
+export async function publish(
+  ctx: ServiceContext,
+  state: VaultState,
+  envelope: Uint8Array,
+): Promise<void> {
+  await ctx.transport.publish(state.keys.topic, sealFrame(state.keys, envelope)).catch(() => 0);
+}
+
+/** Delivers directly to one member's bound peer, with acknowledgement and retries. */
+export function sendTo(
+  ctx: ServiceContext,
+  session: Session,
+  member: number,
+  envelope: Uint8Array,
+): void {
+  if (!session.peers[member] || member === session.entry.me) return;
+  const frame = sealFrame((session.entry as VaultState).keys, envelope);
+  void ctx.outbox.deliver(() => session.peers[member], frame, session.deliveries.signal);
+}
+
+export function sendToMembers(ctx: ServiceContext, session: Session, envelope: Uint8Array): void {
+  if (session.replaying) return;
+  session.entry.vault.members.forEach((_, index) => sendTo(ctx, session, index, envelope));
+}
+
+/** Members known to be online in a live session stay connected while it lasts. */
+export function protectPeers(ctx: ServiceContext, session: Session): void {
+  if (session.replaying) return;
+  const vaultId = session.entry.vault.id;
+  const last = ctx.lastPeers.get(vaultId) ?? session.entry.vault.members.map(() => undefined);
+  session.peers.forEach((peer, i) => {
+    if (peer) last[i] = peer;
+  });
+  ctx.lastPeers.set(vaultId, last);
+  const peers = session.peers.filter((p, i): p is string => !!p && i !== session.entry.me);
+  if (peers.length > 0) ctx.transport.protectPeers?.(session.idHex, peers);
+}
+
+/** Releases everything a session holds in memory. */
+export function drop(ctx: ServiceContext, session: Session, abortDeliveries = true): void {
+  ctx.transport.releasePeers?.(session.idHex);
+  session.timers.clearAll();
+  if (abortDeliveries) session.deliveries.abort();
+  session.deferred = [];
+  session.round = undefined;
+  ctx.replay.release(session.idHex);
+  ctx.sessions.delete(session.idHex);
+}
+
+/** The I/O of a session's end (its state already says it ended): store, release, tell. */
+export async function finish(
+  ctx: ServiceContext,
+  session: Session,
+  phase: SessionPhase,
+  view: SessionView,
+): Promise<void> {
+  const status: SessionStatus =
+    phase === 'completed'
+      ? 'completed'
+      : phase === 'expired'
+        ? 'expired'
+        : phase === 'failed'
+          ? 'failed'
+          : 'aborted';
+  await ctx.store.finish(
+    session.idHex,
+    status,
+    phase === 'completed' ? session.checked.summary.txid : undefined,
+  );
+  // Deliveries already queued (the broadcast notice, a blame) get a short grace to land.
+  const deliveries = session.deliveries;
+  ctx.timers.set(() => deliveries.abort(), ctx.timeouts.failoverMs);
+  drop(ctx, session, false);
+  ctx.tombstones.set(session.idHex, {
+    expiresAt: Math.max(session.proposal.expiresAt, ctx.clock.now() + ctx.timeouts.retainMs),
+    view,
+  });
+  touchMailbox(ctx, session.entry as VaultState);
+  ctx.emit(phase === 'completed' ? 'completed' : 'ended', view);
+  const waiters = ctx.waiters.get(session.idHex);
+  ctx.waiters.delete(session.idHex);
+  for (const waiter of waiters ?? []) waiter(view);
+}
