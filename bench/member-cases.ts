@@ -68,11 +68,14 @@ export function measureMembers(sessions: MemberSession[], minMs: number): number
 }
 
 /**
- * Petal: member 0 (sorted order) of an n-member Taproot vault. It checks each other partial on
- * its own, as the protocol does today on arrival, or with `batch` all of them in one
- * `partialSigsVerify`.
+ * How a member checks the others' partial signatures: each on its own as it arrives (the protocol
+ * until issue #19), all together at aggregation in one `partialSigsVerify` (the protocol now), or
+ * only the final signature, checking partials only if it fails (the issue's "final first").
  */
-export function petalMember(n: number, batch = false): (timed: Timer) => void {
+export type PartialCheck = 'each' | 'batch' | 'final-first';
+
+/** Petal: member 0 (sorted order) of an n-member Taproot vault, checking partials by `check`. */
+export function petalMember(n: number, check: PartialCheck = 'batch'): (timed: Timer) => void {
   const keys = randomSecretKeys(n).map((secret) => new SigningKey(secret));
   const pubkeys = keys.map((k) => k.publicKey);
   const vault = applyTaprootTweak(keyAgg(pubkeys));
@@ -97,7 +100,9 @@ export function petalMember(n: number, batch = false): (timed: Timer) => void {
       const received = pubNonces.map((p) => p.slice());
       const agg = nonceAgg(received);
       const mine = sign(own.secNonce, me, ctx, agg, msg);
-      if (batch) {
+      if (check === 'final-first')
+        return partialSigAgg([mine, ...partials], ctx, agg, msg, received);
+      if (check === 'batch') {
         const others = partials.map((partialSig, i) => ({
           partialSig,
           pubNonce: received[i + 1] as Uint8Array,
@@ -189,9 +194,10 @@ export async function loadZkpMusig(): Promise<ZkpMusig> {
 
 export interface MemberRow {
   n: number;
-  /** Median ms per member session: Petal checking each partial, Petal batching them, zkp. */
+  /** Median ms per member session: Petal checking each partial, batching them, final first; zkp. */
   petal: number;
   batch: number;
+  finalFirst: number;
   zkp: number;
 }
 
@@ -199,11 +205,16 @@ export interface MemberRow {
 export async function memberRows(minMs: number): Promise<MemberRow[]> {
   const musig = await loadZkpMusig();
   return MEMBER_SIZES.map((n) => {
-    const [petal, batch, zkp] = measureMembers(
-      [petalMember(n), petalMember(n, true), zkpMember(musig, n)],
+    const [petal, batch, finalFirst, zkp] = measureMembers(
+      [
+        petalMember(n, 'each'),
+        petalMember(n, 'batch'),
+        petalMember(n, 'final-first'),
+        zkpMember(musig, n),
+      ],
       minMs,
-    ) as [number, number, number];
-    return { n, petal, batch, zkp };
+    ) as [number, number, number, number];
+    return { n, petal, batch, finalFirst, zkp };
   });
 }
 
@@ -211,10 +222,10 @@ export async function memberRows(minMs: number): Promise<MemberRow[]> {
 export function memberReport(rows: MemberRow[]): string[] {
   const cell = (v: number, w = 9) => v.toFixed(2).padStart(w);
   return [
-    `${'one member'.padEnd(11)} ${'Petal ms'.padStart(9)} ${'batch ms'.padStart(9)} ${'zkp ms'.padStart(9)} ${'Petal/zkp'.padStart(10)} ${'batch/zkp'.padStart(10)}`,
+    `${'one member'.padEnd(11)} ${'each ms'.padStart(9)} ${'batch ms'.padStart(9)} ${'final1st'.padStart(9)} ${'zkp ms'.padStart(9)} ${'each/zkp'.padStart(10)} ${'batch/zkp'.padStart(10)} ${'final/zkp'.padStart(10)}`,
     ...rows.map(
-      ({ n, petal, batch, zkp }) =>
-        `${`n=${n}`.padEnd(11)} ${cell(petal)} ${cell(batch)} ${cell(zkp)} ${cell(petal / zkp)}× ${cell(batch / zkp)}×`,
+      ({ n, petal, batch, finalFirst, zkp }) =>
+        `${`n=${n}`.padEnd(11)} ${cell(petal)} ${cell(batch)} ${cell(finalFirst)} ${cell(zkp)} ${cell(petal / zkp)}× ${cell(batch / zkp)}× ${cell(finalFirst / zkp)}×`,
     ),
   ];
 }

@@ -29,7 +29,7 @@ interface Row {
 (window as unknown as { runMemberBench: (minMs: number) => Promise<MemberRow[]> }).runMemberBench =
   memberRows;
 
-/** Petal's median ms for one member's work at n, alone (the network bench's floor). */
+/** Petal's median ms for one member's work at n, alone, as the protocol checks partials (the network bench's floor). */
 (window as unknown as { runMemberWork: (n: number, minMs: number) => number }).runMemberWork = (
   n,
   minMs,

@@ -283,6 +283,8 @@ export function createSigningHost(deps: SigningHostDeps) {
     service.on('update', (view) => emit('update', view));
     service.on('completed', (view) => emit('update', view));
     service.on('ended', (view) => emit('update', view));
+    service.on('warning', ({ message }) => console.warn(`[petal] ${message}`));
+    service.on('outdated', ({ message, from }) => console.warn(`[petal] ${from}: ${message}`));
     const vaults = new Map<string, Vault>();
     for (const { vault, role } of await keptOnNetwork()) {
       if (role !== 'member') continue;

@@ -120,6 +120,8 @@ export async function startCosigner(options: CosignerOptions) {
     log({ event: 'ended', session: view.id, phase: view.phase, reason: view.end?.reason }),
   );
   service.on('blame', (b) => log({ event: 'blame', ...b }));
+  service.on('warning', ({ message }) => log({ event: 'warning', message }));
+  service.on('outdated', (o) => log({ event: 'outdated-peer', ...o }));
 
   service.start();
   for (const vault of options.vaults) await service.addVault(vault, member.secretKey);

@@ -1,17 +1,20 @@
 /**
  * The cosigner's durable session state: one JSON file per session in a directory, replaced
  * atomically (write, fsync, rename) so a crash leaves the old or the new version, never half of
- * one. Nonce markers live in the same file; `addNonceMarker` resolves only once they are on disk,
- * which is what lets the protocol promise never to sign twice with one nonce.
+ * one. Nonce markers live in the same file; every commit resolves only once it is on disk, which
+ * is what lets the protocol promise never to sign twice with one nonce. Operations run one at a
+ * time in call order, so a commit the caller does not await still lands before the next.
  */
 import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type {
-  NonceMarker,
-  SessionStatus,
-  SessionStore,
-  StoredSession,
+import {
+  type NonceMarker,
+  type SessionStore,
+  type SessionWrite,
+  type StoredSession,
+  applyWrite,
+  isEmptyWrite,
 } from '../core/p2p/session-store.ts';
 
 interface SessionFile {
@@ -23,6 +26,7 @@ const ID = /^[0-9a-f]{64}$/;
 
 export class FileSessionStore implements SessionStore {
   readonly #dir: string;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -56,57 +60,56 @@ export class FileSessionStore implements SessionStore {
     await rename(temp, target);
   }
 
-  async get(sessionId: string): Promise<StoredSession | undefined> {
-    const { session } = await this.#read(sessionId);
+  /** Runs store operations one at a time, in call order. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #decode(file: SessionFile): StoredSession | undefined {
+    const { session } = file;
     return session && { ...session, envelopes: session.envelopes.map(hexToBytes) };
   }
 
+  async get(sessionId: string): Promise<StoredSession | undefined> {
+    this.#path(sessionId);
+    return this.#serial(async () => this.#decode(await this.#read(sessionId)));
+  }
+
   async list(): Promise<StoredSession[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.#dir);
-    } catch {
-      return [];
-    }
-    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
-    const sessions = await Promise.all(ids.filter((id) => ID.test(id)).map((id) => this.get(id)));
-    return sessions.filter((s): s is StoredSession => s !== undefined);
+    return this.#serial(async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.#dir);
+      } catch {
+        return [];
+      }
+      const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5));
+      const files = await Promise.all(ids.filter((id) => ID.test(id)).map((id) => this.#read(id)));
+      return files.map((f) => this.#decode(f)).filter((s): s is StoredSession => s !== undefined);
+    });
   }
 
-  async put(record: StoredSession): Promise<void> {
-    const file = await this.#read(record.sessionId);
-    file.session = { ...record, envelopes: record.envelopes.map(bytesToHex) };
-    await this.#write(record.sessionId, file);
-  }
-
-  async append(sessionId: string, envelopes: Uint8Array[], nextSequence: number): Promise<void> {
-    const file = await this.#read(sessionId);
-    if (!file.session) return;
-    file.session.envelopes.push(...envelopes.map(bytesToHex));
-    file.session.nextSequence = Math.max(file.session.nextSequence, nextSequence);
-    await this.#write(sessionId, file);
-  }
-
-  async finish(sessionId: string, status: SessionStatus, txid?: string): Promise<void> {
-    const file = await this.#read(sessionId);
-    if (!file.session) return;
-    file.session.status = status;
-    file.session.envelopes = [];
-    if (txid) file.session.txid = txid;
-    await this.#write(sessionId, file);
+  async commit(write: SessionWrite): Promise<void> {
+    this.#path(write.sessionId);
+    return this.#serial(async () => {
+      if (isEmptyWrite(write)) return;
+      const file = await this.#read(write.sessionId);
+      const session = applyWrite(this.#decode(file), write);
+      if (session) file.session = { ...session, envelopes: session.envelopes.map(bytesToHex) };
+      for (const marker of write.markers ?? []) file.markers.push({ ...marker });
+      await this.#write(write.sessionId, file);
+    });
   }
 
   async delete(sessionId: string): Promise<void> {
-    await rm(this.#path(sessionId), { force: true });
-  }
-
-  async addNonceMarker(marker: NonceMarker): Promise<void> {
-    const file = await this.#read(marker.sessionId);
-    file.markers.push({ ...marker });
-    await this.#write(marker.sessionId, file);
+    const path = this.#path(sessionId);
+    return this.#serial(() => rm(path, { force: true }));
   }
 
   async nonceMarkers(sessionId: string): Promise<NonceMarker[]> {
-    return (await this.#read(sessionId)).markers;
+    this.#path(sessionId);
+    return this.#serial(async () => (await this.#read(sessionId)).markers);
   }
 }

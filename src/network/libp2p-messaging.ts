@@ -11,7 +11,13 @@ import { SessionPeerGuard } from './session-peers.ts';
 import type { FrameValidator, Transport } from '../core/p2p/transport.ts';
 
 /** Stream protocol for acknowledged point-to-point protocol messages. */
-export const DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
+export const DIRECT_PROTOCOL = '/petal/musig2/2.0.0/direct';
+/**
+ * Signing protocol 1's stream, still served so a member that has not updated is heard: its
+ * frames reach the service, which refuses the version 1 envelopes inside with a typed error
+ * reported once (service/old-protocol.ts) instead of leaving it to guess why nobody answers.
+ */
+export const LEGACY_DIRECT_PROTOCOL = '/petal/musig2/1.0.0/direct';
 /** Largest protocol message accepted on any path; bigger frames are refused unread. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 const DIRECT_TIMEOUT_MS = 10_000;
@@ -97,7 +103,7 @@ export class Libp2pMessaging implements Transport {
     this.#node.addEventListener('connection:close', this.#onConnectionClose);
     this.#republisher.start();
     await this.#node.handle(
-      DIRECT_PROTOCOL,
+      [DIRECT_PROTOCOL, LEGACY_DIRECT_PROTOCOL],
       (stream, connection) => {
         const from = connection.remotePeer.toString();
         void serveDirectStream(stream, MAX_MESSAGE_BYTES, (frame) => {
@@ -115,7 +121,7 @@ export class Libp2pMessaging implements Transport {
     this.#republisher.stop();
     for (const topic of this.#topicHandlers.keys()) this.#node.services.pubsub.unsubscribe(topic);
     this.#topicHandlers.clear();
-    await this.#node.unhandle(DIRECT_PROTOCOL);
+    await this.#node.unhandle([DIRECT_PROTOCOL, LEGACY_DIRECT_PROTOCOL]);
     for (const channel of this.#channels.values()) channel.fail(new Error('Messaging stopped'));
     this.#channels.clear();
   }

@@ -2,7 +2,7 @@
  * How the popup explains a vault session in plain words: why it ended, which path it signs on,
  * whom it waits for. Members are named by core/wallet/roster.ts (the user's name, then the 1-based
  * member number); core names them only by 0-based index in structured fields (SessionEnd's
- * culprit, by, suspect).
+ * culprit, by).
  */
 import type { SessionInfo } from '../core/rpc/index.ts';
 import { type Roster, memberName, membersInWords } from '../core/wallet/roster.ts';
@@ -45,11 +45,6 @@ export function endInWords(
     }
     case 'expired':
       return 'The proposal expired before it was signed.';
-    case 'nonce-mismatch': {
-      if (end.suspect === undefined) return end.detail;
-      const from = end.suspect === s.me ? 'your wallet' : member(end.suspect);
-      return `Members received different nonces from ${from}.`;
-    }
     default:
       return end.by === undefined ? end.detail : `${member(end.by)}: ${end.detail}`;
   }
@@ -71,7 +66,6 @@ export function clockTime(ms: number, now: number): string {
 export const PHASES: Record<string, string> = {
   'awaiting-approvals': 'Waiting for every member to approve',
   nonces: 'Exchanging nonces',
-  echo: 'Checking everyone saw the same nonces',
   signing: 'Collecting partial signatures',
   broadcasting: 'Broadcasting',
   completed: 'Completed',

@@ -16,16 +16,18 @@ describe('the cosigner’s file session store', () => {
     const id = bytesToHex(randomBytes(32));
     const first = new FileSessionStore(dir);
     const envelope = randomBytes(120);
-    await first.put({
+    await first.commit({
       sessionId: id,
-      vaultId: 'v',
-      status: 'open',
-      expiresAt: 1,
+      open: { vaultId: 'v', expiresAt: 1 },
       envelopes: [envelope],
       nextSequence: 1,
     });
-    await first.addNonceMarker({ sessionId: id, attempt: 1, stage: 'issued', at: 5 });
-    await first.append(id, [randomBytes(10)], 3);
+    // Not awaited: the next commit still lands after it.
+    void first.commit({
+      sessionId: id,
+      markers: [{ sessionId: id, attempt: 1, stage: 'issued', at: 5 }],
+    });
+    await first.commit({ sessionId: id, envelopes: [randomBytes(10)], nextSequence: 3 });
 
     const reopened = new FileSessionStore(dir);
     const stored = await reopened.get(id);
@@ -37,7 +39,10 @@ describe('the cosigner’s file session store', () => {
     ]);
     expect((await reopened.list()).map((s) => s.sessionId)).toEqual([id]);
 
-    await reopened.finish(id, 'completed', 'ab'.repeat(32));
+    await reopened.commit({
+      sessionId: id,
+      finish: { status: 'completed', txid: 'ab'.repeat(32) },
+    });
     expect(await reopened.get(id)).toMatchObject({ status: 'completed', envelopes: [] });
     // Markers outlive the transcript until the record is deleted; no temp files are left.
     expect(await reopened.nonceMarkers(id)).toHaveLength(1);

@@ -3,6 +3,7 @@ import { lpStream } from '@libp2p/utils';
 import {
   DIRECT_PROTOCOL,
   DirectSendError,
+  LEGACY_DIRECT_PROTOCOL,
   Libp2pMessaging,
   MAX_MESSAGE_BYTES,
 } from '../../src/network/libp2p-messaging.ts';
@@ -145,6 +146,28 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     await until(() => (got.length === 2 ? true : undefined));
     expect(got).toEqual(['one', 'two']);
     expect(a.peerId).not.toBe(b.peerId);
+  });
+
+  it('hears a protocol 1 peer on its old stream, so the service can tell it to update', async () => {
+    const [a, b] = net as [Libp2pMessaging, Libp2pMessaging];
+    expect(DIRECT_PROTOCOL).toBe('/petal/musig2/2.0.0/direct');
+    const got: [string, string][] = [];
+    b.onDirect((from, data) => void got.push([from, read(data)]));
+    await a.send(b.peerId, text('a protocol 2 frame')); // finds the route to b
+    const connection = await nodes[0]!.dial(nodes[1]!.peerId);
+    // What a version 1 node does: its own stream protocol, one length-prefixed frame, an ack.
+    const stream = await connection.newStream(LEGACY_DIRECT_PROTOCOL, {
+      runOnLimitedConnection: true,
+    });
+    const lp = lpStream(stream);
+    await lp.write(text('a protocol 1 frame'));
+    expect((await lp.read()).subarray()).toEqual(Uint8Array.of(1));
+    await stream.close();
+    await until(() => (got.length === 2 ? true : undefined));
+    expect(got).toEqual([
+      [a.peerId, 'a protocol 2 frame'],
+      [a.peerId, 'a protocol 1 frame'],
+    ]);
   });
 
   it('refuses to send an oversized message', async () => {

@@ -45,8 +45,8 @@ describe('session outcomes in plain words', () => {
   });
 
   it('names other members from the structured fields, never from numbers in the detail', () => {
-    expect(endInWords(ended({ reason: 'nonce-mismatch', detail: 'x', suspect: 0 }, 1))).toBe(
-      'Members received different nonces from Member 1.',
+    expect(endInWords(ended({ reason: 'equivocation', detail: 'x 3', culprit: 0 }, 1))).toBe(
+      'Member 1’s wallet sent different nonces to different members.',
     );
     expect(endInWords(ended({ reason: 'policy', detail: 'Over the daily limit', by: 3 }, 0))).toBe(
       'Member 4: Over the daily limit',

@@ -83,7 +83,7 @@ export function hostileTransport(
           return q;
         });
         out = sealEnvelope(
-          { ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) },
+          { ...env, payload: encodePartialSigs({ ...body, partialSigs }) },
           secret,
         );
         adv.did.add('invalid-partial');

@@ -41,11 +41,44 @@ const add = (into: Record<string, number>, key: string, by = 1) => {
   into[key] = (into[key] ?? 0) + by;
 };
 
-export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
-  const tier = options.tier ?? 'normal';
-  const summary: BatchSummary = {
+/** What a batch keeps of one session: its tallies, and the whole result only when it failed. */
+export interface SessionRecord {
+  index: number;
+  seed: number;
+  outcome: string;
+  faults: Record<string, number>;
+  findings: string[];
+  livenessChecked: boolean;
+  steps: number;
+  simMs: number;
+  failure?: RunResult;
+}
+
+/** Session `index` of the batch `options` describes (seed `runSeed(seed, index)`). */
+export async function runIndex(options: BatchOptions, index: number): Promise<SessionRecord> {
+  const result = await runSession({
+    seed: runSeed(options.seed, index),
+    tier: options.tier ?? 'normal',
+    ...(options.brokenRule ? { brokenRule: options.brokenRule } : {}),
+    ...(options.strict ? { strict: true } : {}),
+  });
+  return {
+    index,
+    seed: result.seed,
+    outcome: result.outcome,
+    faults: result.faults,
+    findings: result.findings,
+    livenessChecked: result.livenessChecked,
+    steps: result.steps,
+    simMs: result.simMs,
+    ...(result.violations.length > 0 ? { failure: result } : {}),
+  };
+}
+
+export function emptySummary(options: BatchOptions): BatchSummary {
+  return {
     seed: options.seed,
-    tier,
+    tier: options.tier ?? 'normal',
     sessions: 0,
     outcomes: {},
     faults: {},
@@ -58,30 +91,32 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     wallMs: 0,
     cpuMs: 0,
   };
+}
+
+/** Adds one session to the summary (in index order, so "first seed" means the lowest index). */
+export function tally(summary: BatchSummary, record: SessionRecord): void {
+  summary.sessions++;
+  summary.steps += record.steps;
+  summary.simMs += record.simMs;
+  if (record.livenessChecked) summary.livenessChecked++;
+  add(summary.outcomes, record.outcome);
+  for (const [kind, count] of Object.entries(record.faults)) add(summary.faults, kind, count);
+  for (const finding of record.findings) {
+    add(summary.findings, finding);
+    summary.findingSeeds[finding] ??= record.seed;
+  }
+  if (record.failure) summary.failures.push(record.failure);
+}
+
+export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
+  const summary = emptySummary(options);
   const started = performance.now();
   const cpu = process.cpuUsage();
   for (let i = 0; i < options.sessions; i++) {
     if (options.budgetMs !== undefined && performance.now() - started > options.budgetMs) break;
-    const result = await runSession({
-      seed: runSeed(options.seed, i),
-      tier,
-      ...(options.brokenRule ? { brokenRule: options.brokenRule } : {}),
-      ...(options.strict ? { strict: true } : {}),
-    });
-    summary.sessions++;
-    summary.steps += result.steps;
-    summary.simMs += result.simMs;
-    if (result.livenessChecked) summary.livenessChecked++;
-    add(summary.outcomes, result.outcome);
-    for (const [kind, count] of Object.entries(result.faults)) add(summary.faults, kind, count);
-    for (const finding of result.findings) {
-      add(summary.findings, finding);
-      summary.findingSeeds[finding] ??= result.seed;
-    }
-    if (result.violations.length > 0) {
-      summary.failures.push(result);
-      if (!options.keepGoing) break;
-    }
+    const record = await runIndex(options, i);
+    tally(summary, record);
+    if (record.failure && !options.keepGoing) break;
     if (options.onProgress && summary.sessions % 100 === 0) {
       summary.wallMs = performance.now() - started;
       options.onProgress(summary.sessions, summary);

@@ -1,16 +1,18 @@
 /**
  * `npm run sim -- [--seed S] [--sessions N] [--tier small|normal|large] [--minutes M]
  *                 [--keep-going] [--strict] [--broken-rule forget-issued-nonces]
- *                 [--replay SEED [--trace-lines L]]`
+ *                 [--workers W] [--replay SEED [--trace-lines L]]`
  *
  * Runs N simulated signing sessions from master seed S and prints a summary; any violation
  * prints its seed, a replay command and the end of its trace. `--replay SEED` runs that one
- * session again, exactly, with its trace. Exit code 1 if an invariant was violated.
+ * session again, exactly, with its trace. `--workers W` splits the batch across W child processes
+ * (workers.ts); the summary is the one a single process prints, but for the times. Exit code 1 if an invariant was violated.
  */
 import { parseArgs } from 'node:util';
-import { formatFailure, formatSummary, runBatch } from './batch.ts';
+import { type BatchOptions, formatFailure, formatSummary, runBatch } from './batch.ts';
 import type { Tier } from './scenario.ts';
 import { type BrokenRule, runSession } from './world.ts';
+import { runBatchInWorkers } from './workers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     'keep-going': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
     'broken-rule': { type: 'string' },
+    workers: { type: 'string', default: '1' },
   },
 });
 
@@ -66,7 +69,12 @@ if (values.replay !== undefined) {
   process.exit(result.violations.length > 0 ? 1 : 0);
 }
 
-const summary = await runBatch({
+const workers = int('workers', values.workers);
+if (workers < 1) {
+  console.error('--workers needs at least 1');
+  process.exit(2);
+}
+const batch: BatchOptions = {
   seed: int('seed', values.seed),
   sessions: int('sessions', values.sessions),
   tier,
@@ -78,7 +86,8 @@ const summary = await runBatch({
     process.stderr.write(
       `\r${done} sessions, ${(s.wallMs / 1000).toFixed(0)} s, ${s.failures.length} violation(s)   `,
     ),
-});
+};
+const summary = workers > 1 ? await runBatchInWorkers(batch, workers) : await runBatch(batch);
 process.stderr.write('\n');
 for (const failure of summary.failures) console.log(`${formatFailure(failure)}\n`);
 console.log(formatSummary(summary));

@@ -1,14 +1,17 @@
 /**
- * A member's durable storage, and the view one process incarnation has of it. Writes are durable
- * when their promise resolves (the contract in session-store.ts); a crash can strike right after
- * a write is durable and before the member's next step — between storing a nonce marker or an
- * envelope and sending it. After a crash the dead incarnation's calls never complete.
+ * A member's durable storage, and the view one process incarnation has of it. A commit is
+ * durable (all of it) the moment it is called, which is when a real store would start applying
+ * it in call order; a crash can strike right after any commit is durable and before the
+ * member's next step — between storing a nonce marker or an envelope and sending it. After a
+ * crash the dead incarnation's calls never complete.
  */
-import type {
-  NonceMarker,
-  SessionStatus,
-  SessionStore,
-  StoredSession,
+import {
+  type NonceMarker,
+  type SessionStore,
+  type SessionWrite,
+  type StoredSession,
+  applyWrite,
+  isEmptyWrite,
 } from '../../src/core/p2p/session-store.ts';
 
 const copy = (r: StoredSession): StoredSession => ({
@@ -72,31 +75,35 @@ export class IncarnationStore implements SessionStore {
     return [...this.#durable.sessions.values()].map(copy);
   }
 
-  async put(record: StoredSession): Promise<void> {
+  /** One step's writes, durable at once; the write is named by the most telling thing in it. */
+  async commit(write: SessionWrite): Promise<void> {
     if (!this.#alive) return never();
-    this.#durable.sessions.set(record.sessionId, copy(record));
-    this.#write('put');
-  }
-
-  async append(sessionId: string, envelopes: Uint8Array[], nextSequence: number): Promise<void> {
-    if (!this.#alive) return never();
-    const r = this.#durable.sessions.get(sessionId);
-    if (r && !this.#hooks.loses?.('append', { envelopes })) {
-      for (const e of envelopes) r.envelopes.push(e.slice());
-      r.nextSequence = Math.max(r.nextSequence, nextSequence);
+    if (isEmptyWrite(write)) return;
+    const kind: WriteKind = write.markers?.length
+      ? 'marker'
+      : write.open
+        ? 'put'
+        : write.finish
+          ? 'finish'
+          : 'append';
+    const envelopes = write.envelopes ?? [];
+    const kept: SessionWrite = {
+      ...write,
+      markers: (write.markers ?? []).filter((marker) => !this.#hooks.loses?.('marker', { marker })),
+    };
+    // A lost append loses its envelopes and the counter they moved.
+    if (!write.open && envelopes.length > 0 && this.#hooks.loses?.('append', { envelopes })) {
+      delete kept.envelopes;
+      delete kept.nextSequence;
     }
-    this.#write('append');
-  }
-
-  async finish(sessionId: string, status: SessionStatus, txid?: string): Promise<void> {
-    if (!this.#alive) return never();
-    const r = this.#durable.sessions.get(sessionId);
-    if (r) {
-      r.status = status;
-      r.envelopes = [];
-      if (txid) r.txid = txid;
+    const r = applyWrite(this.#durable.sessions.get(write.sessionId), kept);
+    if (r) this.#durable.sessions.set(write.sessionId, r);
+    for (const marker of kept.markers ?? []) {
+      const list = this.#durable.markers.get(marker.sessionId) ?? [];
+      list.push({ ...marker });
+      this.#durable.markers.set(marker.sessionId, list);
     }
-    this.#write('finish');
+    this.#write(kind);
   }
 
   async delete(sessionId: string): Promise<void> {
@@ -104,16 +111,6 @@ export class IncarnationStore implements SessionStore {
     this.#durable.sessions.delete(sessionId);
     this.#durable.markers.delete(sessionId);
     this.#write('delete');
-  }
-
-  async addNonceMarker(marker: NonceMarker): Promise<void> {
-    if (!this.#alive) return never();
-    if (!this.#hooks.loses?.('marker', { marker })) {
-      const list = this.#durable.markers.get(marker.sessionId) ?? [];
-      list.push({ ...marker });
-      this.#durable.markers.set(marker.sessionId, list);
-    }
-    this.#write('marker');
   }
 
   async nonceMarkers(sessionId: string): Promise<NonceMarker[]> {

@@ -24,7 +24,7 @@ import { MessageType, openEnvelope } from '../../src/core/p2p/envelope.ts';
 import { type Adversary, hostileBurst, hostileTransport, newAdversary } from './adversary.ts';
 import { SimLedger } from './ledger.ts';
 import { CALM, SimNetwork, type SimTransport } from './network.ts';
-import { type Finding, type Invariant, Oracle, type Violation } from './oracle.ts';
+import { type Invariant, Oracle, type Violation } from './oracle.ts';
 import { Prng } from './prng.ts';
 import { MemberClock, Scheduler } from './scheduler.ts';
 import { type Scenario, type Tier, drawScenario } from './scenario.ts';
@@ -162,9 +162,6 @@ class World {
   /** When the last fault, approval or restart happened: liveness is measured from here. */
   #calmAt = 0;
   #peersCreated = 0;
-  /** A member restarted with round messages, but not its own partial signature, stored. */
-  #restartedMidRound = false;
-  #revoked = false;
 
   constructor(options: RunOptions, prng: Prng, scenario: Scenario, cached: CachedVault) {
     this.#options = options;
@@ -319,29 +316,9 @@ class World {
       this.#restarts[index]!++;
       this.#calmAt = Math.max(this.#calmAt, this.#scheduler.now);
       this.#log(`m${index} restarts as m${index}.${this.#restarts[index]}`);
-      // A restart after its own partial signature left is resumed by re-approving (fixed, so
-      // not a known finding any more); one with only round messages stored still is.
-      const signed = this.#storedOpen(
-        index,
-        (type, signer) => type === MessageType.partialSigs && signer === index,
-      );
-      if (!signed && this.#storedOpen(index, (type) => type === MessageType.nonces))
-        this.#restartedMidRound = true;
       this.#start(index);
       this.#after(this.#prng.int(2_000, 30_000), `reopen m${index}`, () => this.#reopen(index));
     });
-  }
-
-  /** Whether member `index`'s stored open session holds an envelope that `match`es. */
-  #storedOpen(index: number, match: (type: number, signer: number) => boolean): boolean {
-    for (const record of this.#durable[index]!.sessions.values()) {
-      if (record.status !== 'open') continue;
-      for (const bytes of record.envelopes) {
-        const env = openEnvelope(bytes);
-        if (match(env.type, env.signerIndex)) return true;
-      }
-    }
-    return false;
   }
 
   // ─── users ───
@@ -387,7 +364,6 @@ class World {
       const revoked = this.#oracle.userRevoking(index);
       inc.service.revoke(id).then(
         () => {
-          this.#revoked = true;
           revoked();
           this.#count('user revokes');
         },
@@ -547,6 +523,20 @@ class World {
     return this.#current.every((inc, i) => !this.#oracle.honest(i) || !!this.#oracle.ends[i]);
   }
 
+  /**
+   * Every honest member ended, and if the session's transaction is on chain every one of them
+   * knows: a member that ended otherwise (a blame while the culprit still broadcast) learns it at
+   * its next sweep's chain re-check (docs/PROTOCOL.md §6.9), so the run waits for that.
+   */
+  #settled(): boolean {
+    if (!this.#honestEnded()) return false;
+    const txid = this.#txid;
+    if (txid === undefined || this.#ledger.chain.transaction(txid) === undefined) return true;
+    return this.#oracle.ends.every(
+      (e, i) => !this.#oracle.honest(i) || !e || e.view.phase === 'completed',
+    );
+  }
+
   async run(): Promise<RunResult> {
     this.#network.tap = (member, frame, to) => {
       const what = this.#oracle.sent(member, frame, to);
@@ -558,24 +548,19 @@ class World {
       until,
       () =>
         this.#oracle.violations.length > 0 ||
-        (this.#honestEnded() && this.#scheduler.now > this.#calmAt),
+        (this.#settled() && this.#scheduler.now > this.#calmAt),
       this.#check,
     );
     const violations = this.#oracle.violations;
     let livenessChecked = false;
     if (violations.length === 0) {
       if (this.#sessionId) {
-        this.#oracle.terminated(this.#liveMembers(), this.#cause());
+        this.#oracle.terminated(this.#liveMembers());
         this.#oracle.agreement((txid) => this.#ledger.chain.transaction(txid) !== undefined);
       }
       if (this.#sessionId && this.#livenessExpected()) {
         livenessChecked = true;
-        this.#oracle.live(
-          this.#liveMembers(),
-          this.#calmAt,
-          livenessBound(this.#sc.n),
-          this.#cause(),
-        );
+        this.#oracle.live(this.#liveMembers(), this.#calmAt, livenessBound(this.#sc.n));
       }
     }
     for (const v of violations) this.#log(`VIOLATION ${v.invariant}: ${v.detail}`);
@@ -604,12 +589,6 @@ class World {
       simMs: this.#scheduler.now,
       livenessChecked,
     };
-  }
-
-  /** The known finding that explains a stall in this run, if one applies. */
-  #cause(): Finding | undefined {
-    if (this.#restartedMidRound) return 'restart-mid-round';
-    return this.#revoked ? 'approval-order' : undefined;
   }
 
   /**

@@ -112,7 +112,7 @@ export function rewritePartials(
     if (member !== culprit || env.type !== MessageType.partialSigs) return undefined;
     const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;
     const partialSigs = rewrite(body.partialSigs);
-    return reseal({ ...env, payload: encodePartialSigs({ attempt: body.attempt, partialSigs }) });
+    return reseal({ ...env, payload: encodePartialSigs({ ...body, partialSigs }) });
   };
 }
 

@@ -4,11 +4,12 @@
  * proven blame names the culprit (and costs its peer reputation), an unprovable one costs the
  * accuser instead.
  *
- *   invalid partial sig  culprit's partial-sig message, culprit's echo (the nonce set it agreed
- *                        to), and every member's nonce message: recompute, PartialSigVerify fails
+ *   invalid partial sig  culprit's partial-sig message and every signer's nonce message, whose
+ *                        digests hash to the nonce set the partial commits to: PartialSigVerify fails
  *   equivocation         two nonce messages from the culprit for one attempt with different bodies
  *   invalid nonce        the culprit's nonce message whose public nonce is not on the curve
- *   bad reveal           the culprit's nonce message and echo: the reveal does not open the commit
+ *   bad reveal           the culprit's nonce message and partial-sig message: the reveal it carries
+ *                        does not open the nonce message's commitment
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { InvalidContributionError } from '../crypto/errors.ts';
@@ -25,7 +26,6 @@ import {
 import {
   type BlamePayload,
   BlameReason,
-  type EchoPayload,
   type NoncesPayload,
   type PartialSigsPayload,
   decodePayload,
@@ -124,9 +124,15 @@ export function verifyBlame(ctx: BlameContext, blame: BlamePayload): boolean {
     }
     case BlameReason.badReveal: {
       const nonces = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
-      const echo = open<EchoPayload>(ctx, evidence[1], MessageType.nonceEcho, culprit, attempt);
-      if (!nonces || !echo) return false;
-      const expected = electionCommit(ctx.sessionId, attempt, culprit, echo.body.electionReveal);
+      const psigs = open<PartialSigsPayload>(
+        ctx,
+        evidence[1],
+        MessageType.partialSigs,
+        culprit,
+        attempt,
+      );
+      if (!nonces || !psigs) return false;
+      const expected = electionCommit(ctx.sessionId, attempt, culprit, psigs.body.electionReveal);
       return !same(expected, nonces.body.electionCommit);
     }
     case BlameReason.invalidPartialSig:
@@ -141,7 +147,7 @@ function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
   const signers = ctx.signers ?? ctx.members.map((_, index) => index);
   const position = signers.indexOf(culprit);
   const n = signers.length;
-  if (position < 0 || evidence.length !== n + 2) return false;
+  if (position < 0 || evidence.length !== n + 1) return false;
   const psigs = open<PartialSigsPayload>(
     ctx,
     evidence[0],
@@ -149,23 +155,20 @@ function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
     culprit,
     attempt,
   );
-  const echo = open<EchoPayload>(ctx, evidence[1], MessageType.nonceEcho, culprit, attempt);
-  if (!psigs || !echo || echo.body.digests.length !== n) return false;
+  if (!psigs) return false;
   const nonces: NoncesPayload[] = [];
+  const digests: Uint8Array[] = [];
   for (let j = 0; j < n; j++) {
     const member = signers[j] as number;
-    const opened = open<NoncesPayload>(ctx, evidence[2 + j], MessageType.nonces, member, attempt);
-    // The set must be exactly the one the culprit echoed (it agreed to these nonces).
-    if (!opened || !same(nonceDigest(opened.env.payload), echo.body.digests[j] as Uint8Array))
-      return false;
-    if (opened.body.pubNonces.length !== ctx.sighashes.length) return false;
+    const opened = open<NoncesPayload>(ctx, evidence[1 + j], MessageType.nonces, member, attempt);
+    if (!opened || opened.body.pubNonces.length !== ctx.sighashes.length) return false;
+    digests.push(nonceDigest(opened.env.payload));
     nonces.push(opened.body);
   }
-  // And the partial signatures were made for that set.
-  const expected = signTranscript(
-    attemptTranscript(ctx.sessionId, attempt),
-    nonceSetHash(echo.body.digests),
-  );
+  // The set must be exactly the one the culprit's partial commits to (it signed on these nonces).
+  const setHash = nonceSetHash(digests);
+  if (!same(psigs.body.nonceSetHash, setHash)) return false;
+  const expected = signTranscript(attemptTranscript(ctx.sessionId, attempt), setHash);
   if (!same(psigs.env.transcriptHash, expected)) return false;
   // Signed, bound to the agreed nonce set, and the wrong number of signatures: proven.
   if (psigs.body.partialSigs.length !== ctx.sighashes.length) return true;

@@ -3,10 +3,10 @@
  * messages: members sorted by TH("Petal/coordinator", session id ‖ attempt ‖ seed ‖ member key).
  *
  * The seed is TH("Petal/election-seed", reveal_0 ‖ … ‖ reveal_{n−1}) from a commit-reveal run
- * inside the nonce rounds (commitment in the nonce message, reveal in the echo). The session id
- * alone would not do: the proposer picks the proposal (its salt, its locktime), so it could grind
- * the id until it comes first. With commit-reveal, a member who sees the other reveals has already
- * committed to its own; it can only abort, which any member of an n-of-n group can do anyway.
+ * inside the rounds (commitment in the nonce message, reveal with the partial signatures). The
+ * session id alone would not do: the proposer picks the proposal (its salt, its locktime), so it
+ * could grind the id until it comes first. With commit-reveal, a member who sees the other reveals
+ * has already committed to its own; it can only abort, which any member of an n-of-n group can do anyway.
  */
 import { taggedHash } from '../crypto/hash.ts';
 

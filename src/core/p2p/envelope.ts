@@ -1,12 +1,15 @@
 /**
- * Every protocol message travels in a signed envelope (protocol /petal/musig2/1.0.0):
+ * Every protocol message travels in a signed envelope (protocol /petal/musig2/2.0.0):
  *
- *   u8 version (1) ‖ u8 type ‖ 32 vault id ‖ 32 session id ‖ u16 signer index ‖ u32 sequence ‖
+ *   u8 version (2) ‖ u8 type ‖ 32 vault id ‖ 32 session id ‖ u16 signer index ‖ u32 sequence ‖
  *   32 transcript hash ‖ u64 sent-at (ms) ‖ u32 payload length ‖ payload (≤ 64 KiB) ‖ 64 signature
  *
  * The signature is Lotus Schnorr by the member's vault key over TaggedHash("Petal/msg/v1", all
  * preceding bytes), so a message cannot be replayed into another vault, session or round, cannot
  * claim another signer's index, and commits to the transcript its sender had seen.
+ *
+ * Version 1 envelopes (protocol 1.0.0, with its echo round) are refused with `OldProtocolError`:
+ * an honest member that has not updated yet, told apart from a malformed message.
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
 import { taggedHash } from '../crypto/hash.ts';
@@ -14,8 +17,10 @@ import { pinTables, unpinTables } from '../crypto/point-tables.ts';
 import { schnorrSign, schnorrVerify } from '../crypto/schnorr.ts';
 import type { SecretKey } from '../crypto/signing-key.ts';
 
-export const PROTOCOL_ID = '/petal/musig2/1.0.0';
-export const ENVELOPE_VERSION = 1;
+export const PROTOCOL_ID = '/petal/musig2/2.0.0';
+export const ENVELOPE_VERSION = 2;
+/** The envelope version of signing protocol 1 (refused, with its own error). */
+export const OLD_ENVELOPE_VERSION = 1;
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 const HEADER_BYTES = 1 + 1 + 32 + 32 + 2 + 4 + 32 + 8 + 4;
 const SIGNATURE_BYTES = 64;
@@ -27,7 +32,8 @@ export const MessageType = {
   approval: 2,
   revoke: 3,
   nonces: 4,
-  nonceEcho: 5,
+  /** Protocol 2: the signed nonce messages a member signed on, sent only on a nonce-set mismatch. */
+  nonceDisclosure: 5,
   partialSigs: 6,
   abort: 7,
   blame: 8,
@@ -60,6 +66,17 @@ export class MessageDecodeError extends Error {
   constructor(reason: string, message = reason) {
     super(message);
     this.reason = reason;
+  }
+}
+
+/**
+ * A message from a member still running signing protocol 1: not malformed and not hostile, just
+ * old. Receivers report it once per peer and do not count it against the peer's reputation.
+ */
+export class OldProtocolError extends MessageDecodeError {
+  override name = 'OldProtocolError';
+  constructor() {
+    super('old-protocol', 'peer runs Petal signing protocol 1; update');
   }
 }
 
@@ -125,13 +142,14 @@ export function sealEnvelope(
 /**
  * Strict decoding: exact lengths, known version and type, bounded payload, no trailing bytes.
  * Does not check the signature (the sender's key depends on the vault): see `verifyEnvelope`.
- * @throws MessageDecodeError, never anything else.
+ * @throws MessageDecodeError (OldProtocolError for a protocol 1 envelope), never anything else.
  */
 export function openEnvelope(bytes: Uint8Array): SignedEnvelope {
   if (!(bytes instanceof Uint8Array)) throw new MessageDecodeError('not-bytes');
   if (bytes.length < HEADER_BYTES + SIGNATURE_BYTES) throw new MessageDecodeError('truncated');
   if (bytes.length > HEADER_BYTES + MAX_PAYLOAD_BYTES + SIGNATURE_BYTES)
     throw new MessageDecodeError('too-large');
+  if (bytes[0] === OLD_ENVELOPE_VERSION) throw new OldProtocolError();
   if (bytes[0] !== ENVELOPE_VERSION)
     throw new MessageDecodeError('bad-version', `Unknown envelope version ${bytes[0]}`);
   const type = bytes[1] as number;
@@ -174,18 +192,24 @@ export function verifyEnvelope(
  * verify at the tabled rate from the first one. Tables are built on first use and stay until
  * `releaseSessionKeys`; the cache is bounded (crypto/point-tables.ts: MAX_TABLES, ≈ 240 KiB
  * each). Call it when a session opens, with the 33-byte keys of the members who sign in it.
+ * `holder` tells apart services of one process that hold the same session (each member of a
+ * vault in a test or simulation), so one member's session ending does not release another's.
  */
-export function holdSessionKeys(sessionId: Uint8Array, memberKeys: readonly Uint8Array[]): void {
-  pinTables(sessionOwner(sessionId), memberKeys.map(bytesToHex));
+export function holdSessionKeys(
+  sessionId: Uint8Array,
+  memberKeys: readonly Uint8Array[],
+  holder = '',
+): void {
+  pinTables(sessionOwner(sessionId, holder), memberKeys.map(bytesToHex));
 }
 
 /** Releases what `holdSessionKeys` kept for this session; call it when the session ends. */
-export function releaseSessionKeys(sessionId: Uint8Array): void {
-  unpinTables(sessionOwner(sessionId));
+export function releaseSessionKeys(sessionId: Uint8Array, holder = ''): void {
+  unpinTables(sessionOwner(sessionId, holder));
 }
 
-function sessionOwner(sessionId: Uint8Array): string {
-  return `session:${bytesToHex(sessionId)}`;
+function sessionOwner(sessionId: Uint8Array, holder: string): string {
+  return `session:${holder}:${bytesToHex(sessionId)}`;
 }
 
 /** The complete wire bytes of an opened envelope (signed bytes and signature). */

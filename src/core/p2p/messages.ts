@@ -37,7 +37,7 @@ export const AbortReason = {
 export type AbortReason = (typeof AbortReason)[keyof typeof AbortReason];
 
 export const BlameReason = {
-  /** A partial signature that fails PartialSigVerify against the agreed nonce set. */
+  /** A partial signature that fails PartialSigVerify against the nonce set it commits to. */
   invalidPartialSig: 1,
   /** Two different signed nonce messages from one member for one attempt. */
   equivocation: 2,
@@ -45,8 +45,6 @@ export const BlameReason = {
   invalidNonce: 3,
   /** An election reveal that does not open the member's own commitment. */
   badReveal: 4,
-  /** "This is the nonce message I received from the culprit": evidence for others to compare. */
-  nonceMismatch: 5,
 } as const;
 export type BlameReason = (typeof BlameReason)[keyof typeof BlameReason];
 
@@ -93,15 +91,23 @@ export interface NoncesPayload {
   pubNonces: Uint8Array[];
 }
 
-export interface EchoPayload {
+/**
+ * Sent only when a partial signature commits to a nonce set other than ours: the signed nonce
+ * messages we signed on, so whoever holds a different one from the same signer can prove the
+ * equivocation. Large sets travel in several disclosures (each within one envelope).
+ */
+export interface NonceDisclosurePayload {
   attempt: number;
-  electionReveal: Uint8Array;
-  /** Digest of every member's nonce message as received, in member order. */
-  digests: Uint8Array[];
+  /** Signed nonce envelopes (wire bytes), any subset of the attempt's signers. */
+  nonces: Uint8Array[];
 }
 
 export interface PartialSigsPayload {
   attempt: number;
+  /** nonceSetHash (transcript.ts) of the nonce messages the signatures were computed on. */
+  nonceSetHash: Uint8Array;
+  /** Opens the election commitment of the member's nonce message (docs/PROTOCOL.md §6.6). */
+  electionReveal: Uint8Array;
   partialSigs: Uint8Array[];
 }
 
@@ -130,7 +136,7 @@ export type Payload =
   | { type: typeof MessageType.approval; body: ApprovalPayload }
   | { type: typeof MessageType.revoke; body: Record<string, never> }
   | { type: typeof MessageType.nonces; body: NoncesPayload }
-  | { type: typeof MessageType.nonceEcho; body: EchoPayload }
+  | { type: typeof MessageType.nonceDisclosure; body: NonceDisclosurePayload }
   | { type: typeof MessageType.partialSigs; body: PartialSigsPayload }
   | { type: typeof MessageType.abort; body: AbortPayload }
   | { type: typeof MessageType.blame; body: BlamePayload }
@@ -238,30 +244,37 @@ function decodeNonces(r: Reader): NoncesPayload {
   return { attempt: a, electionCommit, pubNonces };
 }
 
-export function encodeEcho(p: EchoPayload): Uint8Array {
-  const w = new Writer().u32(p.attempt).bytes(p.electionReveal).u16(p.digests.length);
-  for (const d of p.digests) w.bytes(d);
+export function encodeNonceDisclosure(p: NonceDisclosurePayload): Uint8Array {
+  const w = new Writer().u32(p.attempt).u16(p.nonces.length);
+  for (const e of p.nonces) w.long(e);
   return w.finish();
 }
 
-function decodeEcho(r: Reader): EchoPayload {
+function decodeNonceDisclosure(r: Reader): NonceDisclosurePayload {
   const a = attempt(r);
-  const electionReveal = fixed(r, 32);
-  const n = count(r, MAX_MEMBERS, 2);
-  const digests = Array.from({ length: n }, () => fixed(r, 32));
-  return { attempt: a, electionReveal, digests };
+  const n = count(r, MAX_MEMBERS);
+  return { attempt: a, nonces: Array.from({ length: n }, () => r.long(MAX_ENVELOPE_BYTES)) };
 }
 
 export function encodePartialSigs(p: PartialSigsPayload): Uint8Array {
-  const w = new Writer().u32(p.attempt).u16(p.partialSigs.length);
+  if (p.nonceSetHash.length !== 32) throw new MessageDecodeError('bad-field', 'nonce set hash');
+  if (p.electionReveal.length !== 32) throw new MessageDecodeError('bad-field', 'election reveal');
+  const w = new Writer()
+    .u32(p.attempt)
+    .bytes(p.nonceSetHash)
+    .bytes(p.electionReveal)
+    .u16(p.partialSigs.length);
   for (const s of p.partialSigs) w.bytes(s);
   return w.finish();
 }
 
 function decodePartialSigs(r: Reader): PartialSigsPayload {
   const a = attempt(r);
+  const nonceSetHash = fixed(r, 32);
+  const electionReveal = fixed(r, 32);
   const n = count(r, MAX_SESSION_INPUTS);
-  return { attempt: a, partialSigs: Array.from({ length: n }, () => fixed(r, 32)) };
+  const partialSigs = Array.from({ length: n }, () => fixed(r, 32));
+  return { attempt: a, nonceSetHash, electionReveal, partialSigs };
 }
 
 export function encodeAbort(p: AbortPayload): Uint8Array {
@@ -359,8 +372,8 @@ export function decodePayload(type: MessageType, bytes: Uint8Array): Payload {
     case MessageType.nonces:
       payload = { type, body: decodeNonces(r) };
       break;
-    case MessageType.nonceEcho:
-      payload = { type, body: decodeEcho(r) };
+    case MessageType.nonceDisclosure:
+      payload = { type, body: decodeNonceDisclosure(r) };
       break;
     case MessageType.partialSigs:
       payload = { type, body: decodePartialSigs(r) };

@@ -16,7 +16,7 @@ import {
   nonceAgg,
   nonceGen,
   partialSigAgg,
-  partialSigVerify,
+  partialSigsVerify,
   sign,
 } from '../crypto/musig2.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
@@ -94,27 +94,44 @@ export function signInputs(
   );
 }
 
-/** Index of the first input whose partial signature from `signer` does not verify, or -1. */
-export function firstInvalidPartial(
+/** One member's contribution to an attempt, as its KeyAgg position, partials and public nonces. */
+export interface SignerPartials {
+  position: number;
+  partialSigs: Uint8Array[];
+  pubNonces: Uint8Array[];
+}
+
+/**
+ * Which of `signers` sent an invalid partial signature: the index in `signers` of the first one
+ * whose partial on the earliest failing input does not verify, or -1 if every one verifies.
+ * Each input's partials are checked together (`partialSigsVerify`: one weighted equation, a
+ * shared doubling chain for the nonce points); only a failing batch is checked partial by
+ * partial, so the member named is exactly the one a check on arrival would have named, and
+ * every member names the same one.
+ */
+export function firstInvalidSigner(
   ctx: KeyAggContext,
-  signer: number,
-  partialSigs: Uint8Array[],
-  pubNonces: Uint8Array[],
+  signers: readonly SignerPartials[],
   aggNonces: Uint8Array[],
-  checked: CheckedSpend,
+  checked: Pick<CheckedSpend, 'sighashes'>,
 ): number {
-  if (partialSigs.length !== checked.sighashes.length) return 0;
-  return checked.sighashes.findIndex(
-    (message, i) =>
-      !partialSigVerify(
-        partialSigs[i] as Uint8Array,
-        pubNonces[i] as Uint8Array,
-        signer,
-        ctx,
-        aggNonces[i] as Uint8Array,
-        message,
-      ),
-  );
+  const inputs = checked.sighashes.length;
+  const malformed = signers.findIndex((s) => s.partialSigs.length !== inputs);
+  if (malformed >= 0) return malformed;
+  for (let i = 0; i < inputs; i++) {
+    const bad = partialSigsVerify(
+      signers.map((s) => ({
+        partialSig: s.partialSigs[i] as Uint8Array,
+        pubNonce: s.pubNonces[i] as Uint8Array,
+        signerIndex: s.position,
+      })),
+      ctx,
+      aggNonces[i] as Uint8Array,
+      checked.sighashes[i] as Uint8Array,
+    );
+    if (bad >= 0) return bad;
+  }
+  return -1;
 }
 
 /** What a Taproot script-path input carries besides its signature. */

@@ -4,8 +4,11 @@
  * consumed. Secret nonces are never stored anywhere (SecretNonce refuses to be serialised).
  *
  * The extension implements this over IndexedDB; `MemorySessionStore` serves tests and Node.
- * Every method must be durable when its promise resolves: the protocol writes a marker and only
- * then lets a nonce or a partial signature leave the device.
+ * All of one protocol step's writes to a session go in one `commit`, applied atomically.
+ * Commits apply in the order they were called, whether or not the caller awaits them, so a
+ * caller may leave a write it does not need to wait for (a received frame) in flight. A commit
+ * is on disk when its promise resolves; one carrying nonce markers is flushed all the way
+ * (the protocol writes a marker and only then lets a nonce or a partial signature leave).
  */
 export type SessionStatus = 'open' | 'completed' | 'aborted' | 'expired' | 'failed';
 
@@ -39,19 +42,70 @@ export interface NonceMarker {
   at: number;
 }
 
+/** One protocol step's writes to one session: applied all or nothing, in this order. */
+export interface SessionWrite {
+  sessionId: string;
+  /** Opens (or replaces) the session's record, empty and 'open', before anything below. */
+  open?: { vaultId: string; expiresAt: number };
+  /** Envelopes added to the end of the transcript, in order (only to an open record). */
+  envelopes?: Uint8Array[];
+  /** The sequence counter after this write; it never moves back. */
+  nextSequence?: number;
+  /** Nonce markers; a write carrying any is flushed to disk before it resolves. */
+  markers?: NonceMarker[];
+  /** Ends the session: the transcript is dropped, the record stays as a tombstone until expiry. */
+  finish?: { status: SessionStatus; txid?: string };
+}
+
 export interface SessionStore {
   get(sessionId: string): Promise<StoredSession | undefined>;
   list(): Promise<StoredSession[]>;
-  /** Creates or replaces a record. */
-  put(record: StoredSession): Promise<void>;
-  /** Appends envelopes to a record's transcript and moves its sequence counter forward. */
-  append(sessionId: string, envelopes: Uint8Array[], nextSequence: number): Promise<void>;
-  /** Marks a session finished: the transcript is dropped, a tombstone stays until expiry. */
-  finish(sessionId: string, status: SessionStatus, txid?: string): Promise<void>;
+  /** Applies one step's writes atomically, after every commit called before it. */
+  commit(write: SessionWrite): Promise<void>;
   /** Deletes a record and its nonce markers. */
   delete(sessionId: string): Promise<void>;
-  addNonceMarker(marker: NonceMarker): Promise<void>;
   nonceMarkers(sessionId: string): Promise<NonceMarker[]>;
+}
+
+/** Whether a write has anything to do. */
+export function isEmptyWrite(write: SessionWrite): boolean {
+  return (
+    !write.open &&
+    !write.envelopes?.length &&
+    write.nextSequence === undefined &&
+    !write.markers?.length &&
+    !write.finish
+  );
+}
+
+/**
+ * A write applied to a session held in memory (the record is changed in place, envelopes
+ * copied); returns the record after it. Stores that keep whole records share this rule.
+ */
+export function applyWrite(
+  record: StoredSession | undefined,
+  write: SessionWrite,
+): StoredSession | undefined {
+  let r = record;
+  if (write.open)
+    r = {
+      sessionId: write.sessionId,
+      vaultId: write.open.vaultId,
+      status: 'open',
+      expiresAt: write.open.expiresAt,
+      envelopes: [],
+      nextSequence: 0,
+    };
+  if (!r) return undefined;
+  if (r.status === 'open') for (const e of write.envelopes ?? []) r.envelopes.push(e.slice());
+  if (write.nextSequence !== undefined)
+    r.nextSequence = Math.max(r.nextSequence, write.nextSequence);
+  if (write.finish) {
+    r.status = write.finish.status;
+    r.envelopes = [];
+    if (write.finish.txid) r.txid = write.finish.txid;
+  }
+  return r;
 }
 
 const copy = (r: StoredSession): StoredSession => ({
@@ -73,34 +127,21 @@ export class MemorySessionStore implements SessionStore {
     return [...this.#sessions.values()].map(copy);
   }
 
-  async put(record: StoredSession): Promise<void> {
-    this.#sessions.set(record.sessionId, copy(record));
-  }
-
-  async append(sessionId: string, envelopes: Uint8Array[], nextSequence: number): Promise<void> {
-    const r = this.#sessions.get(sessionId);
-    if (!r) return;
-    for (const e of envelopes) r.envelopes.push(e.slice());
-    r.nextSequence = Math.max(r.nextSequence, nextSequence);
-  }
-
-  async finish(sessionId: string, status: SessionStatus, txid?: string): Promise<void> {
-    const r = this.#sessions.get(sessionId);
-    if (!r) return;
-    r.status = status;
-    r.envelopes = [];
-    if (txid) r.txid = txid;
+  async commit(write: SessionWrite): Promise<void> {
+    const r = applyWrite(this.#sessions.get(write.sessionId), write);
+    if (r) this.#sessions.set(write.sessionId, r);
+    if (write.markers?.length) {
+      for (const m of write.markers) {
+        const list = this.#markers.get(m.sessionId) ?? [];
+        list.push({ ...m });
+        this.#markers.set(m.sessionId, list);
+      }
+    }
   }
 
   async delete(sessionId: string): Promise<void> {
     this.#sessions.delete(sessionId);
     this.#markers.delete(sessionId);
-  }
-
-  async addNonceMarker(marker: NonceMarker): Promise<void> {
-    const list = this.#markers.get(marker.sessionId) ?? [];
-    list.push({ ...marker });
-    this.#markers.set(marker.sessionId, list);
   }
 
   async nonceMarkers(sessionId: string): Promise<NonceMarker[]> {

@@ -1,20 +1,15 @@
 /**
  * The in-memory state of one signing session and the public view of it the wallet shows. The
- * signing service (signing-service.ts) owns every Session; only it and the protocol steps it runs
- * (signing/*.ts) change one. This module holds the shapes and the small pure rules about them.
+ * signing service (signing-service.ts and its shell in service/) owns every Session; only it and
+ * the protocol steps it runs (signing/*.ts) change one. This module holds the shapes and the
+ * small pure rules about them.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { KeyAggContext } from '../crypto/musig2.ts';
 import type { SigningKey } from '../crypto/signing-key.ts';
 import type { Vault } from '../wallet/vault.ts';
 import type { SignedEnvelope } from './envelope.ts';
-import type {
-  EchoPayload,
-  NoncesPayload,
-  PartialSigsPayload,
-  Payload,
-  ProposalPayload,
-} from './messages.ts';
+import type { NoncesPayload, PartialSigsPayload, Payload, ProposalPayload } from './messages.ts';
 import type { FinalTx, OwnNonces } from './musig-round.ts';
 import type { CheckedSpend, SpendSummary } from './spend-check.ts';
 import type { TimerSet } from './clock.ts';
@@ -23,7 +18,6 @@ import type { SigningPath } from './signing-path.ts';
 export type SessionPhase =
   | 'awaiting-approvals'
   | 'nonces'
-  | 'echo'
   | 'signing'
   | 'broadcasting'
   | 'completed'
@@ -51,8 +45,6 @@ export interface SessionEnd {
   culprit?: number;
   /** The member who ended it by aborting: for reason 'declined', the member who declined. */
   by?: number;
-  /** reason 'nonce-mismatch': the member whose nonces differed between members (not proven). */
-  suspect?: number;
 }
 
 export interface SessionView {
@@ -101,7 +93,7 @@ export interface Received<T> {
   body: T;
   /** The envelope's wire bytes (evidence for blame). */
   bytes: Uint8Array;
-  /** The payload bytes (what echoes hash). */
+  /** The payload bytes (what nonce digests hash). */
   payloadBytes: Uint8Array;
 }
 
@@ -110,17 +102,21 @@ export interface AttemptState {
   /** Our nonces; only the public half survives a restart (then this is undefined). */
   own?: OwnNonces;
   nonces: (Received<NoncesPayload> | undefined)[];
-  echoes: (Received<EchoPayload> | undefined)[];
   partials: (Received<PartialSigsPayload> | undefined)[];
+  /** Once every signer's nonces are in: their digests in signer order, and the set's hash. */
   digests?: Uint8Array[];
+  setHash?: Uint8Array;
   aggNonces?: Uint8Array[];
   signTranscript?: Uint8Array;
+  /** Broadcast order, elected once every partial (and with it every reveal) is in. */
   order?: number[];
   /** Set once our partial signatures were computed (the nonce is spent). */
   signed: boolean;
   final?: FinalTx;
-  /** Set when echoes disagree; cleared by proof or by the wait running out. */
+  /** A signer whose partial committed to another nonce set; the session fails unless proof comes. */
   mismatch?: number;
+  /** Set once we disclosed our nonce set (at most once per attempt). */
+  disclosed?: boolean;
 }
 
 export interface VaultEntry {
@@ -145,6 +141,11 @@ export interface Session {
   variants: Map<string, CheckedSpend>;
   /** Threshold vaults: the proposer's choice of signers for a script leaf, once made. */
   path?: SigningPath;
+  /**
+   * The proven blame that ended the session (ours or one we accepted): after the end it is the
+   * answer to a member still working on the session, whose copy a lossy network may have eaten.
+   */
+  lastWord?: Uint8Array;
   /** The path message this member (the proposer) sent, for its mailbox record. */
   pathBytes?: Uint8Array;
   /** MuSig2 contexts of path leaves' keys, by signer list. */
@@ -153,6 +154,11 @@ export interface Session {
   peers: (string | undefined)[];
   /** Approval envelope bytes per member (undefined: not approved or revoked). */
   approvals: (Uint8Array | undefined)[];
+  /**
+   * Per member, the envelope sequence of its newest approval or revoke applied (-1: none yet):
+   * an older one arriving later, by another route, is ignored (signing/approvals.ts).
+   */
+  consentSequence: number[];
   attempt: number;
   round?: AttemptState;
   phase: SessionPhase;
@@ -175,7 +181,6 @@ export function newAttempt(attempt: number, members: number): AttemptState {
   return {
     attempt,
     nonces: Array.from({ length: members }),
-    echoes: Array.from({ length: members }),
     partials: Array.from({ length: members }),
     signed: false,
   };

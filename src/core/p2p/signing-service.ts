@@ -2,7 +2,7 @@
  * The Petal signing protocol engine (docs/PROTOCOL.md §6): one instance per wallet, serving every
  * vault the wallet is a member of. It turns a proposal into a broadcast transaction:
  *
- *   proposal → approvals (any time, asynchronously) → nonces → echo → partial signatures
+ *   proposal → approvals (any time, asynchronously) → nonces → partial signatures
  *            → aggregate, verify locally → elected coordinator broadcasts, the others fail over
  *
  * Everything it receives passes, in order: ban list, per-peer rate limit, vault frame decryption,

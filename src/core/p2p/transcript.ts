@@ -5,8 +5,11 @@
  *
  *   session id   = TH("Petal/session", vault id ‖ u16 proposer ‖ proposal payload)
  *   T_proposal   = TH("Petal/transcript/proposal", session id)               approval, revoke
- *   T_attempt(a) = TH("Petal/transcript/attempt", session id ‖ u32 a)        nonces, echo, abort, blame
+ *   T_attempt(a) = TH("Petal/transcript/attempt", session id ‖ u32 a)   nonces, disclosure, abort, blame
  *   T_sign(a)    = TH("Petal/transcript/sign", T_attempt(a) ‖ nonce set)     partial sigs, broadcast
+ *
+ * A partial signature's T_sign is over the nonce set *its sender* signed on (the set hash it also
+ * carries): a receiver with another set does not drop it but compares sets (signing/disclosure.ts).
  */
 import { taggedHash } from '../crypto/hash.ts';
 
@@ -43,11 +46,12 @@ export function signTranscript(attemptHash: Uint8Array, nonceSetHash: Uint8Array
   return taggedHash('Petal/transcript/sign', attemptHash, nonceSetHash);
 }
 
-/** Digest of one member's nonce message payload, as echoed by everyone who received it. */
+/** Digest of one member's nonce message payload, as received. */
 export function nonceDigest(noncesPayload: Uint8Array): Uint8Array {
   return taggedHash('Petal/nonce-digest', noncesPayload);
 }
 
+/** The nonce set an attempt signs on: its signers' nonce digests, in signer order. */
 export function nonceSetHash(digests: Uint8Array[]): Uint8Array {
   return taggedHash('Petal/nonce-set', ...digests);
 }

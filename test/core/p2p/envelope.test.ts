@@ -5,6 +5,8 @@ import {
   MAX_PAYLOAD_BYTES,
   MessageDecodeError,
   MessageType,
+  OldProtocolError,
+  PROTOCOL_ID,
   openEnvelope,
   sealEnvelope,
   verifyEnvelope,
@@ -65,9 +67,27 @@ describe('protocol envelope', () => {
       }
     };
     expect(reason(bytes.subarray(0, 50))).toBe('truncated');
-    expect(reason(Uint8Array.from([2, ...bytes.subarray(1)]))).toBe('bad-version');
-    expect(reason(Uint8Array.from([1, 99, ...bytes.subarray(2)]))).toBe('unknown-type');
+    expect(reason(Uint8Array.from([3, ...bytes.subarray(1)]))).toBe('bad-version');
+    expect(reason(Uint8Array.from([2, 99, ...bytes.subarray(2)]))).toBe('unknown-type');
     expect(reason(new Uint8Array([...bytes, 0]))).toBe('bad-length');
+  });
+
+  it('refuses a protocol 1 envelope with its own error, telling the peer to update', () => {
+    expect(PROTOCOL_ID).toBe('/petal/musig2/2.0.0');
+    const bytes = sealEnvelope(base, alice);
+    // A version 1 client seals the same layout with version byte 1.
+    const v1 = Uint8Array.from([1, ...bytes.subarray(1)]);
+    let error: unknown;
+    try {
+      openEnvelope(v1);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OldProtocolError);
+    expect(error).toBeInstanceOf(MessageDecodeError);
+    expect((error as OldProtocolError).reason).toBe('old-protocol');
+    expect((error as Error).message).toBe('peer runs Petal signing protocol 1; update');
+    expect(openEnvelope(bytes).type).toBe(MessageType.nonces);
   });
 
   it('survives fuzzing: random and mutated inputs only ever raise MessageDecodeError', () => {

@@ -10,7 +10,7 @@ import {
   encodeApproval,
   encodeBlame,
   encodeBroadcast,
-  encodeEcho,
+  encodeNonceDisclosure,
   encodeNonces,
   encodePartialSigs,
   encodeProposal,
@@ -44,14 +44,18 @@ const samples: [MessageType, Uint8Array][] = [
     encodeNonces({ attempt: 1, electionCommit: randomBytes(32), pubNonces: [randomBytes(66)] }),
   ],
   [
-    MessageType.nonceEcho,
-    encodeEcho({
-      attempt: 2,
+    MessageType.nonceDisclosure,
+    encodeNonceDisclosure({ attempt: 2, nonces: [randomBytes(180), randomBytes(250)] }),
+  ],
+  [
+    MessageType.partialSigs,
+    encodePartialSigs({
+      attempt: 1,
+      nonceSetHash: randomBytes(32),
       electionReveal: randomBytes(32),
-      digests: [randomBytes(32), randomBytes(32)],
+      partialSigs: [randomBytes(32)],
     }),
   ],
-  [MessageType.partialSigs, encodePartialSigs({ attempt: 1, partialSigs: [randomBytes(32)] })],
   [MessageType.abort, encodeAbort({ attempt: 1, reason: AbortReason.restarted, detail: 'x' })],
   [
     MessageType.blame,
@@ -84,7 +88,12 @@ describe('protocol payloads', () => {
         MessageDecodeError,
       );
     }
-    const zeroAttempt = encodePartialSigs({ attempt: 0, partialSigs: [randomBytes(32)] });
+    const zeroAttempt = encodePartialSigs({
+      attempt: 0,
+      nonceSetHash: randomBytes(32),
+      electionReveal: randomBytes(32),
+      partialSigs: [randomBytes(32)],
+    });
     expect(() => decodePayload(MessageType.partialSigs, zeroAttempt)).toThrow(/attempt/);
   });
 

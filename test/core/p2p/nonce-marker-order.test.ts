@@ -25,20 +25,21 @@ function sentTypes(g: Group, member: Member): MessageType[] {
   return types;
 }
 
-/** Holds `member`'s 'consumed' marker writes until released (or fails them). */
+/** Holds `member`'s writes of a 'consumed' marker until released (or fails them). */
 function holdConsumed(member: Member) {
-  const add = member.store.addNonceMarker.bind(member.store);
+  const commit = member.store.commit.bind(member.store);
   const held: { marker: NonceMarker; release: () => void; fail: () => void }[] = [];
-  member.store.addNonceMarker = (marker) =>
-    marker.stage !== 'consumed'
-      ? add(marker)
-      : new Promise<void>((resolve, reject) =>
-          held.push({
-            marker,
-            release: () => void add(marker).then(resolve, reject),
-            fail: () => reject(new Error('disk full')),
-          }),
-        );
+  member.store.commit = (write) => {
+    const marker = write.markers?.find((m) => m.stage === 'consumed');
+    if (!marker) return commit(write);
+    return new Promise<void>((resolve, reject) =>
+      held.push({
+        marker,
+        release: () => void commit(write).then(resolve, reject),
+        fail: () => reject(new Error('disk full')),
+      }),
+    );
+  };
   return held;
 }
 
@@ -58,8 +59,9 @@ describe('the consumed nonce marker is on record before a partial signature leav
     const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
     const pending = await until(() => held[0]);
     expect(pending.marker.attempt).toBe(1);
-    // Its echo left (the round went as far as signing), its partial signature did not.
-    await until(() => (sent.includes(MessageType.nonceEcho) ? true : undefined));
+    // The round went as far as signing (the others' partials are in), its partial did not leave.
+    await until(() => g.members[0]!.service.session(view.id)?.partialsFrom?.includes(2));
+    expect(sent).toContain(MessageType.nonces);
     expect(sent).not.toContain(MessageType.partialSigs);
     expect((await signer.store.nonceMarkers(view.id)).map((m) => m.stage)).toEqual(['issued']);
     pending.release();
@@ -77,7 +79,7 @@ describe('the consumed nonce marker is on record before a partial signature leav
     autoApprove(g);
     const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
     (await until(() => held[0])).fail();
-    await until(() => (sent.includes(MessageType.nonceEcho) ? true : undefined));
+    expect(sent).toContain(MessageType.nonces);
     // Member 0 signs and sends its partial; signer 1's, made but never recorded, goes nowhere:
     // not to member 0, and not inside a final transaction of its own.
     await until(() => g.members[1]!.service.session(view.id)?.partialsFrom?.includes(0));

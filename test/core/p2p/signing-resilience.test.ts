@@ -69,7 +69,7 @@ describe('nonce safety across restarts', () => {
     let restarted: Promise<Member> | undefined;
     // Member 1 dies right after its nonces left (its secret nonces die with it).
     g.members[1]!.service.on('update', (view) => {
-      if (restarted || view.phase !== 'echo') return;
+      if (restarted || view.phase !== 'nonces') return;
       restarted = g.restart(1);
     });
     const view = await g.members[0]!.service.propose(g.vault.id, g.spend([25_000_000n]));

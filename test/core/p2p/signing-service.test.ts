@@ -311,7 +311,7 @@ describe('what a member checks before it signs', () => {
 });
 
 describe('blame and equivocation', () => {
-  it('verifies every partial signature on receipt and names the member who sent a bad one', async () => {
+  it('verifies every partial signature before aggregating and names the member who sent a bad one', async () => {
     const culpritPeer = 'peer-2';
     const tamper = rewritePartials(2, flipOneBit);
     group = await createGroup(3, { tamper });

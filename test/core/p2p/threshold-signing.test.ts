@@ -181,7 +181,7 @@ describe('threshold vaults: signed by whoever is online', () => {
     g.network.disconnect(g.members[2]!.peerId);
     let restarted: Promise<Member> | undefined;
     g.members[1]!.service.on('update', (v) => {
-      if (restarted || v.phase !== 'echo' || !v.pathSigners) return;
+      if (restarted || v.phase !== 'nonces' || !v.pathSigners) return;
       restarted = g.restart(1);
     });
     const view = await propose(g);

@@ -40,6 +40,10 @@ export interface VaultState extends VaultEntry {
 export interface Tombstone {
   expiresAt: number;
   view?: SessionView;
+  /** The blame that ended the session (Session.lastWord), and the members already given it. */
+  lastWord?: Uint8Array;
+  answered?: Set<number>;
+  answering?: AbortController;
 }
 
 /** The service's `emit`, handed to its parts. */
@@ -74,7 +78,6 @@ export class ServiceContext {
   readonly lastPeers = new Map<string, (string | undefined)[]>();
   /** Callers of settled(), per session (a map rather than event listeners: there can be many). */
   readonly waiters = new Map<string, Set<(view: SessionView) => void>>();
-  readonly staleMailboxes = new Set<VaultState>();
   readonly emit: Emit;
   running = false;
   /** The chain tip's median time past and when it was read (see service/replay-side.ts). */

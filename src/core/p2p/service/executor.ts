@@ -1,8 +1,8 @@
 /**
- * The effect executor: runs one protocol step of ../signing/ and carries out the effects it lists,
- * in order, each durable write awaited before the next effect (docs/PROTOCOL.md §6.9): what a step
- * stores before a send is on disk before the envelope leaves. Timers a step sets come back here as
- * inputs, and so does the chain's answer to a broadcast (§6.8).
+ * The effect executor: runs one protocol step of ../signing/ and carries out the effects it lists:
+ * first the step's durable writes, as one commit (./writes.ts, docs/PROTOCOL.md §6.9), then the
+ * rest in order — what a step stores is on disk before anything it sends leaves. Timers a step
+ * sets come back here as inputs, and so does the chain's answer to a broadcast (§6.8).
  */
 import { isScriptVerifyRejection } from '../../chain/replay-side.ts';
 import { BroadcastError } from '../chain.ts';
@@ -15,12 +15,20 @@ import { onTimer as onTimerRule } from '../signing/machine.ts';
 import type { ServiceContext, VaultState } from './context.ts';
 import { touchMailbox } from './mailbox.ts';
 import { finish, protectPeers, publish, sendTo, sendToMembers } from './sessions.ts';
+import { type Received, commitStep } from './writes.ts';
 
-/** Runs one protocol step and executes the effects it lists, in order. */
-export async function run<T>(ctx: ServiceContext, rule: (step: Step) => T): Promise<T> {
+/**
+ * Runs one protocol step and executes the effects it lists. `received`, given the step's
+ * result, names the received envelope the step handled, to store in the step's commit.
+ */
+export async function run<T>(
+  ctx: ServiceContext,
+  rule: (step: Step) => T,
+  received?: (result: T) => Received | undefined,
+): Promise<T> {
   const step = new Step(ctx.clock.now(), ctx.auth, ctx.timeouts);
   const result = rule(step);
-  await execute(ctx, step.effects);
+  await execute(ctx, step.effects, received?.(result));
   return result;
 }
 
@@ -35,29 +43,25 @@ export async function end(
 }
 
 /**
- * Executes a step's effects in the order listed, each durable write awaited before the next
- * effect: what a step stores before a send is on disk before the envelope leaves.
+ * Executes a step's effects: its writes in one commit, waited for when they hold our envelopes
+ * or a nonce marker (a failed one stops the step), then the other effects in the order listed.
  */
-async function execute(ctx: ServiceContext, effects: Effect[]): Promise<void> {
+async function execute(
+  ctx: ServiceContext,
+  effects: Effect[],
+  received: Received | undefined,
+): Promise<void> {
+  await commitStep(ctx, effects, received, abandonUnrecorded);
   for (const effect of effects) await perform(ctx, effect);
 }
 
 async function perform(ctx: ServiceContext, effect: Effect): Promise<void> {
   switch (effect.kind) {
-    case 'persist': {
-      const { session, envelope, sequence, next } = effect;
-      ctx.replay.accept(session.idHex, session.entry.me, sequence);
-      await ctx.store.append(session.idHex, [envelope], next);
-      return;
-    }
+    case 'persist':
+      // Stored with the step's commit; our own sequence numbers are never accepted from others.
+      return void ctx.replay.accept(effect.session.idHex, effect.session.entry.me, effect.sequence);
     case 'nonce-marker':
-      try {
-        await ctx.store.addNonceMarker(effect.marker);
-      } catch (err) {
-        abandonUnrecorded(effect.session, effect.marker);
-        throw err;
-      }
-      return;
+      return; // stored with the step's commit
     case 'send':
       if (effect.to === undefined) sendToMembers(ctx, effect.session, effect.envelope);
       else sendTo(ctx, effect.session, effect.to, effect.envelope);
@@ -91,7 +95,7 @@ async function perform(ctx: ServiceContext, effect: Effect): Promise<void> {
 /**
  * A nonce marker could not be stored, so what the step made with those nonces must not leave:
  * the secret nonces are dropped and our nonces or partial signature of the attempt forgotten
- * (the step's later effects are not executed). The attempt cannot finish with us; nothing
+ * (none of the step's other effects are executed). The attempt cannot finish with us; nothing
  * signed with these nonces can reach anyone, not even inside a final transaction.
  */
 function abandonUnrecorded(session: Session, marker: NonceMarker): void {

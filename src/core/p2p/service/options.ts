@@ -17,7 +17,7 @@ import type { SessionLimits } from '../signing/proposal.ts';
 export interface SigningTimeouts {
   /** Each coordinator after the first waits this much longer before it broadcasts itself. */
   failoverMs: number;
-  /** How long echoes that disagree wait for an equivocation proof before the session fails. */
+  /** How long a partial over another nonce set waits for an equivocation proof (then: failed). */
   mismatchMs: number;
   /** Period of the sweep that expires sessions and forgets finished ones. */
   sweepMs: number;
@@ -88,4 +88,8 @@ export interface SigningEvents {
   blame: { sessionId: string; culprit: number; reason: string; peerId?: string };
   /** A proposal this wallet refused to consider (it never reaches the user). */
   refused: { vaultId: string; reason: string; message: string; from?: string };
+  /** A member's peer speaks signing protocol 1 (reported once per peer; it is not penalised). */
+  outdated: { vaultId: string; reason: string; message: string; from?: string };
+  /** A failure off the protocol's path: a store write nobody waited for, a mailbox put. */
+  warning: { message: string };
 }

@@ -8,8 +8,14 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Vault } from '../../wallet/vault.ts';
 import { type BurnCheck, verifyBurnProof } from '../burn-identity.ts';
-import { MessageDecodeError, MessageType, type SignedEnvelope, openEnvelope } from '../envelope.ts';
-import { frameTag, openFrame } from '../frames.ts';
+import {
+  MessageDecodeError,
+  MessageType,
+  OldProtocolError,
+  type SignedEnvelope,
+  openEnvelope,
+} from '../envelope.ts';
+import { frameTag, openFrame, sealFrame } from '../frames.ts';
 import { type ApprovalPayload, type BurnProof, decodePayload } from '../messages.ts';
 import { FINISHED, type Inbound, type Session, viewOf } from '../session.ts';
 import { sessionIdOf } from '../transcript.ts';
@@ -17,10 +23,12 @@ import { acceptApproval, approvalAdmissible } from '../signing/approvals.ts';
 import type { Outcome } from '../signing/effects.ts';
 import { approvalOf, onMessage } from '../signing/machine.ts';
 import { admitProposal } from '../signing/proposal.ts';
-import { type ServiceContext, type VaultState, opt, same } from './context.ts';
+import { type ServiceContext, type Tombstone, type VaultState, opt, same } from './context.ts';
 import { run } from './executor.ts';
 import { touchMailbox } from './mailbox.ts';
+import { refuseOldProtocol } from './old-protocol.ts';
 import { createSession, persistNew } from './sessions.ts';
+import { type Received, storeReceived } from './writes.ts';
 
 /** A frame from the transport (direct or gossip): admitted, opened, then queued for its step. */
 export function receiveFrame(ctx: ServiceContext, from: string, frame: Uint8Array): void {
@@ -60,8 +68,10 @@ export function validFrame(
   let env: SignedEnvelope;
   try {
     env = openEnvelope(openFrame(state.keys, frame));
-  } catch {
-    ctx.penalize(from, 'bad-frame');
+  } catch (err) {
+    // Not forwarded, but not held against an honest member who has not updated yet.
+    if (err instanceof OldProtocolError) refuseOldProtocol(ctx, state, from, err);
+    else ctx.penalize(from, 'bad-frame');
     return false;
   }
   const key = state.vault.members[env.signerIndex];
@@ -93,17 +103,44 @@ export async function receiveEnvelope(
     if (!ctx.verified.verify(env, key)) return ctx.penalize(from, 'bad-signature');
     inbound = { env, payload: decodePayload(env.type, env.payload), bytes, ...opt(from) };
   } catch (err) {
+    if (err instanceof OldProtocolError) return refuseOldProtocol(ctx, state, from, err);
     if (err instanceof MessageDecodeError) return ctx.penalize(from, 'bad-frame');
     throw err;
   }
   const idHex = bytesToHex(inbound.env.sessionId);
   if (inbound.env.signerIndex === state.me && from !== undefined) return; // our own, echoed
-  if (ctx.tombstones.has(idHex)) return;
+  const tombstone = ctx.tombstones.get(idHex);
+  if (tombstone) return answerAfterEnd(ctx, state, tombstone, inbound);
   if (inbound.payload.type === MessageType.proposal) return receiveProposal(ctx, state, inbound);
   const session = ctx.sessions.get(idHex);
   if (!session) return buffer(ctx, idHex, inbound);
   if (!ctx.replay.accept(idHex, inbound.env.signerIndex, inbound.env.sequence)) return;
   await dispatch(ctx, session, inbound);
+}
+
+/**
+ * A member still working on a session that ended here in a proven blame gets the blame, once,
+ * directly: its own copy may have been lost, and without it that member could only wait out a
+ * timeout and end without knowing who cheated.
+ */
+function answerAfterEnd(
+  ctx: ServiceContext,
+  state: VaultState,
+  tombstone: Tombstone,
+  inbound: Inbound,
+): void {
+  const { lastWord, answered } = tombstone;
+  const peer = inbound.from;
+  const member = inbound.env.signerIndex;
+  if (!lastWord || !answered || peer === undefined || answered.has(member)) return;
+  answered.add(member);
+  // One retry window per tombstone at a time, so answers never pile up timers.
+  if (!tombstone.answering || tombstone.answering.signal.aborted) {
+    const window = new AbortController();
+    ctx.timers.set(() => window.abort(), ctx.timeouts.failoverMs);
+    tombstone.answering = window;
+  }
+  void ctx.outbox.deliver(() => peer, sealFrame(state.keys, lastWord), tombstone.answering.signal);
 }
 
 /**
@@ -182,8 +219,7 @@ export async function dispatch(
     if (session.deferred.length > cap) session.deferred.shift();
     return;
   }
-  if (!session.replaying && inbound.env.signerIndex !== session.entry.me)
-    await ctx.store.append(session.idHex, [inbound.bytes], session.nextSequence);
+  storeReceived(ctx, session, inbound);
   if (inbound.from) ctx.reputation.reward(inbound.from);
   await drainDeferred(ctx, session);
 }
@@ -199,8 +235,7 @@ export async function drainDeferred(ctx: ServiceContext, session: Session): Prom
       if ((await handle(ctx, session, item)) === 'defer') session.deferred.push(item);
       else {
         progress = true;
-        if (!session.replaying && item.env.signerIndex !== session.entry.me)
-          await ctx.store.append(session.idHex, [item.bytes], session.nextSequence);
+        storeReceived(ctx, session, item);
       }
     }
   }
@@ -209,7 +244,13 @@ export async function drainDeferred(ctx: ServiceContext, session: Session): Prom
 async function handle(ctx: ServiceContext, session: Session, inbound: Inbound): Promise<Outcome> {
   const approval = approvalOf(inbound);
   if (approval) return onApproval(ctx, session, inbound, approval);
-  return run(ctx, (step) => onMessage(session, inbound, step));
+  return run(ctx, (step) => onMessage(session, inbound, step), handled(session, inbound));
+}
+
+/** The handled envelope goes in the step's commit, unless the step set it aside. */
+function handled(session: Session, inbound: Inbound) {
+  return (outcome: Outcome): Received | undefined =>
+    outcome === 'defer' ? undefined : { session, inbound };
 }
 
 /** An approval: the rule admits it, the chain checks a burn identity, the rule counts it. */
@@ -234,7 +275,11 @@ async function onApproval(
       return 'done';
     }
   }
-  return run(ctx, (step) => acceptApproval(session, inbound, body, step));
+  return run(
+    ctx,
+    (step) => acceptApproval(session, inbound, body, step),
+    handled(session, inbound),
+  );
 }
 
 async function checkBurn(

@@ -26,7 +26,7 @@ export async function resumeStored(ctx: ServiceContext, state: VaultState): Prom
       continue;
     }
     if (stored.expiresAt <= now || stored.envelopes.length === 0) {
-      await ctx.store.finish(stored.sessionId, 'expired');
+      await ctx.store.commit({ sessionId: stored.sessionId, finish: { status: 'expired' } });
       ctx.tombstones.set(stored.sessionId, { expiresAt: stored.expiresAt });
       continue;
     }
@@ -45,7 +45,7 @@ async function replayStored(
     const env = openEnvelope(first as Uint8Array);
     proposal = { env, payload: decodePayload(env.type, env.payload), bytes: first as Uint8Array };
   } catch {
-    await ctx.store.finish(stored.sessionId, 'failed');
+    await ctx.store.commit({ sessionId: stored.sessionId, finish: { status: 'failed' } });
     return;
   }
   if (proposal.payload.type !== MessageType.proposal) return;
@@ -56,7 +56,7 @@ async function replayStored(
       leaves: body.leafAfter !== undefined,
     });
   } catch {
-    await ctx.store.finish(stored.sessionId, 'failed');
+    await ctx.store.commit({ sessionId: stored.sessionId, finish: { status: 'failed' } });
     return;
   }
   const session = createSession(

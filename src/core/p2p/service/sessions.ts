@@ -6,13 +6,15 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TimerSet } from '../clock.ts';
+import { holdSessionKeys, releaseSessionKeys } from '../envelope.ts';
 import { sealFrame } from '../frames.ts';
 import type { ProposalPayload } from '../messages.ts';
 import type { Session, SessionPhase, SessionView } from '../session.ts';
-import type { SessionStatus, StoredSession } from '../session-store.ts';
+import type { SessionStatus } from '../session-store.ts';
 import type { CheckedSpend } from '../spend-check.ts';
 import type { ServiceContext, VaultState } from './context.ts';
 import { touchMailbox } from './mailbox.ts';
+import { quietly } from './writes.ts';
 
 export function createSession(
   ctx: ServiceContext,
@@ -33,6 +35,7 @@ export function createSession(
     checked,
     peers: Array.from({ length: n }),
     approvals: Array.from({ length: n }),
+    consentSequence: Array.from({ length: n }, () => -1),
     attempt: 1,
     phase: 'awaiting-approvals',
     nextSequence: 0,
@@ -45,6 +48,9 @@ export function createSession(
     replaying: false,
   };
   ctx.sessions.set(session.idHex, session);
+  // Every member key gets a multiplication table for the session's life: each envelope and
+  // partial signature verifies at the tabled rate from the first (released in drop()).
+  holdSessionKeys(id, state.vault.members, tableHolder(state));
   return session;
 }
 
@@ -54,15 +60,12 @@ export async function persistNew(
   session: Session,
   envelopes: Uint8Array[],
 ): Promise<void> {
-  const record: StoredSession = {
+  await ctx.store.commit({
     sessionId: session.idHex,
-    vaultId: session.entry.vault.id,
-    status: 'open',
-    expiresAt: session.proposal.expiresAt,
+    open: { vaultId: session.entry.vault.id, expiresAt: session.proposal.expiresAt },
     envelopes,
     nextSequence: session.nextSequence,
-  };
-  await ctx.store.put(record);
+  });
 }
 
 /** Gossips an envelope on the vault's topic (members without a bound peer yet hear it there). */
@@ -113,6 +116,15 @@ export function drop(ctx: ServiceContext, session: Session, abortDeliveries = tr
   session.round = undefined;
   ctx.replay.release(session.idHex);
   ctx.sessions.delete(session.idHex);
+  releaseSessionKeys(session.id, tableHolder(session.entry as VaultState));
+}
+
+/**
+ * Who holds a session's tables: this member of the vault. Members sharing one process (tests, the
+ * simulator) each hold their own; a restarted member's new service takes over its old holding.
+ */
+function tableHolder(state: VaultState): string {
+  return bytesToHex(state.key.publicKey);
 }
 
 /** The I/O of a session's end (its state already says it ended): store, release, tell. */
@@ -130,11 +142,9 @@ export async function finish(
         : phase === 'failed'
           ? 'failed'
           : 'aborted';
-  await ctx.store.finish(
-    session.idHex,
-    status,
-    phase === 'completed' ? session.checked.summary.txid : undefined,
-  );
+  // Nobody waits for this write: a restart before it lands replays the session and ends it again.
+  const txid = phase === 'completed' ? { txid: session.checked.summary.txid } : {};
+  quietly(ctx, ctx.store.commit({ sessionId: session.idHex, finish: { status, ...txid } }));
   // Deliveries already queued (the broadcast notice, a blame) get a short grace to land.
   const deliveries = session.deliveries;
   ctx.timers.set(() => deliveries.abort(), ctx.timeouts.failoverMs);
@@ -142,6 +152,7 @@ export async function finish(
   ctx.tombstones.set(session.idHex, {
     expiresAt: Math.max(session.proposal.expiresAt, ctx.clock.now() + ctx.timeouts.retainMs),
     view,
+    ...(session.lastWord ? { lastWord: session.lastWord, answered: new Set<number>() } : {}),
   });
   touchMailbox(ctx, session.entry as VaultState);
   ctx.emit(phase === 'completed' ? 'completed' : 'ended', view);

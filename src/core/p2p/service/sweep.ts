@@ -82,7 +82,7 @@ async function completedElsewhere(
           detail: `This wallet saw the session end ${was}, but its transaction is on chain`,
         },
   };
-  await ctx.store.finish(id, 'completed', view.txid);
+  await ctx.store.commit({ sessionId: id, finish: { status: 'completed', txid: view.txid } });
   const tombstone = ctx.tombstones.get(id);
   if (tombstone) tombstone.view = view;
   ctx.emit('completed', view);

@@ -1,7 +1,8 @@
 /**
  * Approving and revoking (docs/PROTOCOL.md §6.3, §6.4): an approval binds the spend's sighashes
  * and the transport peer the member speaks from; an attempt starts once every signer approved.
- * A revocation withdraws it while this member's partial signature has not left.
+ * A revocation withdraws it while this member's partial signature has not left. Of a member's
+ * approvals and revokes the newest by envelope sequence wins, whatever order they arrive in.
  */
 import type { BurnProof } from '../messages.ts';
 import { type ApprovalPayload, encodeApproval, encodeRevoke } from '../messages.ts';
@@ -11,6 +12,16 @@ import { proposalTranscript } from '../transcript.ts';
 import { same } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
 import { maybeStartAttempt } from './nonce-round.ts';
+import { resendTo } from './rejoin.ts';
+
+/**
+ * Whether `inbound` (an approval or revoke) is newer than the member's last one applied. A
+ * member's envelope sequence only grows, across restarts too (it is stored with each envelope),
+ * so it orders approve and revoke even when a mailbox or a retry delivers them out of order.
+ */
+function newestConsent(session: Session, inbound: Inbound): boolean {
+  return inbound.env.sequence > (session.consentSequence[inbound.env.signerIndex] ?? -1);
+}
 
 /** The checks an approval passes before its burn proof (if the vault needs one) is read. */
 export function approvalAdmissible(
@@ -20,6 +31,8 @@ export function approvalAdmissible(
   step: Step,
 ): boolean {
   if (!step.expectTranscript(inbound, proposalTranscript(session.id))) return false;
+  // Older than a revoke (or approval) of the member already applied: that one stands.
+  if (!newestConsent(session, inbound)) return false;
   if (inbound.from !== undefined && inbound.from !== body.peerId) {
     step.penalize(inbound.from, 'unbound-peer');
     return false;
@@ -39,14 +52,20 @@ export function acceptApproval(
   step: Step,
 ): Outcome {
   const signer = inbound.env.signerIndex;
+  // A member approving again restarted (or revoked): what we sent it may be lost.
+  const again = session.peers[signer] !== undefined;
   session.peers[signer] = body.peerId;
   session.approvals[signer] = inbound.bytes;
+  session.consentSequence[signer] = inbound.env.sequence;
   step.add({ kind: 'protect-peers', session });
-  // A member who approves after us may have missed our approval: send it straight to them.
-  const mine = session.approvals[session.entry.me];
-  if (mine && !session.replaying && !session.caughtUp.has(signer)) {
-    session.caughtUp.add(signer);
-    step.add({ kind: 'send', session, envelope: mine, to: signer });
+  if (again) resendTo(session, signer, step);
+  else {
+    // A member who approves after us may have missed our approval: send it straight to them.
+    const mine = session.approvals[session.entry.me];
+    if (mine && !session.replaying && !session.caughtUp.has(signer)) {
+      session.caughtUp.add(signer);
+      step.add({ kind: 'send', session, envelope: mine, to: signer });
+    }
   }
   step.changed(session);
   maybeStartAttempt(session, step);
@@ -67,6 +86,7 @@ export function approve(
   };
   const transcript = proposalTranscript(session.id);
   const bytes = step.seal(session, MessageType.approval, encodeApproval(body), transcript);
+  session.consentSequence[me] = session.nextSequence - 1; // the sequence `seal` just used
   session.approvals[me] = bytes;
   session.peers[me] = own.peerId;
   step.add({ kind: 'protect-peers', session });
@@ -87,6 +107,7 @@ export function approve(
 export function revoke(session: Session, step: Step): void {
   const transcript = proposalTranscript(session.id);
   const bytes = step.seal(session, MessageType.revoke, encodeRevoke(), transcript);
+  session.consentSequence[session.entry.me] = session.nextSequence - 1;
   applyRevoke(session, session.entry.me);
   step.add({ kind: 'publish', session, envelope: bytes });
   step.sendToMembers(session, bytes);
@@ -96,6 +117,9 @@ export function revoke(session: Session, step: Step): void {
 
 export function onRevoke(session: Session, inbound: Inbound, step: Step): Outcome {
   if (!step.expectTranscript(inbound, proposalTranscript(session.id))) return 'done';
+  // Sent before an approval that applied already: that approval stands.
+  if (!newestConsent(session, inbound)) return 'done';
+  session.consentSequence[inbound.env.signerIndex] = inbound.env.sequence;
   applyRevoke(session, inbound.env.signerIndex);
   step.changed(session);
   return 'done';

@@ -1,7 +1,8 @@
 /**
  * Blame (docs/PROTOCOL.md §6.7): a member proven, by envelopes it signed, to have equivocated,
  * sent an invalid nonce or partial signature, or a reveal that does not open its commitment,
- * is named to every member and the session fails. A false accusation costs its sender.
+ * is named to every member and the session fails. A false accusation costs its sender. (How an
+ * equivocation is found without an echo round: disclosure.ts.)
  */
 import { type BlameContext, verifyBlame } from '../blame.ts';
 import { MessageType } from '../envelope.ts';
@@ -31,6 +32,7 @@ export function blame(
     const transcript = attemptTranscript(session.id, body.attempt);
     const bytes = step.seal(session, MessageType.blame, encodeBlame(body), transcript);
     step.sendToMembers(session, bytes);
+    session.lastWord = bytes;
   }
   concludeBlame(session, culprit, reason, step);
 }
@@ -41,29 +43,15 @@ export function onBlame(
   body: BlamePayload,
   step: Step,
 ): Outcome {
-  const round = session.round;
-  if (body.reason === BlameReason.nonceMismatch) {
-    // Their copy of the culprit's nonces against ours: different and both signed = proof.
-    const theirs = body.evidence[0];
-    const ours = round?.attempt === body.attempt ? round.nonces[body.culprit] : undefined;
-    if (!theirs || !ours) return 'done';
-    const proof: BlamePayload = {
-      attempt: body.attempt,
-      culprit: body.culprit,
-      reason: BlameReason.equivocation,
-      evidence: [ours.bytes, theirs],
-    };
-    if (verifyBlame(blameContext(session, proof.attempt, step), proof))
-      blame(session, body.culprit, BlameReason.equivocation, proof.evidence, step);
-    return 'done';
-  }
-  if (verifyBlame(blameContext(session, body.attempt, step), body))
+  if (verifyBlame(blameContext(session, body.attempt, step), body)) {
+    session.lastWord = inbound.bytes;
     concludeBlame(session, body.culprit, body.reason, step);
-  else step.penalize(inbound.from, 'false-blame');
+  } else step.penalize(inbound.from, 'false-blame');
   return 'done';
 }
 
-function blameContext(session: Session, attempt: number, step: Step): BlameContext {
+/** What a blame's evidence is checked against: this session's members, signers and spend. */
+export function blameContext(session: Session, attempt: number, step: Step): BlameContext {
   return {
     vaultId: session.entry.vaultId,
     sessionId: session.id,

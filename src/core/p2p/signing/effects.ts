@@ -1,11 +1,11 @@
 /**
  * What a protocol step asks the signing service to do. The rules of docs/PROTOCOL.md §6 run as
  * steps over one session's state (`Session`): a step reads its input, updates the state and lists
- * effects, without I/O. The service (signing-service.ts) executes the list in order, awaiting
- * each durable write before the next effect runs, so the order a step lists its effects in is
- * the order the world sees them: a record is stored before the envelope that needs it leaves.
- * A durable write that fails stops the list there; for a nonce marker the service also forgets
- * what the step made with those nonces (SigningService#abandonUnrecorded).
+ * effects, without I/O. The service (service/executor.ts) stores all of a step's durable writes
+ * ('persist', 'nonce-marker') in one commit before anything else, then runs the other effects in
+ * the order listed: a record is on disk before the envelope that needs it leaves. A commit that
+ * fails stops the step; for a nonce marker the service also forgets what the step made with
+ * those nonces (abandonUnrecorded in service/executor.ts).
  */
 import type { EnvelopeAuth, MessageType } from '../envelope.ts';
 import { sealEnvelope } from '../envelope.ts';
@@ -27,7 +27,7 @@ export type Outcome = 'done' | 'defer';
 
 /** An input a timer set by a step delivers back to the session when it fires. */
 export type TimerInput =
-  | { kind: 'mismatch-expired'; suspect: number }
+  | { kind: 'mismatch-expired' }
   | { kind: 'failover'; attempt: number; position: number }
   | { kind: 'leaf-deadline' };
 

@@ -14,14 +14,15 @@ import { onBlame } from './blame-rules.ts';
 import { onBroadcast } from './broadcast.ts';
 import type { Outcome, Step, TimerInput } from './effects.ts';
 import { leafDeadlinePassed, onPath } from './leaf-path.ts';
-import { mismatchExpired, onEcho, onNonces } from './nonce-round.ts';
+import { mismatchExpired, onDisclosure } from './disclosure.ts';
+import { onNonces } from './nonce-round.ts';
 import { onPartials } from './partial-round.ts';
 
 /** Messages accepted only from the peer the signer's approval bound (aborts and blames are
  * self-evident from their signatures and may come from a member who never approved). */
 const BOUND_TYPES: ReadonlySet<number> = new Set([
   MessageType.nonces,
-  MessageType.nonceEcho,
+  MessageType.nonceDisclosure,
   MessageType.partialSigs,
   MessageType.broadcast,
 ]);
@@ -46,8 +47,8 @@ export function onMessage(session: Session, inbound: Inbound, step: Step): Outco
       return onRevoke(session, inbound, step);
     case MessageType.nonces:
       return onNonces(session, inbound, payload.body, step);
-    case MessageType.nonceEcho:
-      return onEcho(session, inbound, payload.body, step);
+    case MessageType.nonceDisclosure:
+      return onDisclosure(session, inbound, payload.body, step);
     case MessageType.partialSigs:
       return onPartials(session, inbound, payload.body, step);
     case MessageType.abort:
@@ -74,6 +75,6 @@ export function onTimer(
   input: Exclude<TimerInput, { kind: 'failover' }>,
   step: Step,
 ) {
-  if (input.kind === 'mismatch-expired') mismatchExpired(session, input.suspect, step);
+  if (input.kind === 'mismatch-expired') mismatchExpired(session, step);
   else leafDeadlinePassed(session, step);
 }

@@ -1,19 +1,18 @@
 /**
- * Rounds 1 and 2 of an attempt (docs/PROTOCOL.md §6.5): each signer sends its public nonces with
- * an election commitment, then echoes the digests of every signer's nonces it received with its
- * reveal. Echoes that disagree expose a member who sent different nonces to different members.
+ * Round 1 of an attempt (docs/PROTOCOL.md §6.5): each signer sends its public nonces with an
+ * election commitment. Once a member holds every signer's nonces it fixes the nonce set (their
+ * digests and its hash) and signs on it right away (partial-round.ts); there is no echo round.
  */
-import { BlameReason, type EchoPayload, type NoncesPayload } from '../messages.ts';
-import { encodeBlame, encodeEcho, encodeNonces } from '../messages.ts';
+import { BlameReason, type NoncesPayload, encodeNonces } from '../messages.ts';
 import { MessageType } from '../envelope.ts';
 import { aggregateNonces, makeNonces, noncesValid } from '../musig-round.ts';
 import { FINISHED, type Inbound, type Session, newAttempt } from '../session.ts';
-import { attemptTranscript, electionCommit, nonceDigest } from '../transcript.ts';
+import { attemptTranscript, nonceDigest, nonceSetHash, signTranscript } from '../transcript.ts';
 import { allFrom, checkedFor, ctxFor, fromSigners, ready, same, signers } from './attempt.ts';
 import { blame } from './blame-rules.ts';
 import type { Outcome, Step } from './effects.ts';
 import { maybeChoosePath } from './leaf-path.ts';
-import { afterEcho } from './partial-round.ts';
+import { signPartials } from './partial-round.ts';
 
 /** Starts `attempt`: fresh nonces, stored as issued before they leave. */
 export function startAttempt(session: Session, attempt: number, step: Step): void {
@@ -104,99 +103,26 @@ export function onNonces(
   return 'done';
 }
 
-/** Once every signer's nonces are in: echo what we received (equivocation check). */
+/**
+ * Once every signer's nonces are in: fix the nonce set the attempt signs on, then sign. Also
+ * called on resume, when the set may be complete already (signing is idempotent).
+ */
 export function afterNonce(session: Session, step: Step): void {
   const round = session.round;
-  if (!round || round.digests || !allFrom(session, round.attempt, round.nonces)) return;
-  const nonces = fromSigners(session, round.attempt, round.nonces);
-  round.digests = nonces.map((n) => nonceDigest(n.payloadBytes));
-  round.aggNonces = aggregateNonces(
-    nonces.map((n) => n.body.pubNonces),
-    session.checked.sighashes.length,
-  );
-  session.phase = 'echo';
-  if (session.replaying && !round.echoes[session.entry.me]) return;
-  if (!round.echoes[session.entry.me]) {
-    if (!round.own) return; // restarted: this attempt is abandoned by resume
-    const body: EchoPayload = {
-      attempt: round.attempt,
-      electionReveal: round.own.reveal,
-      digests: round.digests,
-    };
-    const payloadBytes = encodeEcho(body);
-    const bytes = step.seal(
-      session,
-      MessageType.nonceEcho,
-      payloadBytes,
+  if (!round) return;
+  if (!round.setHash) {
+    if (!allFrom(session, round.attempt, round.nonces)) return;
+    const nonces = fromSigners(session, round.attempt, round.nonces);
+    round.digests = nonces.map((n) => nonceDigest(n.payloadBytes));
+    round.setHash = nonceSetHash(round.digests);
+    round.signTranscript = signTranscript(
       attemptTranscript(session.id, round.attempt),
+      round.setHash,
     );
-    round.echoes[session.entry.me] = { body, bytes, payloadBytes };
-    step.sendToMembers(session, bytes);
-  }
-  step.changed(session);
-  afterEcho(session, step);
-}
-
-export function onEcho(session: Session, inbound: Inbound, body: EchoPayload, step: Step): Outcome {
-  const signer = inbound.env.signerIndex;
-  if (body.attempt < session.attempt) return 'done';
-  if (!step.expectTranscript(inbound, attemptTranscript(session.id, body.attempt))) return 'done';
-  if (!signers(session, body.attempt).includes(session.entry.me)) return 'done';
-  const round = session.round;
-  if (!round || body.attempt > round.attempt || !round.digests) return 'defer';
-  if (!signers(session, round.attempt).includes(signer)) return 'done';
-  if (round.echoes[signer]) return 'done';
-  const commit = round.nonces[signer]?.body.electionCommit as Uint8Array;
-  if (!same(electionCommit(session.id, round.attempt, signer, body.electionReveal), commit)) {
-    const evidence = [round.nonces[signer]?.bytes as Uint8Array, inbound.bytes];
-    blame(session, signer, BlameReason.badReveal, evidence, step);
-    return 'done';
-  }
-  round.echoes[signer] = { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload };
-  const mismatch = body.digests.findIndex(
-    (d, k) => !same(d, round.digests?.[k] ?? new Uint8Array(0)),
-  );
-  if (body.digests.length !== round.digests.length || mismatch >= 0) {
-    const list = signers(session, round.attempt);
-    onMismatch(session, mismatch < 0 ? signer : (list[mismatch] as number), step);
-    return 'done';
-  }
-  afterEcho(session, step);
-  return 'done';
-}
-
-/**
- * Someone received a different nonce message from member `k` than we did. We show everyone our
- * copy; whoever holds the other can then prove the equivocation with both signed messages.
- */
-function onMismatch(session: Session, k: number, step: Step): void {
-  const round = session.round as NonNullable<Session['round']>;
-  if (round.mismatch !== undefined || session.replaying) return;
-  round.mismatch = k;
-  const ours = round.nonces[k]?.bytes;
-  if (ours) {
-    const bytes = step.seal(
-      session,
-      MessageType.blame,
-      encodeBlame({
-        attempt: round.attempt,
-        culprit: k,
-        reason: BlameReason.nonceMismatch,
-        evidence: [ours],
-      }),
-      attemptTranscript(session.id, round.attempt),
+    round.aggNonces = aggregateNonces(
+      nonces.map((n) => n.body.pubNonces),
+      session.checked.sighashes.length,
     );
-    step.sendToMembers(session, bytes);
   }
-  const input = { kind: 'mismatch-expired', suspect: k } as const;
-  step.add({ kind: 'timer', session, delayMs: step.timeouts.mismatchMs, input });
-}
-
-/** No proof came while the echoes disagreed: the session fails, naming the suspect. */
-export function mismatchExpired(session: Session, suspect: number, step: Step): void {
-  step.end(session, 'failed', {
-    reason: 'nonce-mismatch',
-    detail: 'Members received different nonces from the same member',
-    suspect,
-  });
+  signPartials(session, step);
 }

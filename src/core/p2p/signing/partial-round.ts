@@ -1,8 +1,10 @@
 /**
- * Round 3 of an attempt and its aggregation (docs/PROTOCOL.md §6.5, §6.8): once every echo
- * agrees the signers elect the broadcast order and sign; once every partial signature is in,
- * each member aggregates and verifies the transaction, and the first in the order broadcasts
- * while the others wait their turn to fail over.
+ * Round 2 of an attempt and its aggregation (docs/PROTOCOL.md §6.5, §6.8): a signer signs as
+ * soon as it holds every signer's nonces, and its partial signature commits to that nonce set
+ * and carries its election reveal. Once every partial is in, each member elects the broadcast
+ * order, aggregates and verifies the transaction; the first in the order broadcasts while the
+ * others wait their turn to fail over. A partial over another nonce set is not a bad partial:
+ * the sets are compared (disclosure.ts).
  *
  * Never reuse a secret nonce: the 'consumed' marker is listed before the partial signature's
  * envelope, so the service stores it durably before the signature can leave.
@@ -11,40 +13,25 @@ import { MessageType } from '../envelope.ts';
 import { coordinatorOrder, electionSeed } from '../election.ts';
 import {
   BlameReason,
-  type EchoPayload,
   type NoncesPayload,
   type PartialSigsPayload,
   encodePartialSigs,
 } from '../messages.ts';
-import { finalTransaction, firstInvalidPartial, signInputs } from '../musig-round.ts';
+import { finalTransaction, firstInvalidSigner, signInputs } from '../musig-round.ts';
 import type { Inbound, Received, Session } from '../session.ts';
-import { attemptTranscript, nonceSetHash, signTranscript } from '../transcript.ts';
-import { allFrom, checkedFor, ctxFor, fromSigners, leafOf, signers } from './attempt.ts';
+import { attemptTranscript, electionCommit, signTranscript } from '../transcript.ts';
+import { allFrom, checkedFor, ctxFor, fromSigners, leafOf, same, signers } from './attempt.ts';
 import { blame } from './blame-rules.ts';
+import { onMismatch } from './disclosure.ts';
 import type { Outcome, Step } from './effects.ts';
 
-/** Once every echo agrees: elect, then sign (the durable marker first). */
-export function afterEcho(session: Session, step: Step): void {
+/** The nonce set is fixed: sign on it (the durable marker first), once. */
+export function signPartials(session: Session, step: Step): void {
   const round = session.round;
-  if (!round?.digests || round.signTranscript) return;
-  if (!allFrom(session, round.attempt, round.echoes)) return;
-  if (round.mismatch !== undefined) return;
+  if (!round?.setHash || !round.signTranscript) return;
   const { entry } = session;
-  const list = signers(session, round.attempt);
-  round.signTranscript = signTranscript(
-    attemptTranscript(session.id, round.attempt),
-    nonceSetHash(round.digests),
-  );
-  const echoes = fromSigners(session, round.attempt, round.echoes);
-  round.order = coordinatorOrder(
-    session.id,
-    round.attempt,
-    electionSeed(echoes.map((e) => e.body.electionReveal)),
-    list.map((i) => entry.vault.members[i] as Uint8Array),
-  ).map((position) => list[position] as number);
-  session.phase = 'signing';
-  if (!round.partials[entry.me] && !session.replaying) {
-    if (!round.own) return;
+  if (!round.partials[entry.me]) {
+    if (session.replaying || !round.own) return; // restarted: resume abandons this attempt
     step.add({
       kind: 'nonce-marker',
       session,
@@ -58,12 +45,18 @@ export function afterEcho(session: Session, step: Step): void {
       round.aggNonces as Uint8Array[],
       checkedFor(session, round.attempt),
     );
-    const body: PartialSigsPayload = { attempt: round.attempt, partialSigs };
+    const body: PartialSigsPayload = {
+      attempt: round.attempt,
+      nonceSetHash: round.setHash,
+      electionReveal: round.own.reveal,
+      partialSigs,
+    };
     const payloadBytes = encodePartialSigs(body);
     const bytes = step.seal(session, MessageType.partialSigs, payloadBytes, round.signTranscript);
     round.partials[entry.me] = { body, bytes, payloadBytes };
     step.sendToMembers(session, bytes);
   }
+  session.phase = 'signing';
   step.changed(session);
   afterPartial(session, step);
 }
@@ -78,25 +71,25 @@ export function onPartials(
   if (body.attempt < session.attempt) return 'done';
   if (!signers(session, body.attempt).includes(session.entry.me)) return 'done';
   const round = session.round;
-  if (!round || body.attempt > round.attempt || !round.signTranscript) return 'defer';
-  if (!step.expectTranscript(inbound, round.signTranscript)) return 'done';
+  if (!round || body.attempt > round.attempt || !round.setHash) return 'defer';
+  // Bound to the nonce set its sender names, whichever that is.
+  const theirs = signTranscript(attemptTranscript(session.id, round.attempt), body.nonceSetHash);
+  if (!step.expectTranscript(inbound, theirs)) return 'done';
   const list = signers(session, round.attempt);
   if (!list.includes(signer) || round.partials[signer]) return 'done';
-  const bad = firstInvalidPartial(
-    ctxFor(session, round.attempt),
-    list.indexOf(signer),
-    body.partialSigs,
-    (round.nonces[signer] as Received<NoncesPayload>).body.pubNonces,
-    round.aggNonces as Uint8Array[],
-    checkedFor(session, round.attempt),
-  );
-  if (bad >= 0) {
-    const evidence = [
-      inbound.bytes,
-      (round.echoes[signer] as Received<EchoPayload>).bytes,
-      ...fromSigners(session, round.attempt, round.nonces).map((n) => n.bytes),
-    ];
-    blame(session, signer, BlameReason.invalidPartialSig, evidence, step);
+  if (!same(body.nonceSetHash, round.setHash)) {
+    onMismatch(session, signer, step);
+    return 'done';
+  }
+  const nonces = round.nonces[signer] as Received<NoncesPayload>;
+  const commit = electionCommit(session.id, round.attempt, signer, body.electionReveal);
+  if (!same(commit, nonces.body.electionCommit)) {
+    blame(session, signer, BlameReason.badReveal, [nonces.bytes, inbound.bytes], step);
+    return 'done';
+  }
+  // The signature itself is checked at aggregation with everyone's (afterPartial): one batch.
+  if (body.partialSigs.length !== checkedFor(session, round.attempt).sighashes.length) {
+    blameInvalidPartial(session, signer, inbound.bytes, step);
     return 'done';
   }
   round.partials[signer] = { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload };
@@ -104,15 +97,30 @@ export function onPartials(
   return 'done';
 }
 
-/** Every partial is in: aggregate, verify, and broadcast in election order. */
+/** Every partial is in: elect the order, aggregate, verify, and broadcast in that order. */
 export function afterPartial(session: Session, step: Step): void {
   const round = session.round;
-  if (!round || round.final || session.replaying) return;
+  if (!round || round.final || session.replaying || round.mismatch !== undefined) return;
   if (!allFrom(session, round.attempt, round.partials)) return;
+  const list = signers(session, round.attempt);
+  const partials = fromSigners(session, round.attempt, round.partials);
+  const culprit = invalidPartialFrom(session, list);
+  if (culprit !== undefined) {
+    const bytes = (round.partials[culprit] as Received<PartialSigsPayload>).bytes;
+    blameInvalidPartial(session, culprit, bytes, step);
+    return;
+  }
+  // Every reveal is in only now, after every commitment was fixed: nobody could pick its own.
+  round.order = coordinatorOrder(
+    session.id,
+    round.attempt,
+    electionSeed(partials.map((p) => p.body.electionReveal)),
+    list.map((i) => session.entry.vault.members[i] as Uint8Array),
+  ).map((position) => list[position] as number);
   try {
     round.final = finalTransaction(
       ctxFor(session, round.attempt),
-      fromSigners(session, round.attempt, round.partials).map((p) => p.body.partialSigs),
+      partials.map((p) => p.body.partialSigs),
       round.aggNonces as Uint8Array[],
       checkedFor(session, round.attempt),
       undefined,
@@ -138,4 +146,32 @@ export function afterPartial(session: Session, step: Step): void {
     delayMs: position * step.timeouts.failoverMs,
     input: { kind: 'failover', attempt, position },
   });
+}
+
+/**
+ * Every other signer's partial signatures, checked together now that all are in (one batch per
+ * input, falling back to one check per partial only to name the member): the signer whose
+ * partial is invalid, or undefined. Ours was checked when we signed (the fault check).
+ */
+function invalidPartialFrom(session: Session, list: number[]): number | undefined {
+  const round = session.round as NonNullable<Session['round']>;
+  const others = list.filter((i) => i !== session.entry.me);
+  const bad = firstInvalidSigner(
+    ctxFor(session, round.attempt),
+    others.map((i) => ({
+      position: list.indexOf(i),
+      partialSigs: (round.partials[i] as Received<PartialSigsPayload>).body.partialSigs,
+      pubNonces: (round.nonces[i] as Received<NoncesPayload>).body.pubNonces,
+    })),
+    round.aggNonces as Uint8Array[],
+    checkedFor(session, round.attempt),
+  );
+  return bad < 0 ? undefined : others[bad];
+}
+
+/** Blames `signer` for an invalid partial: its signed partials and every signer's nonces prove it. */
+function blameInvalidPartial(session: Session, signer: number, bytes: Uint8Array, step: Step) {
+  const round = session.round as NonNullable<Session['round']>;
+  const nonces = fromSigners(session, round.attempt, round.nonces).map((n) => n.bytes);
+  blame(session, signer, BlameReason.invalidPartialSig, [bytes, ...nonces], step);
 }

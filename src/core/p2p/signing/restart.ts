@@ -2,7 +2,8 @@
  * Restart and resumption (docs/PROTOCOL.md §6.10): a session is rebuilt from its stored public
  * transcript. An attempt whose nonces left but whose partial signature did not is abandoned (the
  * secret nonces died with the process) and the group moves to a fresh attempt; a partial that
- * left is resent. The member re-approves so the others bind its (possibly new) peer.
+ * left is resent, with the nonces it was made with. The member re-approves so the others bind
+ * its (possibly new) peer.
  */
 import { MessageType } from '../envelope.ts';
 import { AbortReason, type BurnProof } from '../messages.ts';
@@ -13,7 +14,7 @@ import { applyRevoke, approve } from './approvals.ts';
 import { sendAbort } from './aborts.ts';
 import type { Step } from './effects.ts';
 import { scheduleLeafDeadline } from './leaf-path.ts';
-import { afterPartial } from './partial-round.ts';
+import { afterNonce } from './nonce-round.ts';
 
 /** Our own stored envelope, re-applied without re-sending or re-signing anything. */
 export function replayOwn(session: Session, inbound: Inbound, peerId: string): void {
@@ -31,16 +32,18 @@ export function replayOwn(session: Session, inbound: Inbound, peerId: string): v
     case MessageType.approval:
       session.approvals[me] = bytes;
       session.peers[me] = peerId;
+      session.consentSequence[me] = inbound.env.sequence;
       break;
     case MessageType.revoke:
+      session.consentSequence[me] = inbound.env.sequence;
       applyRevoke(session, me);
       break;
     case MessageType.nonces:
       if (payload.body.attempt > session.attempt) moveTo(payload.body.attempt);
       round().nonces[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
       break;
-    case MessageType.nonceEcho:
-      round().echoes[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
+    case MessageType.nonceDisclosure:
+      round().disclosed = true;
       break;
     case MessageType.partialSigs:
       round().partials[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
@@ -82,11 +85,12 @@ export function resume(
     // Re-announce our approval first: it rebinds our (possibly new) peer id, without which the
     // others set the re-sent round messages aside (§5.4). The round stands, so none starts.
     if (session.approvals[me]) approve(session, own, step);
+    // Our nonces too: without an echo round nothing says they reached everyone before we signed.
+    const ourNonces = round.nonces[me];
+    if (ourNonces) step.sendToMembers(session, ourNonces.bytes);
     step.sendToMembers(session, ourPartials.bytes);
-    const echo = round.echoes[me];
-    if (echo) step.sendToMembers(session, echo.bytes);
-    step.changed(session);
-    afterPartial(session, step);
+    // Fixes the nonce set if replay left it open, then aggregates once every partial is in.
+    afterNonce(session, step);
     return 'signed';
   }
   if (issued || round?.nonces[me]) {

@@ -1,0 +1,61 @@
+/**
+ * `node bench/protocol-ab.ts <n> <sessions> <tree A> <tree B> [...]`: the signing protocol's CPU
+ * per member, tree against tree, in one process. Each argument is a checkout of the repository
+ * (e.g. `git archive <commit> | tar -x -C /tmp/a`, node_modules linked); each tree's
+ * test/support/signing-group.ts is imported, so every tree runs its own code and caches, and
+ * their sessions alternate so all see the same load. Per session: CPU time of the process from
+ * the last approval until every member settled, divided by n. Prints medians and ratios to the
+ * first tree.
+ */
+import type { Group } from '../test/support/signing-group.ts';
+
+const [nArg, sessionsArg, ...trees] = process.argv.slice(2);
+const n = Number(nArg);
+const sessions = Number(sessionsArg);
+if (!(n >= 2) || !(sessions >= 1) || trees.length < 1)
+  throw new Error('usage: node bench/protocol-ab.ts <n> <sessions> <tree A> [<tree B> ...]');
+
+async function until(probe: () => boolean): Promise<void> {
+  while (!probe()) await new Promise((r) => setTimeout(r, 1));
+}
+
+/** One session's CPU ms per member, from the last approval to every member settled. */
+async function cpuPerMember(group: Group): Promise<number> {
+  const [proposer, ...others] = group.members;
+  const last = others.at(-1);
+  if (!proposer || !last) throw new Error('need two members');
+  const view = await proposer.service.propose(group.vault.id, group.spend([50_000_000n]));
+  await until(() => group.members.every((m) => m.service.session(view.id)));
+  await Promise.all(others.slice(0, -1).map((m) => m.service.approve(view.id)));
+  await until(() => (last.service.session(view.id)?.approvals.length ?? 0) === others.length);
+  const start = process.cpuUsage();
+  await last.service.approve(view.id);
+  const ends = await Promise.all(group.members.map((m) => m.service.settled(view.id)));
+  if (ends.some((v) => v.phase !== 'completed')) throw new Error('a session did not complete');
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000 / n;
+}
+
+const groups: Group[] = [];
+for (const tree of trees) {
+  const support = (await import(`${tree}/test/support/signing-group.ts`)) as {
+    createGroup: (n: number, options: object) => Promise<Group>;
+  };
+  groups.push(await support.createGroup(n, { timeouts: { failoverMs: 60_000 } }));
+}
+for (const group of groups) await cpuPerMember(group); // the vault's first session builds tables
+const cpu: number[][] = trees.map(() => []);
+for (let s = 0; s < sessions; s++)
+  for (const [i, group] of groups.entries()) (cpu[i] as number[]).push(await cpuPerMember(group));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+const first = median(cpu[0] as number[]);
+console.log(
+  `CPU ms per member, n = ${n}, median of ${sessions} sessions — Node ${process.version}`,
+);
+for (const [i, tree] of trees.entries()) {
+  const m = median(cpu[i] as number[]);
+  console.log(
+    `${tree.padEnd(32)} ${m.toFixed(2).padStart(9)}  ${(m / first).toFixed(2)}×  (${(cpu[i] as number[]).map((x) => x.toFixed(0)).join(' ')})`,
+  );
+}
+for (const group of groups) await group.stop();

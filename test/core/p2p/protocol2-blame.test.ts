@@ -1,0 +1,259 @@
+import { randomBytes } from '@noble/hashes/utils.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nonceGen } from '../../../src/core/crypto/musig2.ts';
+import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
+import {
+  MessageType,
+  type SignedEnvelope,
+  openEnvelope,
+  verifyEnvelope,
+} from '../../../src/core/p2p/envelope.ts';
+import {
+  type BlamePayload,
+  BlameReason,
+  type NoncesPayload,
+  type PartialSigsPayload,
+  decodePayload,
+  encodeNonces,
+  encodePartialSigs,
+} from '../../../src/core/p2p/messages.ts';
+import type { SessionView } from '../../../src/core/p2p/session.ts';
+import {
+  attemptTranscript,
+  nonceDigest,
+  nonceSetHash,
+  signTranscript,
+} from '../../../src/core/p2p/transcript.ts';
+import { type Group, type Tamper, createGroup, flipOneBit } from '../../support/signing-group.ts';
+
+let group: Group | undefined;
+afterEach(async () => {
+  await group?.stop();
+  group = undefined;
+});
+
+interface Sent {
+  member: number;
+  env: SignedEnvelope;
+  to: string;
+}
+
+/** Records every envelope members send (after `inner` rewrote it, as the peers receive it). */
+function recording(sent: Sent[], inner?: Tamper): Tamper {
+  return (member, env, to, reseal) => {
+    const out = inner?.(member, env, to, reseal);
+    if (out !== null) sent.push({ member, env: out ? openEnvelope(out) : env, to });
+    return out;
+  };
+}
+
+/** Member `culprit` sends member `target` other nonces than it sends everyone else. */
+function equivocate(culprit: number, target: number): Tamper {
+  return (member, env, to, reseal) => {
+    if (member !== culprit || env.type !== MessageType.nonces || to !== `peer-${target}`)
+      return undefined;
+    const body = decodePayload(env.type, env.payload).body as NoncesPayload;
+    const pubNonces = body.pubNonces.map(
+      () => nonceGen({ publicKey: getPublicKey(randomBytes(32)) }).pubNonce,
+    );
+    return reseal({ ...env, payload: encodeNonces({ ...body, pubNonces }) });
+  };
+}
+
+function autoApprove(g: Group): void {
+  for (const m of g.members)
+    m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
+}
+
+async function proposeAndSettle(g: Group, except?: number): Promise<SessionView[]> {
+  const view = await g.members[0]!.service.propose(g.vault.id, g.spend([40_000_000n]));
+  const waited = g.members.filter((m) => m.index !== except);
+  return Promise.all(waited.map((m) => m.service.settled(view.id)));
+}
+
+function blamesIn(sent: Sent[]): { member: number; body: BlamePayload }[] {
+  return sent
+    .filter((s) => s.env.type === MessageType.blame)
+    .map((s) => ({
+      member: s.member,
+      body: decodePayload(s.env.type, s.env.payload).body as BlamePayload,
+    }));
+}
+
+function honestScores(g: Group, culprit: number): number[] {
+  const honest = g.members.filter((m) => m.index !== culprit);
+  return honest.flatMap((m) =>
+    honest.filter((o) => o !== m).map((o) => m.service.reputation.score(`peer-${o.index}`)),
+  );
+}
+
+describe('protocol 2: a round without an echo', () => {
+  it('sends nonces and partial signatures only: no disclosure when nobody equivocates', async () => {
+    const sent: Sent[] = [];
+    group = await createGroup(3, { tamper: recording(sent) });
+    autoApprove(group);
+    const results = await proposeAndSettle(group);
+    expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
+    const types = new Set(sent.map((s) => s.env.type));
+    expect(types.has(MessageType.nonces)).toBe(true);
+    expect(types.has(MessageType.partialSigs)).toBe(true);
+    expect(types.has(MessageType.nonceDisclosure)).toBe(false);
+    expect(types.has(MessageType.blame)).toBe(false);
+    // Each partial commits to the nonce set it was made on, and its envelope is bound to it.
+    const nonces = [0, 1, 2].map(
+      (i) => sent.find((s) => s.member === i && s.env.type === MessageType.nonces)!.env,
+    );
+    const setHash = nonceSetHash(nonces.map((e) => nonceDigest(e.payload)));
+    for (const s of sent.filter((x) => x.env.type === MessageType.partialSigs)) {
+      const body = decodePayload(s.env.type, s.env.payload).body as PartialSigsPayload;
+      expect(body.nonceSetHash).toEqual(setHash);
+      expect(s.env.transcriptHash).toEqual(
+        signTranscript(attemptTranscript(s.env.sessionId, body.attempt), setHash),
+      );
+    }
+  });
+
+  it('catches a member who sends different nonces to different members, with both as proof', async () => {
+    const sent: Sent[] = [];
+    group = await createGroup(3, { tamper: recording(sent, equivocate(1, 2)) });
+    const g = group;
+    autoApprove(g);
+    const results = await proposeAndSettle(g);
+    for (const r of results.filter((r) => r.me !== 1))
+      expect(r).toMatchObject({ phase: 'failed', end: { reason: 'equivocation', culprit: 1 } });
+    expect(g.chain.broadcasts).toEqual([]);
+    // The honest members exchanged the nonce sets they signed on (type 5, only on mismatch).
+    const disclosed = sent.filter((s) => s.env.type === MessageType.nonceDisclosure);
+    expect(disclosed.some((s) => s.member !== 1)).toBe(true);
+    // Every blame names member 1 and carries two different nonce messages it signed.
+    const blames = blamesIn(sent).filter((b) => b.member !== 1);
+    expect(blames.length).toBeGreaterThan(0);
+    for (const { body } of blames) {
+      expect(body).toMatchObject({ culprit: 1, reason: BlameReason.equivocation, attempt: 1 });
+      expect(body.evidence).toHaveLength(2);
+      const [a, b] = body.evidence.map((e) => openEnvelope(e));
+      for (const e of [a!, b!]) {
+        expect(e.type).toBe(MessageType.nonces);
+        expect(e.signerIndex).toBe(1);
+        expect(verifyEnvelope(e, g.vault.members[1]!)).toBe(true);
+      }
+      expect(a!.payload).not.toEqual(b!.payload);
+    }
+  });
+
+  it('blames no honest member when their nonce sets disagree', async () => {
+    const sent: Sent[] = [];
+    group = await createGroup(4, { tamper: recording(sent, equivocate(3, 0)) });
+    const g = group;
+    autoApprove(g);
+    const results = await proposeAndSettle(g);
+    // Member 0 signed on another set than members 1 and 2: the sets disagree among the honest.
+    const partialHashes = new Set(
+      sent
+        .filter((s) => s.env.type === MessageType.partialSigs && s.member !== 3)
+        .map((s) => {
+          const body = decodePayload(s.env.type, s.env.payload).body as PartialSigsPayload;
+          return Buffer.from(body.nonceSetHash).toString('hex');
+        }),
+    );
+    expect(partialHashes.size).toBe(2);
+    for (const r of results.filter((r) => r.me !== 3)) {
+      expect(r.phase).toBe('failed');
+      expect(r.end?.culprit).toBe(3);
+      expect(r.end?.reason).toBe('equivocation');
+    }
+    for (const { body } of blamesIn(sent)) expect(body.culprit).toBe(3);
+    for (const score of honestScores(g, 3)) expect(score).toBeGreaterThanOrEqual(0);
+  });
+
+  it('still names a member whose partial matches the nonce set but does not verify', async () => {
+    const sent: Sent[] = [];
+    const flip: Tamper = (member, env, _to, reseal) => {
+      if (member !== 2 || env.type !== MessageType.partialSigs) return undefined;
+      const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;
+      const partialSigs = flipOneBit(body.partialSigs);
+      return reseal({ ...env, payload: encodePartialSigs({ ...body, partialSigs }) });
+    };
+    group = await createGroup(3, { tamper: recording(sent, flip) });
+    const g = group;
+    autoApprove(g);
+    const results = await proposeAndSettle(g);
+    for (const r of results.filter((r) => r.me !== 2))
+      expect(r).toMatchObject({
+        phase: 'failed',
+        end: { reason: 'invalidPartialSig', culprit: 2 },
+      });
+    // The proof: the partial and every signer's nonce message, which hash to the set it names.
+    const blame = blamesIn(sent).find((b) => b.member !== 2)!.body;
+    expect(blame.evidence).toHaveLength(4);
+    const [partial, ...nonces] = blame.evidence.map((e) => openEnvelope(e));
+    expect(partial!.type).toBe(MessageType.partialSigs);
+    expect(nonces.map((n) => n.type)).toEqual([4, 4, 4]);
+    const body = decodePayload(partial!.type, partial!.payload).body as PartialSigsPayload;
+    expect(body.nonceSetHash).toEqual(nonceSetHash(nonces.map((n) => nonceDigest(n.payload))));
+    expect(sent.some((s) => s.env.type === MessageType.nonceDisclosure)).toBe(false);
+  });
+
+  it('names a member whose reveal, sent with its partial, does not open its commitment', async () => {
+    const sent: Sent[] = [];
+    const badReveal: Tamper = (member, env, _to, reseal) => {
+      if (member !== 2 || env.type !== MessageType.partialSigs) return undefined;
+      const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;
+      const electionReveal = randomBytes(32);
+      return reseal({ ...env, payload: encodePartialSigs({ ...body, electionReveal }) });
+    };
+    group = await createGroup(3, { tamper: recording(sent, badReveal) });
+    const g = group;
+    autoApprove(g);
+    const results = await proposeAndSettle(g);
+    for (const r of results.filter((r) => r.me !== 2))
+      expect(r).toMatchObject({ phase: 'failed', end: { reason: 'badReveal', culprit: 2 } });
+    const blame = blamesIn(sent).find((b) => b.member !== 2)!.body;
+    expect(blame.reason).toBe(BlameReason.badReveal);
+    expect(blame.evidence.map((e) => openEnvelope(e).type)).toEqual([
+      MessageType.nonces,
+      MessageType.partialSigs,
+    ]);
+    for (const score of honestScores(g, 2)) expect(score).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fails naming nobody when a partial names another set and no proof comes', async () => {
+    const sent: Sent[] = [];
+    // Member 2 claims a nonce set nobody holds (no signer equivocated, so nothing can prove it).
+    const lie: Tamper = (member, env, _to, reseal) => {
+      if (member !== 2 || env.type !== MessageType.partialSigs) return undefined;
+      const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;
+      const nonceSetHash = randomBytes(32);
+      const transcriptHash = signTranscript(
+        attemptTranscript(env.sessionId, body.attempt),
+        nonceSetHash,
+      );
+      return reseal({
+        ...env,
+        transcriptHash,
+        payload: encodePartialSigs({ ...body, nonceSetHash }),
+      });
+    };
+    // Its own set is sound, so it could still broadcast the spend: it crashes instead.
+    group = await createGroup(3, {
+      tamper: recording(sent, lie),
+      timeouts: { mismatchMs: 300 },
+      crashOnBroadcast: (i) => i === 2,
+    });
+    const g = group;
+    autoApprove(g);
+    const results = await proposeAndSettle(g, 2); // member 2 crashed: it never settles
+    for (const r of results.filter((r) => r.me !== 2)) {
+      expect(r.phase).toBe('failed');
+      expect(r.end).toMatchObject({ reason: 'nonce-mismatch' });
+      expect(r.end?.culprit).toBeUndefined();
+      expect(r.end).not.toHaveProperty('suspect');
+    }
+    // The honest members disclosed their sets; none of them was blamed or penalised.
+    expect(sent.filter((s) => s.env.type === MessageType.nonceDisclosure).length).toBeGreaterThan(
+      0,
+    );
+    expect(blamesIn(sent)).toEqual([]);
+    for (const score of honestScores(g, 2)) expect(score).toBeGreaterThanOrEqual(0);
+  });
+});
