@@ -1,10 +1,11 @@
-import { randomBytes } from '@noble/hashes/utils.js';
+import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nonceGen } from '../../../src/core/crypto/musig2.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
 import {
   MessageType,
   type SignedEnvelope,
+  envelopeBytes,
   openEnvelope,
   verifyEnvelope,
 } from '../../../src/core/p2p/envelope.ts';
@@ -17,14 +18,23 @@ import {
   encodeNonces,
   encodePartialSigs,
 } from '../../../src/core/p2p/messages.ts';
+import { sealFrame } from '../../../src/core/p2p/frames.ts';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
+import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
 import {
   attemptTranscript,
   nonceDigest,
   nonceSetHash,
   signTranscript,
 } from '../../../src/core/p2p/transcript.ts';
-import { type Group, type Tamper, createGroup, flipOneBit } from '../../support/signing-group.ts';
+import {
+  type Group,
+  type Tamper,
+  createGroup,
+  flipOneBit,
+  rewritePartials,
+} from '../../support/signing-group.ts';
+import { until } from '../../support/until.ts';
 
 let group: Group | undefined;
 afterEach(async () => {
@@ -192,6 +202,33 @@ describe('protocol 2: a round without an echo', () => {
     const body = decodePayload(partial!.type, partial!.payload).body as PartialSigsPayload;
     expect(body.nonceSetHash).toEqual(nonceSetHash(nonces.map((n) => nonceDigest(n.payload))));
     expect(sent.some((s) => s.env.type === MessageType.nonceDisclosure)).toBe(false);
+  });
+
+  it('hands its proven blame, once, to a member still sending frames of the ended session', async () => {
+    const sent: Sent[] = [];
+    group = await createGroup(3, { tamper: recording(sent, rewritePartials(2, flipOneBit)) });
+    const g = group;
+    autoApprove(g);
+    const results = await proposeAndSettle(g);
+    for (const r of results.filter((r) => r.me !== 2))
+      expect(r.end).toMatchObject({ reason: 'invalidPartialSig', culprit: 2 });
+    const blamesTo1 = () =>
+      sent.filter((s) => s.member === 0 && s.to === 'peer-1' && s.env.type === MessageType.blame)
+        .length;
+    expect(blamesTo1()).toBe(1);
+    // Member 1 sends member 0 a frame of the session again, as a member whose blame was lost
+    // would (its partial, re-sent): member 0 answers with its blame, and only the first time.
+    const own = sent.find((s) => s.member === 1 && s.env.type === MessageType.partialSigs)!;
+    const frame = sealFrame(deriveVaultKeys(hexToBytes(g.vault.id)), envelopeBytes(own.env));
+    await g.members[1]!.transport.send('peer-0', frame);
+    await until(() => blamesTo1() === 2);
+    const answer = sent.filter((s) => s.member === 0 && s.env.type === MessageType.blame).at(-1)!;
+    expect(envelopeBytes(answer.env)).toEqual(
+      envelopeBytes(sent.find((s) => s.member === 0 && s.env.type === MessageType.blame)!.env),
+    );
+    await g.members[1]!.transport.send('peer-0', frame);
+    await new Promise((done) => setTimeout(done, 200));
+    expect(blamesTo1()).toBe(2);
   });
 
   it('names a member whose reveal, sent with its partial, does not open its commitment', async () => {

@@ -118,6 +118,12 @@ export async function receiveEnvelope(
   await dispatch(ctx, session, inbound);
 }
 
+const ENDING_TYPES: ReadonlySet<number> = new Set([
+  MessageType.blame,
+  MessageType.abort,
+  MessageType.broadcast,
+]);
+
 /**
  * A member still working on a session that ended here in a proven blame gets the blame, once,
  * directly: its own copy may have been lost, and without it that member could only wait out a
@@ -133,6 +139,8 @@ function answerAfterEnd(
   const peer = inbound.from;
   const member = inbound.env.signerIndex;
   if (!lastWord || !answered || peer === undefined || answered.has(member)) return;
+  // A member that blames, aborts or broadcasts has ended the session itself: nothing to tell it.
+  if (ENDING_TYPES.has(inbound.env.type)) return;
   answered.add(member);
   // One retry window per tombstone at a time, so answers never pile up timers.
   if (!tombstone.answering || tombstone.answering.signal.aborted) {
