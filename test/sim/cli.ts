@@ -74,6 +74,7 @@ if (workers < 1) {
   console.error('--workers needs at least 1');
   process.exit(2);
 }
+let reported = 0;
 const batch: BatchOptions = {
   seed: int('seed', values.seed),
   sessions: int('sessions', values.sessions),
@@ -82,10 +83,20 @@ const batch: BatchOptions = {
   ...broken,
   keepGoing: values['keep-going'],
   ...(values.minutes !== undefined ? { budgetMs: Number(values.minutes) * 60_000 } : {}),
-  onProgress: (done, s) =>
+  onProgress: (done, s) => {
+    // A long run names each violating seed as soon as it is seen, not only at the end.
+    for (const failure of s.failures.slice(reported)) {
+      const first = failure.violations[0];
+      process.stderr.write(
+        `\nviolation: seed ${failure.seed}: ${first?.invariant}: ${first?.detail}` +
+          ` (--replay ${failure.seed} --tier ${tier})\n`,
+      );
+    }
+    reported = Math.max(reported, s.failures.length);
     process.stderr.write(
       `\r${done} sessions, ${(s.wallMs / 1000).toFixed(0)} s, ${s.failures.length} violation(s)   `,
-    ),
+    );
+  },
 };
 const summary = workers > 1 ? await runBatchInWorkers(batch, workers) : await runBatch(batch);
 process.stderr.write('\n');

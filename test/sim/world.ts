@@ -490,7 +490,10 @@ class World {
     if (!id) return;
     this.#durable.forEach((durable, i) => {
       const record = durable.sessions.get(id);
-      if (this.#oracle.ends[i] || !record || record.status === 'open') return;
+      if (!record || record.status === 'open') return;
+      // An earlier end counts unless the store has since learned the session completed.
+      const earlier = this.#oracle.ends[i]?.view.phase;
+      if (earlier && (earlier === 'completed' || record.status !== 'completed')) return;
       const phase = record.status === 'completed' ? 'completed' : record.status;
       this.#log(`m${i} ${phase} (from its store)`);
       this.#oracle.ended(i, { phase, ...(record.txid ? { txid: record.txid } : {}) });

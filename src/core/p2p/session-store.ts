@@ -29,6 +29,7 @@ export interface StoredSession {
   envelopes: Uint8Array[];
   /** The next sequence number this member will use in the session. */
   nextSequence: number;
+  /** The session's transaction id, once it ended (on chain only if `status` is completed). */
   txid?: string;
 }
 

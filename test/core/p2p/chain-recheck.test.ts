@@ -66,6 +66,21 @@ describe('the sweep re-checks the chain for a session that did not complete here
     expect(completed).toHaveLength(1);
   });
 
+  it('a member restarted after the session ended here still asks the chain about it', async () => {
+    group = await createGroup(3, { threshold: 2 });
+    const g = group;
+    const view = await leafSpendWithoutMember2(g, async () => undefined);
+    await g.members[2]!.service.decline(view.id);
+    // The new process knows the session only from its store (simulator seed 2931300658).
+    const restarted = await g.restart(2);
+    expect((await restarted.store.get(view.id))?.status).toBe('aborted');
+    await restarted.service.sweep();
+    expect(await restarted.store.get(view.id)).toMatchObject({
+      status: 'completed',
+      txid: view.summary.txid,
+    });
+  });
+
   it('a session that ended otherwise and whose tx never landed stays as it ended', async () => {
     group = await createGroup(3, { threshold: 2 });
     const g = group;

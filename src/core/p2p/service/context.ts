@@ -44,6 +44,11 @@ export interface Tombstone {
   lastWord?: Uint8Array;
   answered?: Set<number>;
   answering?: AbortController;
+  /**
+   * A session that ended without completing, restored after a restart (so without its view): the
+   * transaction to look for on chain, which may still land (a culprit or k others signed).
+   */
+  txid?: string;
 }
 
 /** The service's `emit`, handed to its parts. */

@@ -22,7 +22,8 @@ export async function resumeStored(ctx: ServiceContext, state: VaultState): Prom
   for (const stored of await ctx.store.list()) {
     if (stored.vaultId !== state.vault.id || ctx.sessions.has(stored.sessionId)) continue;
     if (stored.status !== 'open') {
-      ctx.tombstones.set(stored.sessionId, { expiresAt: stored.expiresAt });
+      const lookFor = stored.status !== 'completed' && stored.txid ? { txid: stored.txid } : {};
+      ctx.tombstones.set(stored.sessionId, { expiresAt: stored.expiresAt, ...lookFor });
       continue;
     }
     if (stored.expiresAt <= now || stored.envelopes.length === 0) {

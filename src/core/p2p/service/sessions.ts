@@ -143,8 +143,9 @@ export async function finish(
           ? 'failed'
           : 'aborted';
   // Nobody waits for this write: a restart before it lands replays the session and ends it again.
-  const txid = phase === 'completed' ? { txid: session.checked.summary.txid } : {};
-  quietly(ctx, ctx.store.commit({ sessionId: session.idHex, finish: { status, ...txid } }));
+  // The txid is kept whatever the outcome: after a restart the sweep still looks for it on chain.
+  const txid = session.checked.summary.txid;
+  quietly(ctx, ctx.store.commit({ sessionId: session.idHex, finish: { status, txid } }));
   // Deliveries already queued (the broadcast notice, a blame) get a short grace to land.
   const deliveries = session.deliveries;
   ctx.timers.set(() => deliveries.abort(), ctx.timeouts.failoverMs);

@@ -53,11 +53,24 @@ async function recheckChain(ctx: ServiceContext, now: number): Promise<void> {
     if (await seen(session.checked.summary.txid)) await end(ctx, session, 'completed');
   }
   for (const [id, tombstone] of [...ctx.tombstones]) {
+    if (tombstone.expiresAt <= now) continue;
     const ended = tombstone.view;
-    if (!ended || ended.phase === 'completed' || tombstone.expiresAt <= now) continue;
-    if (!(await seen(ended.summary.txid))) continue;
+    if (!ended) {
+      if (tombstone.txid && (await seen(tombstone.txid))) await completedAfterRestart(ctx, id);
+      continue;
+    }
+    if (ended.phase === 'completed' || !(await seen(ended.summary.txid))) continue;
     await completedElsewhere(ctx, id, ended);
   }
+}
+
+/** The same, for a session this process only knows from its store: the record says completed. */
+async function completedAfterRestart(ctx: ServiceContext, id: string): Promise<void> {
+  const tombstone = ctx.tombstones.get(id);
+  const txid = tombstone?.txid;
+  if (!tombstone || !txid) return;
+  delete tombstone.txid;
+  await ctx.store.commit({ sessionId: id, finish: { status: 'completed', txid } });
 }
 
 /** A session that ended here otherwise landed on chain: say so, truthfully. */
