@@ -3,9 +3,19 @@
  * envelopes) and nonce markers. Secret nonces are never stored.
  *
  * Layout (version 2): `headers` holds one small record per session (status, expiry, sequence
- * counter); `envelopes` holds the transcript one envelope per row under an increasing key, so an
+ * counter); `envelopes` holds the transcript one row per envelope under an increasing key, so an
  * append adds rows and never reads or rewrites the ones already there; `markers` holds the nonce
  * markers. One `commit` (one protocol step) is one transaction.
+ *
+ * Appends are blind: a step that adds envelopes, moves the sequence counter or stores markers
+ * issues all its requests at once, without reading anything, and commits the transaction
+ * straight away. A read-then-write needs this thread between requests, and in a round the
+ * service worker is busy verifying and signing, so every such hop waits for a task to end
+ * (bench/session-commit.bench.ts). Rows are therefore written whatever the session's state, and
+ * reads apply the rules: a transcript shows only while its header says 'open' (`open` and
+ * `finish` drop the rows before them), a counter-only step is a row without bytes, and the
+ * counter is the highest any row or the header carries. Rows of a session with no header are
+ * invisible and go with `delete` or the next `open` of that id.
  *
  * Durability: a commit carrying nonce markers asks for `durability: 'strict'` and resolves only
  * once the transaction is flushed: by default Chromium commits "relaxed" (done before the data
@@ -14,7 +24,7 @@
  * was spent, which is exactly what the marker is for. Other commits are 'relaxed': a killed
  * worker or browser keeps them (the OS has them); only a power cut can lose the last few.
  */
-import { type IDBPDatabase, type IDBPTransaction, openDB } from 'idb';
+import { type IDBPDatabase, type IDBPTransaction, openDB, unwrap } from 'idb';
 import {
   type SessionStore,
   type SessionWrite,
@@ -29,15 +39,19 @@ export const SESSION_DB_VERSION = 2;
 /** A session's record without its transcript. */
 type Header = Omit<StoredSession, 'envelopes'>;
 
-/** One transcript envelope; `next` is the sequence counter after it, when its write moved it. */
+/**
+ * One transcript row: an envelope, and `next`, the sequence counter after it when its write
+ * moved it. A step that only moves the counter writes a row without `bytes`.
+ */
 interface EnvelopeRow {
   sessionId: string;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
   next?: number;
 }
 
 const STRICT: IDBTransactionOptions = { durability: 'strict' };
 const RELAXED: IDBTransactionOptions = { durability: 'relaxed' };
+const ALL_STORES = ['headers', 'envelopes', 'markers'];
 
 type Tx = IDBPTransaction<unknown, ArrayLike<string>, 'readwrite' | 'versionchange'>;
 
@@ -52,52 +66,62 @@ async function migrateWholeRecords(tx: Tx): Promise<void> {
   tx.db.deleteObjectStore('sessions');
 }
 
-/** Deletes a session's envelope rows; returns the highest sequence counter they carried. */
-async function deleteTranscript(tx: Tx, sessionId: string): Promise<number> {
-  let next = 0;
-  const index = tx.objectStore('envelopes').index('session');
-  for (let cursor = await index.openCursor(sessionId); cursor; cursor = await cursor.continue()) {
-    next = Math.max(next, (cursor.value as EnvelopeRow).next ?? 0);
-    await cursor.delete();
-  }
-  return next;
+function result<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((ok, fail) => {
+    req.onsuccess = () => ok(req.result);
+    req.onerror = () => fail(req.error);
+  });
 }
 
-/** Applies one write inside its transaction (in the order SessionWrite gives). */
-async function apply(tx: Tx, write: SessionWrite): Promise<void> {
+/** Resolves when the transaction has committed (flushed, if it was opened 'strict'). */
+function completion(tx: IDBTransaction): Promise<void> {
+  return new Promise((ok, fail) => {
+    tx.oncomplete = () => ok();
+    tx.onabort = () => fail(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
+  });
+}
+
+/** The counter a session's rows carry (0 if none). */
+const highestNext = (rows: EnvelopeRow[]) => rows.reduce((n, r) => Math.max(n, r.next ?? 0), 0);
+
+/** Adds the write's envelopes (the counter riding on the last) or a counter-only row. */
+function appendRows(rows: IDBObjectStore, write: SessionWrite): void {
   const { sessionId, nextSequence } = write;
   const envelopes = write.envelopes ?? [];
+  const next = nextSequence === undefined ? {} : { next: nextSequence };
+  envelopes.forEach((bytes, i) =>
+    rows.add({ sessionId, bytes, ...(i === envelopes.length - 1 ? next : {}) }),
+  );
+  if (envelopes.length === 0 && nextSequence !== undefined) rows.add({ sessionId, ...next });
+}
+
+/** `open` and `finish` rewrite the header and drop the rows before them: one read, then writes. */
+async function rewriteHeader(tx: IDBTransaction, write: SessionWrite): Promise<void> {
+  const { sessionId, open, finish } = write;
   const headers = tx.objectStore('headers');
-  let header: Header | undefined;
-  let changed = false;
-  if (write.open) {
-    await deleteTranscript(tx, sessionId);
-    header = { sessionId, status: 'open', nextSequence: 0, ...write.open };
-    changed = true;
-  } else if (envelopes.length > 0 || nextSequence !== undefined || write.finish) {
-    // The small header only: earlier envelope rows are never read to append.
-    header = (await headers.get(sessionId)) as Header | undefined;
+  const rows = tx.objectStore('envelopes');
+  const index = rows.index('session');
+  const [stored, before, keys] = await Promise.all([
+    open ? undefined : (result(headers.get(sessionId)) as Promise<Header | undefined>),
+    open ? [] : (result(index.getAll(sessionId)) as Promise<EnvelopeRow[]>),
+    result(index.getAllKeys(sessionId)),
+  ]);
+  let header = open ? { sessionId, status: 'open' as const, nextSequence: 0, ...open } : stored;
+  if (!header) return; // nothing to finish
+  for (const key of keys) rows.delete(key);
+  if (!finish) {
+    headers.put(header);
+    appendRows(rows, write);
+    return;
   }
-  if (header) {
-    const rows = tx.objectStore('envelopes');
-    for (const [i, bytes] of header.status === 'open' ? envelopes.entries() : []) {
-      // The counter rides on the last row, so appending never rewrites the header.
-      const last = i === envelopes.length - 1 && nextSequence !== undefined;
-      await rows.add({ sessionId, bytes, ...(last ? { next: nextSequence } : {}) });
-    }
-    if (envelopes.length === 0 && nextSequence !== undefined) {
-      header.nextSequence = Math.max(header.nextSequence, nextSequence);
-      changed = true;
-    }
-    if (write.finish) {
-      header.status = write.finish.status;
-      if (write.finish.txid) header.txid = write.finish.txid;
-      header.nextSequence = Math.max(header.nextSequence, await deleteTranscript(tx, sessionId));
-      changed = true;
-    }
-    if (changed) await headers.put(header);
-  }
-  for (const marker of write.markers ?? []) await tx.objectStore('markers').add({ ...marker });
+  // The transcript goes (this write's envelopes with it); the counter it carried stays.
+  header = {
+    ...header,
+    status: finish.status,
+    nextSequence: Math.max(header.nextSequence, highestNext(before), write.nextSequence ?? 0),
+    ...(finish.txid ? { txid: finish.txid } : {}),
+  };
+  headers.put(header);
 }
 
 export function openSessionDb(name = SESSION_DB): SessionStore {
@@ -129,10 +153,13 @@ export function openSessionDb(name = SESSION_DB): SessionStore {
     const sessions = await Promise.all(
       headers.map(async (header) => {
         const rows = (await index.getAll(header.sessionId)) as EnvelopeRow[];
-        let nextSequence = header.nextSequence;
-        for (const row of rows)
-          if (row.next !== undefined) nextSequence = Math.max(nextSequence, row.next);
-        return { ...header, nextSequence, envelopes: rows.map((r) => r.bytes) };
+        // Rows written after the session ended are not part of it (appends are blind).
+        const envelopes =
+          header.status === 'open'
+            ? rows.flatMap((r) => (r.bytes === undefined ? [] : [r.bytes]))
+            : [];
+        const nextSequence = Math.max(header.nextSequence, highestNext(rows));
+        return { ...header, nextSequence, envelopes };
       }),
     );
     await tx.done;
@@ -142,14 +169,16 @@ export function openSessionDb(name = SESSION_DB): SessionStore {
   async function commit(write: SessionWrite): Promise<void> {
     if (isEmptyWrite(write)) return;
     const options = write.markers?.length ? STRICT : RELAXED;
-    const tx = (await open()).transaction(
-      ['headers', 'envelopes', 'markers'],
-      'readwrite',
-      options,
-    );
-    const done = tx.done;
+    // Every store, so commits queue behind each other in call order (IndexedDB runs
+    // overlapping read-write transactions in the order they were created).
+    const tx = unwrap(await open()).transaction(ALL_STORES, 'readwrite', options);
+    const done = completion(tx);
     try {
-      await apply(tx as unknown as Tx, write);
+      if (write.open || write.finish) await rewriteHeader(tx, write);
+      else appendRows(tx.objectStore('envelopes'), write);
+      for (const marker of write.markers ?? []) tx.objectStore('markers').add({ ...marker });
+      // Commit now rather than when this thread next gets to see the last request succeed.
+      tx.commit?.();
     } catch (err) {
       done.catch(() => undefined);
       try {
@@ -169,17 +198,24 @@ export function openSessionDb(name = SESSION_DB): SessionStore {
     list: () => withTranscripts(),
     commit,
     async delete(sessionId) {
-      const tx = (await open()).transaction(
-        ['headers', 'envelopes', 'markers'],
-        'readwrite',
-        STRICT,
-      );
-      await tx.objectStore('headers').delete(sessionId);
-      await deleteTranscript(tx as unknown as Tx, sessionId);
-      const index = tx.objectStore('markers').index('session');
-      for (let cursor = await index.openCursor(sessionId); cursor; cursor = await cursor.continue())
-        await cursor.delete();
-      await tx.done;
+      const tx = unwrap(await open()).transaction(ALL_STORES, 'readwrite', STRICT);
+      const done = completion(tx);
+      const rows = tx.objectStore('envelopes');
+      const markers = tx.objectStore('markers');
+      tx.objectStore('headers').delete(sessionId);
+      try {
+        const [rowKeys, markerKeys] = await Promise.all([
+          result(rows.index('session').getAllKeys(sessionId)),
+          result(markers.index('session').getAllKeys(sessionId)),
+        ]);
+        for (const key of rowKeys) rows.delete(key);
+        for (const key of markerKeys) markers.delete(key);
+        tx.commit?.();
+      } catch (err) {
+        done.catch(() => undefined); // the failed request aborted the transaction
+        throw err;
+      }
+      await done;
     },
     async nonceMarkers(sessionId) {
       return (await (await open()).getAllFromIndex('markers', 'session', sessionId)) as never;

@@ -142,11 +142,39 @@ describe('the background’s IndexedDB session store', () => {
       envelopes: [randomBytes(200), randomBytes(10)],
       nextSequence: 7,
     });
-    // Only the small header is looked up; the two new envelopes are added, nothing else is touched.
-    expect(requests).toEqual(['headers.get', 'envelopes.add', 'envelopes.add']);
+    // Nothing is read (the commit never waits on its own requests): the two rows are added.
+    expect(requests).toEqual(['envelopes.add', 'envelopes.add']);
     const stored = await db.get(id);
     expect(stored?.envelopes).toHaveLength(33);
     expect(stored?.nextSequence).toBe(7);
+  });
+
+  it('writes a nonce-marker step without reading and commits it at once', async () => {
+    const db = openSessionDb(dbName());
+    const id = sessionId();
+    await db.commit({ sessionId: id, open: { vaultId: 'v', expiresAt: 5 }, nextSequence: 1 });
+    const requests = watchRequests();
+    const commit = IDBTransaction.prototype.commit;
+    let committed = 0;
+    IDBTransaction.prototype.commit = function (this: IDBTransaction) {
+      committed++;
+      return commit.call(this);
+    };
+    try {
+      await db.commit({
+        sessionId: id,
+        envelopes: [randomBytes(300)],
+        nextSequence: 2,
+        markers: [{ sessionId: id, attempt: 1, stage: 'consumed', at: 1 }],
+      });
+    } finally {
+      IDBTransaction.prototype.commit = commit;
+    }
+    // Every request goes out before the first one succeeds: no hop through this thread.
+    expect(requests).toEqual(['envelopes.add', 'markers.add']);
+    expect(committed).toBe(1);
+    expect(await db.get(id)).toMatchObject({ nextSequence: 2, envelopes: [expect.anything()] });
+    expect(await db.nonceMarkers(id)).toHaveLength(1);
   });
 
   it('loads version-1 databases (whole records) after the upgrade, markers and all', async () => {

@@ -65,4 +65,31 @@ describe.each(stores)('the %s session store keeps the SessionStore contract', (_
     expect(await store.nonceMarkers(id)).toEqual([]);
     expect((await store.list()).map((s) => s.sessionId)).toEqual([other]);
   });
+
+  it('ignores envelopes outside an open record but keeps the counter moving', async () => {
+    const store = await make();
+    const id = bytesToHex(randomBytes(32));
+    const env = (n: number) => Uint8Array.of(n);
+    // Before the record exists: nothing, and a later open starts empty.
+    await store.commit({ sessionId: id, envelopes: [env(1)], nextSequence: 4 });
+    expect(await store.get(id)).toBeUndefined();
+    await store.commit({ sessionId: id, open: { vaultId: 'v', expiresAt: 9 } });
+    expect(await store.get(id)).toMatchObject({ envelopes: [], nextSequence: 0 });
+    await store.commit({ sessionId: id, nextSequence: 2 });
+    await store.commit({ sessionId: id, envelopes: [env(2)] });
+    expect(await store.get(id)).toMatchObject({ envelopes: [env(2)], nextSequence: 2 });
+    // After the end: late envelopes are dropped, the counter still never moves back.
+    await store.commit({ sessionId: id, finish: { status: 'failed' } });
+    await store.commit({ sessionId: id, envelopes: [env(3)], nextSequence: 6 });
+    expect(await store.get(id)).toMatchObject({ status: 'failed', envelopes: [], nextSequence: 6 });
+    await store.commit({ sessionId: id, finish: { status: 'expired' } });
+    expect(await store.get(id)).toMatchObject({
+      status: 'expired',
+      envelopes: [],
+      nextSequence: 6,
+    });
+    // Opening the id again replaces the record.
+    await store.commit({ sessionId: id, open: { vaultId: 'w', expiresAt: 9 } });
+    expect(await store.get(id)).toMatchObject({ vaultId: 'w', envelopes: [], nextSequence: 0 });
+  });
 });
