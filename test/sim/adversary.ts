@@ -1,6 +1,6 @@
 /**
  * Hostile members: the real signing service behind a transport that rewrites what it sends
- * (equivocating nonces, corrupted partial signatures) or adds to it (replays of its own old
+ * (equivocating nonces, in nonce messages or approvals, corrupted partial signatures) or adds to it (replays of its own old
  * frames, floods of copies kept within the receivers' rate budget, a few undecodable frames).
  * Each misbehaviour is recorded when it actually happens, so the blame invariant can tell a
  * member who misbehaved from one who did not.
@@ -14,6 +14,7 @@ import {
   type NoncesPayload,
   type PartialSigsPayload,
   decodePayload,
+  encodeApproval,
   encodeNonces,
   encodePartialSigs,
 } from '../../src/core/p2p/messages.ts';
@@ -66,13 +67,23 @@ export function hostileTransport(
     let out = rewritten.get(key);
     if (out === undefined) {
       out = null;
-      if (adv.kind === 'equivocate' && env.type === MessageType.nonces) {
+      const payload = decodePayload(env.type, env.payload);
+      const carried = payload.type === MessageType.approval ? payload.body.nonces : undefined;
+      if (adv.kind === 'equivocate' && (env.type === MessageType.nonces || carried)) {
         if (to !== 'topic' && memberOf(to) === adv.target) {
-          const body = decodePayload(env.type, env.payload).body as NoncesPayload;
-          const pubNonces = body.pubNonces.map(
-            () => nonceGen({ publicKey: getPublicKey(prng.fill(new Uint8Array(32))) }).pubNonce,
-          );
-          out = sealEnvelope({ ...env, payload: encodeNonces({ ...body, pubNonces }) }, secret);
+          const lie = (body: NoncesPayload): NoncesPayload => ({
+            ...body,
+            pubNonces: body.pubNonces.map(
+              () => nonceGen({ publicKey: getPublicKey(prng.fill(new Uint8Array(32))) }).pubNonce,
+            ),
+          });
+          // Nonces riding with an approval are lied about inside it (the gossip and mailbox
+          // copies stay true: the target may see either first).
+          const forged =
+            payload.type === MessageType.approval && carried
+              ? encodeApproval({ ...payload.body, nonces: lie(carried) })
+              : encodeNonces(lie(payload.body as NoncesPayload));
+          out = sealEnvelope({ ...env, payload: forged }, secret);
           adv.did.add('equivocation');
         }
       } else if (adv.kind === 'bad-partial' && env.type === MessageType.partialSigs) {

@@ -12,9 +12,11 @@ import { DEFAULT_EARLY_LIMITS } from '../../src/core/p2p/early-buffer.ts';
 import { MessageType, openEnvelope } from '../../src/core/p2p/envelope.ts';
 import { openFrame } from '../../src/core/p2p/frames.ts';
 import {
+  type ApprovalPayload,
   type NoncesPayload,
   type PartialSigsPayload,
   decodePayload,
+  encodeNonces,
 } from '../../src/core/p2p/messages.ts';
 import type { SessionView } from '../../src/core/p2p/session.ts';
 import type { SigningService } from '../../src/core/p2p/signing-service.ts';
@@ -150,10 +152,15 @@ export class Oracle {
     }
     if (!this.honest(member)) return `${typeName}`;
     const session = bytesToHex(env.sessionId).slice(0, 12);
-    if (env.type === MessageType.nonces) {
-      const body = decodePayload(env.type, env.payload).body as NoncesPayload;
+    // Nonces travel in a nonces message or ride with an approval: one rule for both.
+    const carried =
+      env.type === MessageType.approval
+        ? (decodePayload(env.type, env.payload).body as ApprovalPayload).nonces
+        : undefined;
+    if (env.type === MessageType.nonces || carried) {
+      const body = carried ?? (decodePayload(env.type, env.payload).body as NoncesPayload);
       const key = `${member}:${session}:${body.attempt}`;
-      const payload = bytesToHex(env.payload);
+      const payload = bytesToHex(carried ? encodeNonces(carried) : env.payload);
       const earlier = this.#nonces.get(key);
       if (earlier === undefined) {
         this.#nonces.set(key, payload);
@@ -170,7 +177,9 @@ export class Oracle {
           `member ${member} sent two different nonce sets for attempt ${body.attempt}`,
         );
       }
-      return `nonces a${body.attempt} → ${to}`;
+      return carried
+        ? `approval+nonces a${body.attempt} → ${to}`
+        : `nonces a${body.attempt} → ${to}`;
     }
     if (env.type === MessageType.partialSigs) {
       const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;

@@ -21,6 +21,7 @@ import type { Transport } from '../../src/core/p2p/transport.ts';
 import { deriveVaultKeys } from '../../src/core/p2p/vault-keys.ts';
 import { type Vault, createVault } from '../../src/core/wallet/vault.ts';
 import { MessageType, openEnvelope } from '../../src/core/p2p/envelope.ts';
+import { decodePayload } from '../../src/core/p2p/messages.ts';
 import { type Adversary, hostileBurst, hostileTransport, newAdversary } from './adversary.ts';
 import { SimLedger } from './ledger.ts';
 import { CALM, SimNetwork, type SimTransport } from './network.ts';
@@ -34,7 +35,7 @@ import { DurableStore, IncarnationStore, type WriteKind } from './store.ts';
 /**
  * Deliberately broken rules, to show the simulator catches them (test only).
  * - `forget-issued-nonces`: the store acknowledges the `issued` nonce marker and the member's own
- *   nonce envelope but loses them, so a member that restarts after its nonces left does not know
+ *   nonce envelope (or the approval its nonces rode with) but loses them, so a member that restarts after its nonces left does not know
  *   they did (the rule "durable before it leaves", docs/PROTOCOL.md §6.5, broken).
  */
 export type BrokenRule = 'forget-issued-nonces';
@@ -298,9 +299,14 @@ class World {
     detail: { marker?: NonceMarker; envelopes?: Uint8Array[] },
   ): boolean {
     if (kind === 'marker') return detail.marker?.stage === 'issued';
+    // The member's own nonces, in a nonces message or riding with its approval.
     return (detail.envelopes ?? []).some((bytes) => {
       const env = openEnvelope(bytes);
-      return env.type === MessageType.nonces && env.signerIndex === index;
+      if (env.signerIndex !== index) return false;
+      if (env.type === MessageType.nonces) return true;
+      if (env.type !== MessageType.approval) return false;
+      const payload = decodePayload(env.type, env.payload);
+      return payload.type === MessageType.approval && payload.body.nonces !== undefined;
     });
   }
 

@@ -40,10 +40,14 @@ import { type BurnRequirement, type Vault, createVault } from '../../src/core/wa
 import { burnIdentityScript } from '../../src/core/p2p/burn-identity.ts';
 import {
   type BurnProof,
+  type NoncesPayload,
   type PartialSigsPayload,
   decodePayload,
+  encodeApproval,
+  encodeNonces,
   encodePartialSigs,
 } from '../../src/core/p2p/messages.ts';
+import { nonceGen } from '../../src/core/crypto/musig2.ts';
 
 /** A P2PKH destination that belongs to nobody in the group. */
 export const PAYEE_SCRIPT = p2pkhScript(randomBytes(20));
@@ -113,6 +117,33 @@ export function rewritePartials(
     const body = decodePayload(env.type, env.payload).body as PartialSigsPayload;
     const partialSigs = rewrite(body.partialSigs);
     return reseal({ ...env, payload: encodePartialSigs({ ...body, partialSigs }) });
+  };
+}
+
+/**
+ * Member `culprit` sends member `target` other public nonces than everyone else, wherever its
+ * nonces travel: in a nonces message or riding with its approval. The gossip copy of an approval
+ * with nonces is dropped, so the target learns the approval only directly (the culprit's
+ * catch-up), with the lie, and the others only directly too, with the truth.
+ */
+export function equivocate(culprit: number, target: number): Tamper {
+  const lie = (body: NoncesPayload): NoncesPayload => ({
+    ...body,
+    pubNonces: body.pubNonces.map(
+      () => nonceGen({ publicKey: getPublicKey(randomBytes(32)) }).pubNonce,
+    ),
+  });
+  return (member, env, to, reseal) => {
+    if (member !== culprit) return undefined;
+    const payload = decodePayload(env.type, env.payload);
+    if (payload.type === MessageType.approval && payload.body.nonces) {
+      if (to === 'topic') return null;
+      if (to !== `peer-${target}`) return undefined;
+      const forged = encodeApproval({ ...payload.body, nonces: lie(payload.body.nonces) });
+      return reseal({ ...env, payload: forged });
+    }
+    if (payload.type !== MessageType.nonces || to !== `peer-${target}`) return undefined;
+    return reseal({ ...env, payload: encodeNonces(lie(payload.body)) });
   };
 }
 

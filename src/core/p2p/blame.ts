@@ -4,6 +4,10 @@
  * proven blame names the culprit (and costs its peer reputation), an unprovable one costs the
  * accuser instead.
  *
+ * A "nonce message" here is a nonces envelope (type 4) or an approval envelope that carries the
+ * signer's nonces for the attempt (docs/PROTOCOL.md §4.2): both are the signer's signed word on
+ * the same payload, and its digest is the nonces payload's either way.
+ *
  *   invalid partial sig  culprit's partial-sig message and every signer's nonce message, whose
  *                        digests hash to the nonce set the partial commits to: PartialSigVerify fails
  *   equivocation         two nonce messages from the culprit for one attempt with different bodies
@@ -24,11 +28,13 @@ import {
   verifyEnvelope,
 } from './envelope.ts';
 import {
+  type ApprovalPayload,
   type BlamePayload,
   BlameReason,
   type NoncesPayload,
   type PartialSigsPayload,
   decodePayload,
+  encodeNonces,
 } from './messages.ts';
 import {
   attemptTranscript,
@@ -67,7 +73,7 @@ function open<T>(
   bytes: Uint8Array | undefined,
   type: MessageType,
   signer: number,
-  attempt: number,
+  attempt: number | undefined,
 ): Opened<T> | undefined {
   if (!bytes) return undefined;
   try {
@@ -84,12 +90,34 @@ function open<T>(
       return undefined;
     const payload = decodePayload(env.type, env.payload);
     const body = payload.body as T & { attempt?: number };
-    if (body.attempt !== attempt) return undefined;
+    if (attempt !== undefined && body.attempt !== attempt) return undefined;
     return { env, body: body as T };
   } catch (err) {
     if (err instanceof MessageDecodeError) return undefined;
     throw err;
   }
+}
+
+/** A signed nonce message for an attempt: a nonces envelope, or an approval carrying nonces. */
+interface OpenedNonces {
+  env: SignedEnvelope;
+  body: NoncesPayload;
+  /** The nonces payload bytes (what a nonce digest hashes, what equivocation compares). */
+  payload: Uint8Array;
+}
+
+function openNonces(
+  ctx: BlameContext,
+  bytes: Uint8Array | undefined,
+  signer: number,
+  attempt: number,
+): OpenedNonces | undefined {
+  const message = open<NoncesPayload>(ctx, bytes, MessageType.nonces, signer, attempt);
+  if (message) return { ...message, payload: message.env.payload };
+  const approval = open<ApprovalPayload>(ctx, bytes, MessageType.approval, signer, undefined);
+  const body = approval?.body.nonces;
+  if (!approval || body?.attempt !== attempt) return undefined;
+  return { env: approval.env, body, payload: encodeNonces(body) };
 }
 
 function pubNonceValid(pubNonce: Uint8Array): boolean {
@@ -109,12 +137,12 @@ export function verifyBlame(ctx: BlameContext, blame: BlamePayload): boolean {
   if (culprit >= n) return false;
   switch (blame.reason) {
     case BlameReason.equivocation: {
-      const a = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
-      const b = open<NoncesPayload>(ctx, evidence[1], MessageType.nonces, culprit, attempt);
-      return !!a && !!b && !same(a.env.payload, b.env.payload);
+      const a = openNonces(ctx, evidence[0], culprit, attempt);
+      const b = openNonces(ctx, evidence[1], culprit, attempt);
+      return !!a && !!b && !same(a.payload, b.payload);
     }
     case BlameReason.invalidNonce: {
-      const a = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
+      const a = openNonces(ctx, evidence[0], culprit, attempt);
       // A signed nonce message with the wrong number of nonces is itself the proof.
       return (
         !!a &&
@@ -123,7 +151,7 @@ export function verifyBlame(ctx: BlameContext, blame: BlamePayload): boolean {
       );
     }
     case BlameReason.badReveal: {
-      const nonces = open<NoncesPayload>(ctx, evidence[0], MessageType.nonces, culprit, attempt);
+      const nonces = openNonces(ctx, evidence[0], culprit, attempt);
       const psigs = open<PartialSigsPayload>(
         ctx,
         evidence[1],
@@ -160,9 +188,9 @@ function provesInvalidPartial(ctx: BlameContext, blame: BlamePayload): boolean {
   const digests: Uint8Array[] = [];
   for (let j = 0; j < n; j++) {
     const member = signers[j] as number;
-    const opened = open<NoncesPayload>(ctx, evidence[1 + j], MessageType.nonces, member, attempt);
+    const opened = openNonces(ctx, evidence[1 + j], member, attempt);
     if (!opened || opened.body.pubNonces.length !== ctx.sighashes.length) return false;
-    digests.push(nonceDigest(opened.env.payload));
+    digests.push(nonceDigest(opened.payload));
     nonces.push(opened.body);
   }
   // The set must be exactly the one the culprit's partial commits to (it signed on these nonces).

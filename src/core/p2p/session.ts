@@ -159,6 +159,13 @@ export interface Session {
    * an older one arriving later, by another route, is ignored (signing/approvals.ts).
    */
   consentSequence: number[];
+  /**
+   * Per member, the nonces its standing approval carried (docs/PROTOCOL.md §6.3), for the attempt
+   * they name: they join that attempt's round as its nonces message would. A revoke clears them.
+   */
+  offered: (Received<NoncesPayload> | undefined)[];
+  /** The secret half of our own `offered` nonces, until their attempt's round takes them. */
+  ownOffered?: OwnNonces;
   attempt: number;
   round?: AttemptState;
   phase: SessionPhase;

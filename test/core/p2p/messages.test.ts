@@ -38,6 +38,15 @@ const samples: [MessageType, Uint8Array][] = [
       burn: { txid: randomBytes(32), vout: 1 },
     }),
   ],
+  [
+    MessageType.approval,
+    encodeApproval({
+      peerId: '12D3KooWexample',
+      sighashDigest: randomBytes(32),
+      burn: { txid: randomBytes(32), vout: 1 },
+      nonces: { attempt: 3, electionCommit: randomBytes(32), pubNonces: [randomBytes(66)] },
+    }),
+  ],
   [MessageType.revoke, encodeRevoke()],
   [
     MessageType.nonces,
@@ -77,6 +86,30 @@ describe('protocol payloads', () => {
     }
     const approval = decodePayload(MessageType.approval, samples[1]![1]);
     expect(approval.body).toMatchObject({ peerId: '12D3KooWexample', burn: { vout: 1 } });
+    expect(approval.body).not.toHaveProperty('nonces');
+  });
+
+  it('carry nonces in an approval byte for byte as the nonces message would', () => {
+    const nonces = { attempt: 2, electionCommit: randomBytes(32), pubNonces: [randomBytes(66)] };
+    const noncesPayload = encodeNonces(nonces);
+    for (const burn of [undefined, { txid: randomBytes(32), vout: 7 }]) {
+      const bytes = encodeApproval({
+        peerId: 'p',
+        sighashDigest: randomBytes(32),
+        nonces,
+        ...(burn ? { burn } : {}),
+      });
+      // The nonces payload closes the approval, unchanged: its digest is the same either way.
+      expect(bytes.slice(bytes.length - noncesPayload.length)).toEqual(noncesPayload);
+      const decoded = decodePayload(MessageType.approval, bytes);
+      expect(decoded.type === MessageType.approval && decoded.body.nonces).toEqual(nonces);
+      expect(decoded.type === MessageType.approval && decoded.body.burn?.vout).toBe(burn?.vout);
+    }
+    // Unknown flag bits are refused.
+    const plain = encodeApproval({ peerId: 'p', sighashDigest: randomBytes(32) });
+    const flagged = plain.slice();
+    flagged[flagged.length - 1] = 4;
+    expect(() => decodePayload(MessageType.approval, flagged)).toThrow(/approval flags/);
   });
 
   it('refuse trailing bytes, truncation and out-of-range fields with MessageDecodeError', () => {

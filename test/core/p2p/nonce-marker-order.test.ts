@@ -43,9 +43,18 @@ function holdConsumed(member: Member) {
   return held;
 }
 
-function autoApprove(g: Group): void {
-  for (const m of g.members)
-    m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
+/**
+ * Member 0 proposes; member 1 approves, then member 2: member 1's nonces ride with its approval,
+ * and the step that signs for it is the one that receives member 2's approval (its consumed
+ * marker is in that step's commit, not in its approval's).
+ */
+async function proposeThenApprove(g: Group): Promise<string> {
+  const seen = [1, 2].map((i) => g.members[i]!.service.once('proposal'));
+  const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
+  await Promise.all(seen);
+  await g.members[1]!.service.approve(view.id);
+  await g.members[2]!.service.approve(view.id);
+  return view.id;
 }
 
 describe('the consumed nonce marker is on record before a partial signature leaves', () => {
@@ -55,39 +64,57 @@ describe('the consumed nonce marker is on record before a partial signature leav
     const signer = g.members[1] as Member;
     const sent = sentTypes(g, signer);
     const held = holdConsumed(signer);
-    autoApprove(g);
-    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
+    const id = await proposeThenApprove(g);
     const pending = await until(() => held[0]);
     expect(pending.marker.attempt).toBe(1);
     // The round went as far as signing (the others' partials are in), its partial did not leave.
-    await until(() => g.members[0]!.service.session(view.id)?.partialsFrom?.includes(2));
-    expect(sent).toContain(MessageType.nonces);
+    await until(() => g.members[0]!.service.session(id)?.partialsFrom?.includes(2));
+    expect(sent).toContain(MessageType.approval);
     expect(sent).not.toContain(MessageType.partialSigs);
-    expect((await signer.store.nonceMarkers(view.id)).map((m) => m.stage)).toEqual(['issued']);
+    expect((await signer.store.nonceMarkers(id)).map((m) => m.stage)).toEqual(['issued']);
     pending.release();
-    const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
+    const results = await Promise.all(g.members.map((m) => m.service.settled(id)));
     expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
     expect(sent).toContain(MessageType.partialSigs);
   });
 
   it('never sends the partial signature when the marker cannot be stored', async () => {
+    group = await createGroup(3);
+    const g = group;
+    const signer = g.members[1] as Member;
+    const sent = sentTypes(g, signer);
+    const held = holdConsumed(signer);
+    const id = await proposeThenApprove(g);
+    (await until(() => held[0])).fail();
+    expect(sent).toContain(MessageType.approval);
+    // Members 0 and 2 sign and send their partials; signer 1's, made but never recorded, goes
+    // nowhere: not to the others, and not inside a final transaction of its own.
+    await until(() => g.members[1]!.service.session(id)?.partialsFrom?.length === 2);
+    expect(sent).not.toContain(MessageType.partialSigs);
+    const mine = signer.service.session(id);
+    expect(mine?.partialsFrom).toEqual([0, 2]);
+    expect(mine?.txid).toBeUndefined();
+    expect(g.members[0]!.service.session(id)?.partialsFrom).toEqual([0, 2]);
+    expect(g.chain.broadcasts).toHaveLength(0);
+  });
+
+  it('sends nothing of the last approval when its markers cannot be stored', async () => {
+    // Member 1 approves last: its approval (with its nonces) completes the round, so the issued
+    // and consumed markers, the approval and the partial are one commit, and it fails.
     group = await createGroup(2);
     const g = group;
     const signer = g.members[1] as Member;
     const sent = sentTypes(g, signer);
     const held = holdConsumed(signer);
-    autoApprove(g);
-    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
-    (await until(() => held[0])).fail();
-    expect(sent).toContain(MessageType.nonces);
-    // Member 0 signs and sends its partial; signer 1's, made but never recorded, goes nowhere:
-    // not to member 0, and not inside a final transaction of its own.
-    await until(() => g.members[1]!.service.session(view.id)?.partialsFrom?.includes(0));
-    expect(sent).not.toContain(MessageType.partialSigs);
-    const mine = signer.service.session(view.id);
-    expect(mine?.partialsFrom).toEqual([0]);
-    expect(mine?.txid).toBeUndefined();
-    expect(g.members[0]!.service.session(view.id)?.partialsFrom).toEqual([0]);
-    expect(g.chain.broadcasts).toHaveLength(0);
+    const seen = signer.service.once('proposal');
+    await g.members[0]!.service.propose(g.vault.id, g.spend([20_000_000n]));
+    const { id } = await seen;
+    const approving = signer.service.approve(id);
+    const pending = await until(() => held[0]);
+    pending.fail();
+    await expect(approving).rejects.toThrow('disk full');
+    expect(sent).toEqual([]);
+    expect(signer.service.session(id)?.approvedByMe).toBe(false);
+    expect(g.members[0]!.service.session(id)?.approvals).toEqual([0]);
   });
 });

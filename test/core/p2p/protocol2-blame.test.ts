@@ -1,7 +1,5 @@
 import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nonceGen } from '../../../src/core/crypto/musig2.ts';
-import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
 import {
   MessageType,
   type SignedEnvelope,
@@ -12,7 +10,6 @@ import {
 import {
   type BlamePayload,
   BlameReason,
-  type NoncesPayload,
   type PartialSigsPayload,
   decodePayload,
   encodeNonces,
@@ -31,6 +28,7 @@ import {
   type Group,
   type Tamper,
   createGroup,
+  equivocate,
   flipOneBit,
   rewritePartials,
 } from '../../support/signing-group.ts';
@@ -57,17 +55,13 @@ function recording(sent: Sent[], inner?: Tamper): Tamper {
   };
 }
 
-/** Member `culprit` sends member `target` other nonces than it sends everyone else. */
-function equivocate(culprit: number, target: number): Tamper {
-  return (member, env, to, reseal) => {
-    if (member !== culprit || env.type !== MessageType.nonces || to !== `peer-${target}`)
-      return undefined;
-    const body = decodePayload(env.type, env.payload).body as NoncesPayload;
-    const pubNonces = body.pubNonces.map(
-      () => nonceGen({ publicKey: getPublicKey(randomBytes(32)) }).pubNonce,
-    );
-    return reseal({ ...env, payload: encodeNonces({ ...body, pubNonces }) });
-  };
+/** The nonces payload a nonce message carries, or the one riding with an approval. */
+function noncePayloadOf(env: SignedEnvelope): Uint8Array | undefined {
+  const payload = decodePayload(env.type, env.payload);
+  if (payload.type === MessageType.nonces) return env.payload;
+  if (payload.type === MessageType.approval && payload.body.nonces)
+    return encodeNonces(payload.body.nonces);
+  return undefined;
 }
 
 function autoApprove(g: Group): void {
@@ -98,22 +92,26 @@ function honestScores(g: Group, culprit: number): number[] {
 }
 
 describe('protocol 2: a round without an echo', () => {
-  it('sends nonces and partial signatures only: no disclosure when nobody equivocates', async () => {
+  it('carries the nonces in the approvals: no nonces message, no disclosure when nobody equivocates', async () => {
     const sent: Sent[] = [];
     group = await createGroup(3, { tamper: recording(sent) });
     autoApprove(group);
     const results = await proposeAndSettle(group);
     expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
     const types = new Set(sent.map((s) => s.env.type));
-    expect(types.has(MessageType.nonces)).toBe(true);
+    expect(types.has(MessageType.nonces)).toBe(false);
     expect(types.has(MessageType.partialSigs)).toBe(true);
     expect(types.has(MessageType.nonceDisclosure)).toBe(false);
     expect(types.has(MessageType.blame)).toBe(false);
-    // Each partial commits to the nonce set it was made on, and its envelope is bound to it.
-    const nonces = [0, 1, 2].map(
-      (i) => sent.find((s) => s.member === i && s.env.type === MessageType.nonces)!.env,
+    // Each member's approval carried its nonces for attempt 1.
+    const approvals = [0, 1, 2].map(
+      (i) => sent.find((s) => s.member === i && s.env.type === MessageType.approval)!.env,
     );
-    const setHash = nonceSetHash(nonces.map((e) => nonceDigest(e.payload)));
+    const carried = approvals.map((e) => noncePayloadOf(e));
+    for (const payload of carried) expect(payload).toBeDefined();
+    // Each partial commits to the nonce set it was made on (the digests of the nonces payloads,
+    // as a nonces message would carry them), and its envelope is bound to it.
+    const setHash = nonceSetHash(carried.map((p) => nonceDigest(p!)));
     for (const s of sent.filter((x) => x.env.type === MessageType.partialSigs)) {
       const body = decodePayload(s.env.type, s.env.payload).body as PartialSigsPayload;
       expect(body.nonceSetHash).toEqual(setHash);
@@ -121,6 +119,14 @@ describe('protocol 2: a round without an echo', () => {
         signTranscript(attemptTranscript(s.env.sessionId, body.attempt), setHash),
       );
     }
+    // Frames of the round: approvals (gossip + direct + catch-ups), partials, the broadcast notice.
+    const frames = (type: number) => sent.filter((s) => s.env.type === type).length;
+    console.log(
+      `3-of-3 frames: approvals ${frames(MessageType.approval)}, nonces ${frames(MessageType.nonces)}, ` +
+        `partials ${frames(MessageType.partialSigs)}, broadcast ${frames(MessageType.broadcast)}, ` +
+        `all after the proposal ${sent.filter((s) => s.env.type !== MessageType.proposal).length}`,
+    );
+    expect(frames(MessageType.partialSigs)).toBe(6);
   });
 
   it('catches a member who sends different nonces to different members, with both as proof', async () => {
@@ -142,12 +148,13 @@ describe('protocol 2: a round without an echo', () => {
       expect(body).toMatchObject({ culprit: 1, reason: BlameReason.equivocation, attempt: 1 });
       expect(body.evidence).toHaveLength(2);
       const [a, b] = body.evidence.map((e) => openEnvelope(e));
+      // Its nonces rode with its approval: two approvals it signed, with different nonces.
       for (const e of [a!, b!]) {
-        expect(e.type).toBe(MessageType.nonces);
+        expect(e.type).toBe(MessageType.approval);
         expect(e.signerIndex).toBe(1);
         expect(verifyEnvelope(e, g.vault.members[1]!)).toBe(true);
       }
-      expect(a!.payload).not.toEqual(b!.payload);
+      expect(noncePayloadOf(a!)).not.toEqual(noncePayloadOf(b!));
     }
   });
 
@@ -198,9 +205,11 @@ describe('protocol 2: a round without an echo', () => {
     expect(blame.evidence).toHaveLength(4);
     const [partial, ...nonces] = blame.evidence.map((e) => openEnvelope(e));
     expect(partial!.type).toBe(MessageType.partialSigs);
-    expect(nonces.map((n) => n.type)).toEqual([4, 4, 4]);
+    // Every signer's nonces rode with its approval: the approvals are the nonce messages.
+    expect(nonces.map((n) => n.type)).toEqual([2, 2, 2]);
     const body = decodePayload(partial!.type, partial!.payload).body as PartialSigsPayload;
-    expect(body.nonceSetHash).toEqual(nonceSetHash(nonces.map((n) => nonceDigest(n.payload))));
+    const digests = nonces.map((n) => nonceDigest(noncePayloadOf(n)!));
+    expect(body.nonceSetHash).toEqual(nonceSetHash(digests));
     expect(sent.some((s) => s.env.type === MessageType.nonceDisclosure)).toBe(false);
   });
 
@@ -248,7 +257,7 @@ describe('protocol 2: a round without an echo', () => {
     const blame = blamesIn(sent).find((b) => b.member !== 2)!.body;
     expect(blame.reason).toBe(BlameReason.badReveal);
     expect(blame.evidence.map((e) => openEnvelope(e).type)).toEqual([
-      MessageType.nonces,
+      MessageType.approval,
       MessageType.partialSigs,
     ]);
     for (const score of honestScores(g, 2)) expect(score).toBeGreaterThanOrEqual(0);

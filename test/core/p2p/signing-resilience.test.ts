@@ -65,17 +65,19 @@ describe('nonce safety across restarts', () => {
   it('a member restarted between rounds never reuses a nonce; the group moves to a fresh attempt', async () => {
     group = await createGroup(3);
     const g = group;
-    autoApprove(g);
+    autoApprove(g, [2]);
     let restarted: Promise<Member> | undefined;
-    // Member 1 dies right after its nonces left (its secret nonces die with it).
+    // Member 1 dies right after its approval left with its nonces for attempt 1 (its secret
+    // nonces die with it), before member 2 approves: the round of attempt 1 never started.
     g.members[1]!.service.on('update', (view) => {
-      if (restarted || view.phase !== 'nonces') return;
+      if (restarted || !view.approvedByMe) return;
       restarted = g.restart(1);
     });
     const view = await g.members[0]!.service.propose(g.vault.id, g.spend([25_000_000n]));
     await until(() => restarted);
     const fresh = await (restarted as Promise<Member>);
-    autoApprove(g, [0, 2]);
+    await until(() => g.members[2]!.service.session(view.id));
+    await g.members[2]!.service.approve(view.id);
     const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
     expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
     expect(results.every((r) => r.attempt >= 2)).toBe(true);

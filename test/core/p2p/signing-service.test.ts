@@ -9,9 +9,12 @@ import { SigningService } from '../../../src/core/p2p/signing-service.ts';
 import { ZERO_TRANSCRIPT, sessionIdOf } from '../../../src/core/p2p/transcript.ts';
 import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
 import { MessageType } from '../../../src/core/p2p/envelope.ts';
-import { decodePayload, encodeNonces, encodeProposal } from '../../../src/core/p2p/messages.ts';
-import { nonceGen } from '../../../src/core/crypto/musig2.ts';
-import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
+import {
+  type ApprovalPayload,
+  decodePayload,
+  encodeApproval,
+  encodeProposal,
+} from '../../../src/core/p2p/messages.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { ReplaySwitch } from '../../../src/core/chain/replay-side.ts';
 import { OTHER_SIDE_ATTEMPT } from '../../../src/core/p2p/replay-attempts.ts';
@@ -21,6 +24,7 @@ import {
   type Tamper,
   TestLedger,
   createGroup,
+  equivocate,
   flipOneBit,
   rewritePartials,
 } from '../../support/signing-group.ts';
@@ -248,9 +252,9 @@ describe('what a member checks before it signs', () => {
     // Member 1 is shown one spend but its (malicious) approval commits to other sighashes.
     const tamper: Tamper = (member, env, _to, reseal) => {
       if (member !== 1 || env.type !== MessageType.approval) return undefined;
-      // Approval payload: … ‖ 32-byte sighash digest ‖ burn flag. Commit to other sighashes.
-      const payload = env.payload.slice();
-      payload.set(randomBytes(32), payload.length - 32 - 1);
+      // Commit to other sighashes (the rest of the approval, its nonces too, unchanged).
+      const { body } = decodePayload(env.type, env.payload) as { body: ApprovalPayload };
+      const payload = encodeApproval({ ...body, sighashDigest: randomBytes(32) });
       return reseal({ ...env, payload });
     };
     group = await createGroup(2, { tamper });
@@ -352,18 +356,8 @@ describe('blame and equivocation', () => {
   });
 
   it('detects a member who sends different nonces to different members', async () => {
-    const tamper: Tamper = (member, env, to, reseal) => {
-      if (member !== 1 || env.type !== MessageType.nonces || to !== 'peer-2') return undefined;
-      const body = decodePayload(env.type, env.payload).body as {
-        attempt: number;
-        electionCommit: Uint8Array;
-        pubNonces: Uint8Array[];
-      };
-      const other = body.pubNonces.map(
-        () => nonceGen({ publicKey: getPublicKey(randomBytes(32)) }).pubNonce,
-      );
-      return reseal({ ...env, payload: encodeNonces({ ...body, pubNonces: other }) });
-    };
+    // Its nonces ride with its approval: the lie is inside the approval member 2 gets.
+    const tamper = equivocate(1, 2);
     group = await createGroup(3, { tamper });
     autoApprove(group);
     const { results } = await proposeAndSettle(group);

@@ -66,11 +66,11 @@ describe('one commit per protocol step', () => {
       expect(early[i], `member ${i} sent an envelope before storing it`).toEqual([]);
       const withStage = (stage: string) =>
         commits.filter((c) => c.markers?.some((m) => m.stage === stage));
-      // The issued marker and our nonce message land together, and so do the consumed marker
-      // and our partial signature: a restart finds both or neither.
+      // The issued marker and our approval its nonces ride with land together, and so do the
+      // consumed marker and our partial signature: a restart finds both or neither.
       const [issued, ...moreIssued] = withStage('issued');
       expect(moreIssued).toEqual([]);
-      expect(typesOf(issued!)).toContainEqual({ type: MessageType.nonces, signer: member.index });
+      expect(typesOf(issued!)).toContainEqual({ type: MessageType.approval, signer: member.index });
       const [consumed, ...moreConsumed] = withStage('consumed');
       expect(moreConsumed).toEqual([]);
       expect(typesOf(consumed!)).toContainEqual({

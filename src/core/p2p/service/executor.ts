@@ -99,12 +99,19 @@ async function perform(ctx: ServiceContext, effect: Effect): Promise<void> {
  * signed with these nonces can reach anyone, not even inside a final transaction.
  */
 function abandonUnrecorded(session: Session, marker: NonceMarker): void {
+  const me = session.entry.me;
+  if (marker.stage === 'issued' && session.offered[me]?.body.attempt === marker.attempt) {
+    // Nonces made to ride with our approval: that approval must not leave either.
+    if (session.approvals[me] === session.offered[me]?.bytes) session.approvals[me] = undefined;
+    session.offered[me] = undefined;
+    session.ownOffered = undefined;
+  }
   const round = session.round;
   if (round?.attempt !== marker.attempt) return;
   round.own = undefined;
-  if (marker.stage === 'issued') round.nonces[session.entry.me] = undefined;
+  if (marker.stage === 'issued') round.nonces[me] = undefined;
   else {
-    round.partials[session.entry.me] = undefined;
+    round.partials[me] = undefined;
     round.signed = false;
   }
 }

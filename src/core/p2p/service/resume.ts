@@ -92,6 +92,7 @@ async function resumeSession(ctx: ServiceContext, session: Session): Promise<voi
   const markers = await ctx.store.nonceMarkers(session.idHex);
   const state = session.entry as VaultState;
   const own = { peerId: ctx.transport.peerId, ...(state.burn ? { burn: state.burn } : {}) };
-  const resumed = await run(ctx, (step) => resume(session, markers, own, step));
-  if (resumed === 'awaiting') await drainDeferred(ctx, session);
+  await run(ctx, (step) => resume(session, markers, own, step));
+  // Messages set aside while replaying (they needed state the replay could not build) apply now.
+  await drainDeferred(ctx, session);
 }

@@ -36,6 +36,7 @@ export function createSession(
     peers: Array.from({ length: n }),
     approvals: Array.from({ length: n }),
     consentSequence: Array.from({ length: n }, () => -1),
+    offered: Array.from({ length: n }),
     attempt: 1,
     phase: 'awaiting-approvals',
     nextSequence: 0,

@@ -1,17 +1,24 @@
 /**
  * Approving and revoking (docs/PROTOCOL.md §6.3, §6.4): an approval binds the spend's sighashes
- * and the transport peer the member speaks from; an attempt starts once every signer approved.
+ * and the transport peer the member speaks from, and may carry the member's nonces for the
+ * current attempt (approval-nonces.ts); an attempt starts once every signer approved.
  * A revocation withdraws it while this member's partial signature has not left. Of a member's
  * approvals and revokes the newest by envelope sequence wins, whatever order they arrive in.
  */
 import type { BurnProof } from '../messages.ts';
-import { type ApprovalPayload, encodeApproval, encodeRevoke } from '../messages.ts';
+import { type ApprovalPayload, encodeApproval, encodeNonces, encodeRevoke } from '../messages.ts';
 import { MessageType } from '../envelope.ts';
-import type { Inbound, Session } from '../session.ts';
+import { FINISHED, type Inbound, type Session } from '../session.ts';
 import { proposalTranscript } from '../transcript.ts';
 import { same } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
 import { maybeStartAttempt } from './nonce-round.ts';
+import {
+  approvalNonces,
+  carriedNonces,
+  followOffered,
+  onApprovalNonces,
+} from './approval-nonces.ts';
 import { resendTo } from './rejoin.ts';
 
 /**
@@ -58,6 +65,11 @@ export function acceptApproval(
   session.approvals[signer] = inbound.bytes;
   session.consentSequence[signer] = inbound.env.sequence;
   step.add({ kind: 'protect-peers', session });
+  const nonces = carriedNonces(inbound);
+  if (nonces) {
+    onApprovalNonces(session, signer, nonces, step);
+    if (FINISHED.has(session.phase)) return 'done'; // they proved an equivocation
+  }
   if (again) resendTo(session, signer, step);
   else {
     // A member who approves after us may have missed our approval: send it straight to them.
@@ -68,6 +80,7 @@ export function acceptApproval(
     }
   }
   step.changed(session);
+  followOffered(session, step);
   maybeStartAttempt(session, step);
   return 'done';
 }
@@ -79,15 +92,19 @@ export function approve(
   step: Step,
 ): void {
   const { me } = session.entry;
+  // Listed before the approval is sealed: the issued marker is stored with it (§6.9).
+  const nonces = approvalNonces(session, step);
   const body: ApprovalPayload = {
     peerId: own.peerId,
     sighashDigest: session.checked.sighashDigest,
     ...(own.burn ? { burn: own.burn } : {}),
+    ...(nonces ? { nonces } : {}),
   };
   const transcript = proposalTranscript(session.id);
   const bytes = step.seal(session, MessageType.approval, encodeApproval(body), transcript);
   session.consentSequence[me] = session.nextSequence - 1; // the sequence `seal` just used
   session.approvals[me] = bytes;
+  if (nonces) session.offered[me] = { body: nonces, bytes, payloadBytes: encodeNonces(nonces) };
   session.peers[me] = own.peerId;
   step.add({ kind: 'protect-peers', session });
   step.add({ kind: 'publish', session, envelope: bytes });
@@ -100,6 +117,7 @@ export function approve(
   });
   step.add({ kind: 'mailbox', session });
   step.changed(session);
+  followOffered(session, step);
   maybeStartAttempt(session, step);
 }
 
@@ -127,10 +145,16 @@ export function onRevoke(session: Session, inbound: Inbound, step: Step): Outcom
 
 export function applyRevoke(session: Session, signer: number): void {
   session.approvals[signer] = undefined;
-  if (session.round && !session.round.signed) {
+  // The revoked approval's nonces are never used: their attempt (if not over) is abandoned, so a
+  // re-approval carries fresh nonces for a later one; no attempt sees two sets from one member.
+  const offered = session.offered[signer]?.body.attempt ?? 0;
+  session.offered[signer] = undefined;
+  if (signer === session.entry.me) session.ownOffered = undefined;
+  const roundAbandoned = session.round !== undefined && !session.round.signed;
+  if (roundAbandoned || (!session.round && offered >= session.attempt)) {
     // The round cannot finish without this member; its nonces are abandoned, never reused.
     session.round = undefined;
-    session.attempt += 1;
+    session.attempt = Math.max(session.attempt, offered) + 1;
   }
   session.phase = 'awaiting-approvals';
 }

@@ -13,18 +13,19 @@ import { attemptTranscript } from '../transcript.ts';
 import { checkedFor, ctxFor, signers } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
 
-/** Accuses `culprit` with signed evidence, tells every member, and fails the session. */
+/** Accuses `culprit` with signed evidence of `attempt`, tells every member, fails the session. */
 export function blame(
   session: Session,
   culprit: number,
   reason: BlameReason,
   evidence: Uint8Array[],
   step: Step,
+  attempt = session.round?.attempt ?? session.attempt,
 ): void {
   if (FINISHED.has(session.phase)) return;
   if (!session.replaying) {
     const body: BlamePayload = {
-      attempt: session.round?.attempt ?? session.attempt,
+      attempt,
       culprit,
       reason,
       evidence,

@@ -103,7 +103,10 @@ export function onDisclosure(
 function signerOf(envelope: Uint8Array): number | undefined {
   try {
     const env = openEnvelope(envelope);
-    return env.type === MessageType.nonces ? env.signerIndex : undefined;
+    // A nonce message, or an approval its nonces rode with (verifyBlame checks which).
+    return env.type === MessageType.nonces || env.type === MessageType.approval
+      ? env.signerIndex
+      : undefined;
   } catch (err) {
     if (err instanceof MessageDecodeError) return undefined;
     throw err;

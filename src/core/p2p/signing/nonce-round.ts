@@ -1,12 +1,14 @@
 /**
  * Round 1 of an attempt (docs/PROTOCOL.md §6.5): each signer sends its public nonces with an
- * election commitment. Once a member holds every signer's nonces it fixes the nonce set (their
- * digests and its hash) and signs on it right away (partial-round.ts); there is no echo round.
+ * election commitment, in its approval when it knew then that it signs the attempt
+ * (approval-nonces.ts), else in a nonces message. Once a member holds every signer's nonces it
+ * fixes the nonce set (their digests and its hash) and signs on it right away (partial-round.ts);
+ * there is no echo round.
  */
 import { BlameReason, type NoncesPayload, encodeNonces } from '../messages.ts';
 import { MessageType } from '../envelope.ts';
-import { aggregateNonces, makeNonces, noncesValid } from '../musig-round.ts';
-import { FINISHED, type Inbound, type Session, newAttempt } from '../session.ts';
+import { type OwnNonces, aggregateNonces, makeNonces, noncesValid } from '../musig-round.ts';
+import { FINISHED, type Inbound, type Received, type Session, newAttempt } from '../session.ts';
 import { attemptTranscript, nonceDigest, nonceSetHash, signTranscript } from '../transcript.ts';
 import { allFrom, checkedFor, ctxFor, fromSigners, ready, same, signers } from './attempt.ts';
 import { blame } from './blame-rules.ts';
@@ -14,20 +16,13 @@ import type { Outcome, Step } from './effects.ts';
 import { maybeChoosePath } from './leaf-path.ts';
 import { signPartials } from './partial-round.ts';
 
-/** Starts `attempt`: fresh nonces, stored as issued before they leave. */
-export function startAttempt(session: Session, attempt: number, step: Step): void {
+/** Fresh nonces for `attempt`, stored as issued (with the envelope that carries them) first. */
+export function issueNonces(session: Session, attempt: number, step: Step): OwnNonces {
   const { entry } = session;
-  session.attempt = attempt;
-  // A member outside the path's signers watches: the broadcast notice tells it the outcome.
-  if (!signers(session, attempt).includes(entry.me)) return;
-  const round = newAttempt(attempt, entry.vault.members.length);
-  session.round = round;
-  session.phase = 'nonces';
-  const checked = checkedFor(session, attempt);
   const own = makeNonces(
     ctxFor(session, attempt),
     entry.key,
-    checked,
+    checkedFor(session, attempt),
     session.id,
     attempt,
     entry.me,
@@ -38,25 +33,67 @@ export function startAttempt(session: Session, attempt: number, step: Step): voi
     session,
     marker: { sessionId: session.idHex, attempt, stage: 'issued', at: step.now },
   });
-  round.own = own;
-  const body: NoncesPayload = { attempt, electionCommit: own.commit, pubNonces: own.pubNonces };
-  const payloadBytes = encodeNonces(body);
-  const bytes = step.seal(
-    session,
-    MessageType.nonces,
-    payloadBytes,
-    attemptTranscript(session.id, attempt),
-  );
-  round.nonces[entry.me] = { body, bytes, payloadBytes };
-  step.sendToMembers(session, bytes);
+  return own;
+}
+
+/**
+ * Starts `attempt`. Our nonces for it rode with our approval if we made them then (§6.3);
+ * otherwise fresh ones go out in a nonces message. The nonces the others' approvals carried for
+ * it join the round as their nonces messages would.
+ */
+export function startAttempt(session: Session, attempt: number, step: Step): void {
+  const { entry } = session;
+  session.attempt = attempt;
+  // A member outside the path's signers watches: the broadcast notice tells it the outcome.
+  if (!signers(session, attempt).includes(entry.me)) return;
+  const round = newAttempt(attempt, entry.vault.members.length);
+  session.round = round;
+  session.phase = 'nonces';
+  const offered = session.offered[entry.me];
+  if (offered?.body.attempt === attempt) {
+    // Sent with our approval; never made twice for one attempt (without the secret we cannot sign).
+    if (session.ownOffered) round.own = session.ownOffered;
+    session.ownOffered = undefined;
+    round.nonces[entry.me] = offered;
+  } else {
+    const own = issueNonces(session, attempt, step);
+    round.own = own;
+    const body: NoncesPayload = { attempt, electionCommit: own.commit, pubNonces: own.pubNonces };
+    const payloadBytes = encodeNonces(body);
+    const bytes = step.seal(
+      session,
+      MessageType.nonces,
+      payloadBytes,
+      attemptTranscript(session.id, attempt),
+    );
+    round.nonces[entry.me] = { body, bytes, payloadBytes };
+    step.sendToMembers(session, bytes);
+  }
   step.changed(session);
+  joinOffered(session, step);
   afterNonce(session, step);
+}
+
+/** The nonces other signers' approvals carried for the running round's attempt join it. */
+export function joinOffered(session: Session, step: Step): void {
+  const round = session.round;
+  if (!round) return;
+  for (const signer of signers(session, round.attempt)) {
+    const offered = session.offered[signer];
+    if (FINISHED.has(session.phase)) return;
+    if (offered?.body.attempt === round.attempt && !round.nonces[signer])
+      takeNonces(session, signer, offered, step);
+  }
 }
 
 /** Starts the current attempt once its signers have all approved, else looks for a leaf. */
 export function maybeStartAttempt(session: Session, step: Step): void {
-  if (session.replaying || FINISHED.has(session.phase) || session.round) return;
-  if (!ready(session, session.attempt)) maybeChoosePath(session, step);
+  if (session.replaying || FINISHED.has(session.phase)) return;
+  if (session.round) {
+    // A running round: an approval may have brought a signer's nonces for it.
+    joinOffered(session, step);
+    afterNonce(session, step);
+  } else if (!ready(session, session.attempt)) maybeChoosePath(session, step);
   else startAttempt(session, session.attempt, step);
 }
 
@@ -64,6 +101,9 @@ export function maybeStartAttempt(session: Session, step: Step): void {
 export function advanceTo(session: Session, attempt: number, step: Step): void {
   if (attempt <= session.attempt && session.round) return;
   session.round = undefined;
+  // Our approval's nonces for an attempt left behind are never used: drop their secret.
+  if ((session.offered[session.entry.me]?.body.attempt ?? 0) < attempt)
+    session.ownOffered = undefined;
   session.attempt = attempt;
   session.phase = 'awaiting-approvals';
   if (ready(session, attempt) && !session.replaying) startAttempt(session, attempt, step);
@@ -86,21 +126,39 @@ export function onNonces(
     advanceTo(session, body.attempt, step);
     if (!session.round) return 'defer';
   }
-  const round = session.round;
-  const payloadBytes = inbound.env.payload;
-  const previous = round.nonces[signer];
-  if (previous) {
-    if (!same(previous.payloadBytes, payloadBytes))
-      blame(session, signer, BlameReason.equivocation, [previous.bytes, inbound.bytes], step);
-    return 'done';
-  }
-  if (!noncesValid(body.pubNonces, session.checked.sighashes.length)) {
-    blame(session, signer, BlameReason.invalidNonce, [inbound.bytes], step);
-    return 'done';
-  }
-  round.nonces[signer] = { body, bytes: inbound.bytes, payloadBytes };
+  takeNonces(
+    session,
+    signer,
+    { body, bytes: inbound.bytes, payloadBytes: inbound.env.payload },
+    step,
+  );
   afterNonce(session, step);
   return 'done';
+}
+
+/**
+ * A signer's nonces for the running round, from its nonces message or its approval (§6.5 step 2):
+ * a second, different set is equivocation, an invalid one invalidNonce; both are blamed.
+ */
+export function takeNonces(
+  session: Session,
+  signer: number,
+  received: Received<NoncesPayload>,
+  step: Step,
+): void {
+  const round = session.round;
+  if (!round || received.body.attempt !== round.attempt) return;
+  const previous = round.nonces[signer];
+  if (previous) {
+    if (!same(previous.payloadBytes, received.payloadBytes))
+      blame(session, signer, BlameReason.equivocation, [previous.bytes, received.bytes], step);
+    return;
+  }
+  if (!noncesValid(received.body.pubNonces, session.checked.sighashes.length)) {
+    blame(session, signer, BlameReason.invalidNonce, [received.bytes], step);
+    return;
+  }
+  round.nonces[signer] = received;
 }
 
 /**
@@ -109,7 +167,7 @@ export function onNonces(
  */
 export function afterNonce(session: Session, step: Step): void {
   const round = session.round;
-  if (!round) return;
+  if (!round || FINISHED.has(session.phase)) return;
   if (!round.setHash) {
     if (!allFrom(session, round.attempt, round.nonces)) return;
     const nonces = fromSigners(session, round.attempt, round.nonces);

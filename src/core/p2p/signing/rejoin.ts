@@ -13,12 +13,13 @@ export function resendTo(session: Session, member: number, step: Step): void {
   if (session.replaying || member === session.entry.me) return;
   const me = session.entry.me;
   const round = session.round;
-  const own = [
+  // Our nonces may be our approval itself (they rode with it): each envelope once.
+  const own = new Set([
     session.approvals[me],
     session.pathBytes,
     round?.nonces[me]?.bytes,
     round?.partials[me]?.bytes,
-  ];
+  ]);
   for (const envelope of own)
     if (envelope) step.add({ kind: 'send', session, envelope, to: member });
   session.caughtUp.add(member);

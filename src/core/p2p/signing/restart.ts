@@ -1,11 +1,12 @@
 /**
  * Restart and resumption (docs/PROTOCOL.md §6.10): a session is rebuilt from its stored public
  * transcript. An attempt whose nonces left but whose partial signature did not is abandoned (the
- * secret nonces died with the process) and the group moves to a fresh attempt; a partial that
- * left is resent, with the nonces it was made with. The member re-approves so the others bind
+ * secret nonces died with the process, whether they left in a nonces message or with our
+ * approval) and the group moves to a fresh attempt; a partial that left is resent, with the
+ * nonces it was made with. The member re-approves so the others bind
  * its (possibly new) peer.
  */
-import { MessageType } from '../envelope.ts';
+import { MessageType, openEnvelope } from '../envelope.ts';
 import { AbortReason, type BurnProof } from '../messages.ts';
 import { otherSideAttempt } from '../replay-attempts.ts';
 import type { NonceMarker } from '../session-store.ts';
@@ -14,7 +15,8 @@ import { applyRevoke, approve } from './approvals.ts';
 import { sendAbort } from './aborts.ts';
 import type { Step } from './effects.ts';
 import { scheduleLeafDeadline } from './leaf-path.ts';
-import { afterNonce } from './nonce-round.ts';
+import { afterNonce, joinOffered } from './nonce-round.ts';
+import { carriedNonces } from './approval-nonces.ts';
 
 /** Our own stored envelope, re-applied without re-sending or re-signing anything. */
 export function replayOwn(session: Session, inbound: Inbound, peerId: string): void {
@@ -29,11 +31,17 @@ export function replayOwn(session: Session, inbound: Inbound, peerId: string): v
     session.round = undefined;
   };
   switch (payload.type) {
-    case MessageType.approval:
+    case MessageType.approval: {
       session.approvals[me] = bytes;
       session.peers[me] = peerId;
       session.consentSequence[me] = inbound.env.sequence;
+      const nonces = carriedNonces(inbound);
+      if (!nonces || nonces.body.attempt < session.attempt) break;
+      // Our nonces rode with it, for the attempt we were at (they join its round on resume).
+      if (nonces.body.attempt > session.attempt) moveTo(nonces.body.attempt);
+      session.offered[me] = nonces;
       break;
+    }
     case MessageType.revoke:
       session.consentSequence[me] = inbound.env.sequence;
       applyRevoke(session, me);
@@ -85,20 +93,25 @@ export function resume(
     // Re-announce our approval first: it rebinds our (possibly new) peer id, without which the
     // others set the re-sent round messages aside (§5.4). The round stands, so none starts.
     if (session.approvals[me]) approve(session, own, step);
-    // Our nonces too: without an echo round nothing says they reached everyone before we signed.
+    // Our nonces too: without an echo round nothing says they reached everyone before we signed
+    // (nonces that rode with our approval ride with the re-approval, the same again).
     const ourNonces = round.nonces[me];
-    if (ourNonces) step.sendToMembers(session, ourNonces.bytes);
+    if (ourNonces && openEnvelope(ourNonces.bytes).type === MessageType.nonces)
+      step.sendToMembers(session, ourNonces.bytes);
     step.sendToMembers(session, ourPartials.bytes);
-    // Fixes the nonce set if replay left it open, then aggregates once every partial is in.
+    // The nonces approvals carried (ours too), then the nonce set if replay left it open; then
+    // aggregation once every partial is in (messages set aside while replaying follow).
+    joinOffered(session, step);
     afterNonce(session, step);
     return 'signed';
   }
-  if (issued || round?.nonces[me]) {
+  if (issued || round?.nonces[me] || session.offered[me]?.body.attempt === attempt) {
     // Nonces of this attempt may have left, and their secrets are gone: abandon the attempt.
     sendAbort(session, AbortReason.restarted, 'Restarted between rounds', false, step);
     session.attempt = attempt + 1;
   }
   session.round = undefined;
+  session.ownOffered = undefined;
   session.phase = 'awaiting-approvals';
   scheduleLeafDeadline(session, step);
   // Re-announce our approval so members bind our (possibly new) peer id.
