@@ -107,6 +107,22 @@ export function withTamper(
   };
 }
 
+/** One envelope a member sent, as its peer receives it. */
+export interface Sent {
+  member: number;
+  env: SignedEnvelope;
+  to: string;
+}
+
+/** Records every envelope members send (after `inner` rewrote or dropped it, as peers see it). */
+export function recording(sent: Sent[], inner?: Tamper): Tamper {
+  return (member, env, to, reseal) => {
+    const out = inner?.(member, env, to, reseal);
+    if (out !== null) sent.push({ member, env: out ? openEnvelope(out) : env, to });
+    return out;
+  };
+}
+
 /** A tamper under which member `culprit` rewrites the partial signatures it sends. */
 export function rewritePartials(
   culprit: number,

@@ -15,7 +15,14 @@ import { nonceGen } from '../../../src/core/crypto/musig2.ts';
 import { getPublicKey } from '../../../src/core/crypto/schnorr.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { attemptTranscript } from '../../../src/core/p2p/transcript.ts';
-import { type Group, type Member, type Tamper, createGroup } from '../../support/signing-group.ts';
+import {
+  type Group,
+  type Member,
+  type Sent,
+  type Tamper,
+  createGroup,
+  recording,
+} from '../../support/signing-group.ts';
 import { until } from '../../support/until.ts';
 
 let group: Group | undefined;
@@ -23,21 +30,6 @@ afterEach(async () => {
   await group?.stop();
   group = undefined;
 });
-
-interface Sent {
-  member: number;
-  env: SignedEnvelope;
-  to: string;
-}
-
-/** Records every envelope members send, as the peers receive it (after `inner`). */
-function recording(sent: Sent[], inner?: Tamper): Tamper {
-  return (member, env, to, reseal) => {
-    const out = inner?.(member, env, to, reseal);
-    if (out !== null) sent.push({ member, env: out ? openEnvelope(out) : env, to });
-    return out;
-  };
-}
 
 /** The nonces an envelope carries: a nonces message's, or those riding with an approval. */
 function noncesIn(env: SignedEnvelope): NoncesPayload | undefined {

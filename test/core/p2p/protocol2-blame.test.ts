@@ -25,12 +25,14 @@ import {
   signTranscript,
 } from '../../../src/core/p2p/transcript.ts';
 import {
-  type Group,
-  type Tamper,
   createGroup,
   equivocate,
   flipOneBit,
+  type Group,
+  recording,
   rewritePartials,
+  type Sent,
+  type Tamper,
 } from '../../support/signing-group.ts';
 import { until } from '../../support/until.ts';
 
@@ -39,21 +41,6 @@ afterEach(async () => {
   await group?.stop();
   group = undefined;
 });
-
-interface Sent {
-  member: number;
-  env: SignedEnvelope;
-  to: string;
-}
-
-/** Records every envelope members send (after `inner` rewrote it, as the peers receive it). */
-function recording(sent: Sent[], inner?: Tamper): Tamper {
-  return (member, env, to, reseal) => {
-    const out = inner?.(member, env, to, reseal);
-    if (out !== null) sent.push({ member, env: out ? openEnvelope(out) : env, to });
-    return out;
-  };
-}
 
 /** The nonces payload a nonce message carries, or the one riding with an approval. */
 function noncePayloadOf(env: SignedEnvelope): Uint8Array | undefined {
