@@ -46,7 +46,7 @@ import { deriveVaultKeys } from './vault-keys.ts';
 import { ServiceContext, type VaultState, same } from './service/context.ts';
 import { end, run } from './service/executor.ts';
 import type { ProposeOptions, SigningEvents, SigningServiceOptions } from './service/options.ts';
-import { receiveFrame, validFrame } from './service/receive.ts';
+import { drainDeferred, receiveFrame, validFrame } from './service/receive.ts';
 import { replaySideNow } from './service/replay-side.ts';
 import { resumeStored } from './service/resume.ts';
 import { createSession, drop, persistNew, publish } from './service/sessions.ts';
@@ -310,5 +310,9 @@ export class SigningService extends TypedEvents<SigningEvents> {
     const peerId = this.#ctx.transport.peerId;
     const own = { peerId, ...(state.burn ? { burn: state.burn } : {}) };
     await run(this.#ctx, (step) => approve(session, own, step));
+    // Messages set aside while our approval was missing (a path, a later attempt's nonces) may
+    // proceed now; nothing else would retry them if no new message arrives (simulator seed
+    // 2691684880: a re-approval after a revoke stalled a 2-of-3 leaf session).
+    await drainDeferred(this.#ctx, session);
   }
 }

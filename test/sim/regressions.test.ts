@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import type { Tier } from './scenario.ts';
+import { runSession } from './world.ts';
+
+/**
+ * Seeds that once broke an invariant (docs/SIMULATOR.md, "Fixed findings" and the long runs of
+ * bench/RESULTS.md), replayed under --strict: each must now keep every invariant.
+ */
+const FOUND: [seed: number, tier: Tier, what: string][] = [
+  [2973104405, 'small', 'restart-mid-round: acknowledged round messages lost on restart'],
+  [383359588, 'small', 'approval-order: a revoke that arrives after the re-approval'],
+  [1317510718, 'small', 'a last approver crashed after committing its approval with nonces'],
+  [2931300658, 'normal', 'a decliner restarted and never learned the spend was on chain'],
+  [2691684880, 'normal', 'a re-approval left the path it had set aside unread'],
+  [3053206501, 'normal', 'a lost blame left an honest member suspected (13 members)'],
+];
+
+describe('seeds that once broke an invariant', () => {
+  for (const [seed, tier, what] of FOUND)
+    it(`${seed} (${tier}): ${what}`, { timeout: 300_000 }, async () => {
+      const run = await runSession({ seed, tier, strict: true });
+      expect(run.violations).toEqual([]);
+    });
+});
