@@ -63,37 +63,28 @@ async function cases(tag: string): Promise<Record<string, Step>> {
     stage: 'consumed' as const,
     at: Date.now(),
   });
+  /** One step's requests issued at once on three stores; `commit` ends the transaction at once. */
+  const rawStep = async (i: number, commit: boolean) => {
+    const tx = raw.transaction(['headers', 'envelopes', 'markers'], 'readwrite', {
+      durability: 'strict',
+    });
+    tx.objectStore('envelopes').add({
+      sessionId,
+      bytes: new Uint8Array(ENVELOPE_BYTES),
+      next: i + 1,
+    });
+    tx.objectStore('markers').add(marker(i));
+    if (commit) tx.commit();
+    await finished(tx);
+  };
   return {
     'bare strict put (1 store)': async () => {
       const tx = bare.transaction('writes', 'readwrite', { durability: 'strict' });
       tx.objectStore('writes').put(new Uint8Array(ENVELOPE_BYTES));
       await finished(tx);
     },
-    'raw step, requests issued at once (3 stores)': async (i) => {
-      const tx = raw.transaction(['headers', 'envelopes', 'markers'], 'readwrite', {
-        durability: 'strict',
-      });
-      tx.objectStore('envelopes').add({
-        sessionId,
-        bytes: new Uint8Array(ENVELOPE_BYTES),
-        next: i + 1,
-      });
-      tx.objectStore('markers').add(marker(i));
-      await finished(tx);
-    },
-    'raw step, at once + tx.commit() (3 stores)': async (i) => {
-      const tx = raw.transaction(['headers', 'envelopes', 'markers'], 'readwrite', {
-        durability: 'strict',
-      });
-      tx.objectStore('envelopes').add({
-        sessionId,
-        bytes: new Uint8Array(ENVELOPE_BYTES),
-        next: i + 1,
-      });
-      tx.objectStore('markers').add(marker(i));
-      tx.commit();
-      await finished(tx);
-    },
+    'raw step, requests issued at once (3 stores)': (i) => rawStep(i, false),
+    'raw step, at once + tx.commit() (3 stores)': (i) => rawStep(i, true),
     'raw step, header get then adds awaited (3 stores)': async (i) => {
       const tx = raw.transaction(['headers', 'envelopes', 'markers'], 'readwrite', {
         durability: 'strict',
