@@ -83,6 +83,7 @@ async function headless(relay: RunningRelay, n: number, runs: number): Promise<v
       const views = await Promise.all(group.members.map((m) => m.service.settled(view.id)));
       final.push(Math.max(...views.map(finalizedAt)) - start);
       completed.push(Math.max(...views.map((v) => v.endedAt!)) - start);
+      console.log(`  round ${run + 1}: final ${final.at(-1)} ms, completed ${completed.at(-1)} ms`);
     }
     report(
       `${n}-of-${n} headless: last approval → final signature`,
@@ -196,6 +197,7 @@ async function browsers(relay: RunningRelay, runs: number): Promise<void> {
       );
       final.push(Math.max(...views.map(finalizedAt)) - start);
       completed.push(Math.max(...views.map((v) => v.endedAt!)) - start);
+      console.log(`  round ${run + 1}: final ${final.at(-1)} ms, completed ${completed.at(-1)} ms`);
       devnet.mine(1);
     }
     // The floor in these same browsers, after the rounds so it does not load them.
@@ -222,20 +224,25 @@ const relay = await startLocalRelay();
 console.log(
   `Petal network bench — Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, loopback`,
 );
+// `npm run bench:network -- --nat-only`: the 2-of-2 rows alone (loopback and NAT);
+// `-- --browsers-only [--rounds N]`: the 3-of-3 browser rounds alone.
+const only = (flag: string) => process.argv.includes(flag);
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;
 try {
-  // `npm run bench:network -- --nat-only`: the 2-of-2 rows alone (loopback and NAT).
-  if (!process.argv.includes('--nat-only')) {
-    await browsers(relay, 5);
+  if (!only('--nat-only')) await browsers(relay, rounds);
+  if (!only('--nat-only') && !only('--browsers-only')) {
     await headless(relay, 3, 5);
     await headless(relay, 10, 5);
     await dhtDiscovery(relay, 3);
   }
-  const devnet = await startDevnet({ port: 0 });
-  try {
-    const loopback = await loopbackTwoOfTwo(relay.multiaddrs, devnet.url, 5, report);
-    await natTwoOfTwo(5, report, loopback);
-  } finally {
-    await devnet.close();
+  if (!only('--browsers-only')) {
+    const devnet = await startDevnet({ port: 0 });
+    try {
+      const loopback = await loopbackTwoOfTwo(relay.multiaddrs, devnet.url, 5, report);
+      await natTwoOfTwo(5, report, loopback);
+    } finally {
+      await devnet.close();
+    }
   }
 } finally {
   await relay.stop();

@@ -21,8 +21,12 @@ import { openFormationDb } from './formation-db.ts';
  * level, as MV3 requires for a worker that wakes on events.
  */
 const version = extensionVersion();
-// Frames the network host receives go to the signing protocol (Firefox: in-process).
-const offscreen = createOffscreenHost((message) => signingHost.inbound(message));
+// The network host hands over vault-formation frames and the signing runner's session news
+// (Firefox: in-process).
+const offscreen = createOffscreenHost(
+  (message) => signingHost.inbound(message),
+  (event) => signingHost.runnerEvent(event),
+);
 const walletHost = createWalletHost();
 // Names of vault members (one store: the contacts screen and vault formation both write here).
 const contacts = new ContactStore(openWalletDb());

@@ -2,15 +2,19 @@ import { browser, extensionVersion, offscreenApi } from '../ext/browser.ts';
 import { runtimeClient } from '../ext/messaging.ts';
 import { type RequestEnvelope, RpcClient } from '../core/rpc/index.ts';
 import type { InboundForward } from '../offscreen/network-host.ts';
+import type { RunnerEvent } from '../offscreen/signing-runner.ts';
 
 const OFFSCREEN_PATH = 'offscreen/index.html';
 
 /**
  * Gives the background a client for the P2P host. Chromium: the offscreen document, created on
- * demand (reason WEB_RTC) and reused. Firefox: no offscreen API, so the host's router runs right
- * here in the persistent background page and is called in-process.
+ * demand (reason WEB_RTC) and reused. Firefox: no offscreen API, so the host's router (the node and
+ * the signing runner) runs right here in the persistent background page and is called in-process.
  */
-export function createOffscreenHost(forward: InboundForward = async () => undefined): {
+export function createOffscreenHost(
+  forward: InboundForward = async () => undefined,
+  report: (event: RunnerEvent) => void = () => undefined,
+): {
   ensure(): Promise<void>;
   client: RpcClient;
 } {
@@ -21,12 +25,18 @@ export function createOffscreenHost(forward: InboundForward = async () => undefi
       import('../offscreen/router.ts'),
       import('../offscreen/network-host.ts'),
       import('../offscreen/peer-key.ts'),
-    ]).then(([r, n, k]) =>
-      r.createOffscreenRouter(
-        extensionVersion(),
-        new n.NetworkHost(forward, k.indexedDbPeerKeyStorage()),
-      ),
-    );
+      import('../offscreen/signing-runner.ts'),
+      import('./session-db.ts'),
+    ]).then(([r, n, k, s, db]) => {
+      const network = new n.NetworkHost(forward, k.indexedDbPeerKeyStorage());
+      // Events are reported from a fresh task, as a runtime message would arrive.
+      const runner = new s.SigningRunner(
+        network,
+        (event) => queueMicrotask(() => report(event)),
+        () => db.openSessionDb(),
+      );
+      return r.createOffscreenRouter(extensionVersion(), network, runner);
+    });
     const origin = new URL(browser.runtime.getURL('/')).origin;
     const client = new RpcClient(async (envelope: RequestEnvelope) =>
       (await router).handle(envelope, { kind: 'extension', origin }),

@@ -92,5 +92,9 @@ export function signingHandlers(host: SigningHost): Handlers {
       await host.inbound(message);
       return { ok: true };
     }),
+    petal_runnerEvent: handle<'petal_runnerEvent'>(async (event) => {
+      await host.runnerEvent(event);
+      return { ok: true };
+    }),
   };
 }

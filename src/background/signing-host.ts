@@ -1,13 +1,12 @@
 /**
- * Runs the signing protocol in the background, the only context that holds keys. It starts once
- * the wallet is unlocked and the P2P node is up, serves every vault the wallet keeps, and stops
- * (dropping every in-memory secret nonce) when the wallet locks. After a service-worker restart it
- * comes back on the next request or inbound frame and resumes sessions from IndexedDB.
+ * Serves the wallet's vaults: keeps them, builds their spends and recoveries, and has the signing
+ * protocol run where the network is (the signing runner beside the libp2p node, remote-signing.ts).
+ * The runner gets the member key once the wallet is unlocked and the P2P node is up, and loses it
+ * (with every in-memory secret nonce) when the wallet locks. After a service-worker restart the
+ * background joins the runner still running, on the next request or the runner's next news.
  */
 import { BroadcastRejectedError, ChronikIndexer } from '../core/chain/chronik.ts';
 import { NETWORKS, addressToScript, broadcastOnEitherSide } from '../core/chain/index.ts';
-import { indexerChainAccess } from '../core/p2p/indexer-chain.ts';
-import { SigningService } from '../core/p2p/signing-service.ts';
 import { FINISHED, type SessionView } from '../core/p2p/session.ts';
 import { browser } from '../ext/browser.ts';
 import { createKeepAlive } from './keep-alive.ts';
@@ -36,6 +35,8 @@ import { vaultHistory } from '../core/wallet/vault-history.ts';
 import { type Roster, policyNames } from '../core/wallet/roster.ts';
 import type { WalletService } from '../core/wallet/wallet-service.ts';
 import { RemoteTransport } from './remote-transport.ts';
+import { RemoteSigning, type RunnerStart } from './remote-signing.ts';
+import type { RunnerEvent } from '../offscreen/signing-runner.ts';
 import { openSessionDb } from './session-db.ts';
 import { type RefreshWatch, createRefreshWatch, proposalOutpoints } from './refresh-watch.ts';
 import {
@@ -110,7 +111,8 @@ export class SigningUnavailableError extends Error {
 }
 
 interface Running {
-  service: SigningService;
+  service: RemoteSigning;
+  /** Vault formation's transport (formation runs here, in the background). */
   transport: RemoteTransport;
   indexer: ChronikIndexer;
   secretKey: Uint8Array;
@@ -270,28 +272,24 @@ export function createSigningHost(deps: SigningHostDeps) {
       );
     const transport = new RemoteTransport(deps.network.client, status.peerId);
     const indexer = new ChronikIndexer({ url: wallet.settings.chronikUrl });
+    // The transcripts the runner writes, read here only to see which coins a session spends.
     const store = openSessionDb();
-    const service = new SigningService({
-      transport,
-      store,
-      chain: indexerChainAccess(indexer),
-      // One belief about the replay-protection side for sends and vault spends alike.
-      replaySwitch: wallet.replaySwitch,
-    });
-    service.start();
-    service.on('proposal', (view) => emit('proposal', view));
-    service.on('update', (view) => emit('update', view));
-    service.on('completed', (view) => emit('update', view));
-    service.on('ended', (view) => emit('update', view));
-    service.on('warning', ({ message }) => console.warn(`[petal] ${message}`));
-    service.on('outdated', ({ message, from }) => console.warn(`[petal] ${from}: ${message}`));
     const vaults = new Map<string, Vault>();
+    const descriptors: string[] = [];
     for (const { vault, role } of await keptOnNetwork()) {
       if (role !== 'member') continue;
       if (memberIndex(vault, key.publicKey) < 0) continue;
       vaults.set(vault.id, vault);
-      await service.addVault(vault, key.secretKey);
+      descriptors.push(encodeVaultDescriptor(vault));
     }
+    const service = new RemoteSigning(deps.network.client, emit);
+    await service.start({
+      secretKey: bytesToHex(key.secretKey),
+      network: network().name,
+      chronikUrl: wallet.settings.chronikUrl,
+      vaults: descriptors,
+      replay: replayBelief(),
+    });
     const refresh = createRefreshWatch({
       vaults: () =>
         [...vaults.values()].map((vault) => ({ vault, me: memberIndex(vault, key.publicKey) })),
@@ -359,6 +357,35 @@ export function createSigningHost(deps: SigningHostDeps) {
     holdWhileOpen(); // sessions resumed after a worker restart count too
     return r;
   }
+
+  /**
+   * One belief about the replay-protection side for sends and vault spends alike: the runner
+   * starts from the wallet's and reports back what the network teaches it.
+   */
+  const replayBelief = (): RunnerStart['replay'] => {
+    const name = network().name;
+    const activationTime = wallet.settings.replayActivation[name];
+    return {
+      ...(activationTime !== undefined ? { activationTime } : {}),
+      learned: wallet.replaySwitch.memory(name),
+    };
+  };
+  let replaySent = '';
+  wallet.onChange(() => {
+    const r = lifecycle.current;
+    if (!r) return;
+    const belief = replayBelief();
+    const text = JSON.stringify(belief);
+    if (text === replaySent) return;
+    replaySent = text;
+    void r.service.replay(belief).catch(() => undefined);
+  });
+  // A worker that starts with the wallet locked takes the key back from a runner still holding
+  // it (the worker had stopped before it could; no document, no runner: the request just fails).
+  void deps.ready.then(() => {
+    if (wallet.view().status !== 'unlocked' && !lifecycle.current)
+      void deps.network.client.request('petal_runnerStop', {}).catch(() => undefined);
+  });
 
   async function shutdown(r: Running): Promise<void> {
     r.refresh.stop();
@@ -496,7 +523,7 @@ export function createSigningHost(deps: SigningHostDeps) {
       }
       if (r && !r.vaults.has(vault.id)) {
         r.vaults.set(vault.id, vault);
-        await r.service.addVault(vault, r.secretKey);
+        await r.service.addVault(canonical);
         watchChain(r);
         r.refresh.schedule(REFRESH_DEBOUNCE_MS);
         emit('vaults', undefined);
@@ -734,7 +761,7 @@ export function createSigningHost(deps: SigningHostDeps) {
         .request('petal_networkStatus', {})
         .catch(() => undefined);
       const connected = new Set(status?.connections.map((c) => c.peerId));
-      const peers = r.service.memberPeers(id);
+      const peers = await r.service.memberPeers(id).catch(() => []);
       return {
         ...info(vault, r.publicKey, await deps.contacts.names()),
         memberKeys: vault.members.map((k) => bytesToHex(k)),
@@ -789,7 +816,21 @@ export function createSigningHost(deps: SigningHostDeps) {
     async decline(id: string, reason?: string) {
       return (await ensure()).service.decline(id, reason);
     },
-    /** A frame from the network host; it wakes the protocol if the worker had been restarted. */
+    /**
+     * The runner's news: a session changed (a sleeping worker wakes and joins the runner first),
+     * or the network taught the replay-protection side.
+     */
+    async runnerEvent(event: RunnerEvent): Promise<void> {
+      await deps.ready;
+      if (event.learned) {
+        const { network: name, active, medianTime } = event.learned;
+        wallet.replaySwitch.learn(NETWORKS[name], active, medianTime);
+        return;
+      }
+      const r = lifecycle.current ?? (await ensure().catch(() => undefined));
+      r?.service.receive(event);
+    },
+    /** A vault-formation frame from the network host; it wakes the formation's transport. */
     async inbound(message: { topic?: string; from: string; data: string }): Promise<void> {
       const r = lifecycle.current ?? (await ensure().catch(() => undefined));
       r?.transport.deliver(message);

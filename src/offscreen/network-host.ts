@@ -6,8 +6,9 @@ import { Libp2pMessaging } from '../network/libp2p-messaging.ts';
 import { type PeerNode, createPeerNode, reservedRelays } from '../network/peer-node.ts';
 import { type PeerKeyStorage, loadOrCreatePeerKey } from './peer-key.ts';
 import { iceConnected, peerConnectionOf, selectedRoute } from '../network/webrtc-state.ts';
+import type { Transport, TransportHandler } from '../core/p2p/transport.ts';
 
-/** Hands what the node received to the background, where the protocol and the keys live. */
+/** Hands what the node received to the background (vault formation runs there). */
 export type InboundForward = (message: {
   topic?: string;
   from: string;
@@ -63,6 +64,8 @@ export class NetworkHost {
   #messaging: Libp2pMessaging | undefined;
   #starting: Promise<PeerNode> | undefined;
   readonly #topics = new Set<string>();
+  /** The signing runner's direct-message handler; without one, direct frames go to the background. */
+  #localDirect: TransportHandler | undefined;
   readonly #forward: InboundForward;
   readonly #keys: PeerKeyStorage | undefined;
 
@@ -79,7 +82,9 @@ export class NetworkHost {
       const node = await this.#starting;
       const messaging = new Libp2pMessaging(node);
       await messaging.start();
-      messaging.onDirect((from, data) => this.#pass(undefined, from, data));
+      messaging.onDirect((from, data) =>
+        this.#localDirect ? this.#localDirect(from, data) : this.#pass(undefined, from, data),
+      );
       this.#node = node;
       this.#messaging = messaging;
     } else {
@@ -124,6 +129,7 @@ export class NetworkHost {
     const messaging = this.#messaging;
     this.#node = undefined;
     this.#messaging = undefined;
+    this.#localDirect = undefined;
     this.#topics.clear();
     await messaging?.stop();
     await node?.stop();
@@ -181,6 +187,34 @@ export class NetworkHost {
   async getRecord(id: string): Promise<{ payload?: string }> {
     const payload = await this.#requireMessaging().getRecord(id);
     return payload ? { payload: bytesToHex(payload) } : {};
+  }
+
+  /**
+   * The node as the protocol's Transport for the signing runner in this same context: frames go
+   * straight between the node and the protocol, and GossipSub validates with the protocol's own
+   * check before forwarding. Valid until the node stops (the runner stops with it).
+   */
+  localTransport(): Transport {
+    const messaging = this.#requireMessaging();
+    return {
+      peerId: messaging.peerId,
+      subscribe: (topic, handler, validate) => messaging.subscribe(topic, handler, validate),
+      publish: (topic, data) => messaging.publish(topic, data),
+      onDirect: (handler) => {
+        this.#localDirect = handler;
+      },
+      send: (peer, data, signal) => messaging.send(peer, data, signal),
+      putRecord: (id, payload, expiresAt, signal) =>
+        messaging.putRecord(id, payload, expiresAt, signal),
+      getRecord: (id, signal) => messaging.getRecord(id, signal),
+      protectPeers: (sessionId, peers) => messaging.protectPeers(sessionId, peers),
+      releasePeers: (sessionId) => messaging.releasePeers(sessionId),
+    };
+  }
+
+  /** The runner is gone: direct frames go to the background again. */
+  releaseLocal(): void {
+    this.#localDirect = undefined;
   }
 
   get node(): PeerNode | undefined {

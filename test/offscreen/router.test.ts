@@ -27,6 +27,8 @@ describe('the offscreen network host', () => {
       ['petal_networkStatus', {}],
       ['petal_networkDial', { multiaddr: '/ip4/127.0.0.1/tcp/1/ws' }],
       ['petal_p2pSend', { peer: 'x', data: '00' }],
+      ['petal_runnerStop', {}],
+      ['petal_runnerApprove', { id: 'ab'.repeat(32) }],
     ] as const) {
       const reply = await router.handle(request(method, params), page);
       expect(reply).toMatchObject({ error: { code: 4100, name: 'UnauthorizedError' } });

@@ -5,5 +5,6 @@ export * from './network-methods.ts';
 export * from './signing-methods.ts';
 export * from './contact-methods.ts';
 export * from './formation-methods.ts';
+export * from './runner-methods.ts';
 export * from './router.ts';
 export * from './client.ts';

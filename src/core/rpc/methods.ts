@@ -5,6 +5,7 @@ import { IceServerList } from '../network/ice-servers.ts';
 import { type SigningMethodResults, signingMethodSpecs } from './signing-methods.ts';
 import { type ContactMethodResults, contactMethodSpecs } from './contact-methods.ts';
 import { type FormationMethodResults, formationMethodSpecs } from './formation-methods.ts';
+import { type RunnerMethodResults, runnerMethodSpecs } from './runner-methods.ts';
 import { type DappMethodResults, dappMethodSpecs } from '../provider/dapp-methods.ts';
 import type {
   SendPreview,
@@ -63,6 +64,7 @@ export const methodSpecs = {
   ...signingMethodSpecs,
   ...contactMethodSpecs,
   ...formationMethodSpecs,
+  ...runnerMethodSpecs,
   ...dappMethodSpecs,
 
   // ——— wallet (extension pages only; the background refuses page callers) ———
@@ -220,6 +222,7 @@ export interface MethodResults
     SigningMethodResults,
     ContactMethodResults,
     FormationMethodResults,
+    RunnerMethodResults,
     DappMethodResults {
   lotus_ping: PingResult;
   petal_offscreenPing: PingResult;

@@ -111,11 +111,14 @@ async function setUpWallet(page: Page, name: string, relay: RunningRelay): Promi
 }
 
 /**
- * A copy of the built extension whose service worker reads the world's time: a module evaluated
- * before the background's own shifts Date by WORLD_OFFSET_MS (a constant, so a worker that
- * restarts keeps the same time). Only the worker: the offscreen libp2p node keeps the machine's
- * time, which the relay's reservations and record expiries are judged by. The copy also keeps
- * the run safe from a rebuild of extension/ while it lasts.
+ * A copy of the built extension whose service worker and offscreen document read the world's
+ * time: a module evaluated before their own shifts Date by WORLD_OFFSET_MS (a constant, so a
+ * worker that restarts keeps the same time). The offscreen document runs the signing protocol
+ * (a session's times are the world's) beside the libp2p node. The node's timers then see the
+ * relay's reservation expiry (machine time) months away: delays past setTimeout's 2^31 ms limit,
+ * which browsers would fire at once, wait the limit instead. Record expiries the protocol sets
+ * are in the world's past for the relay, which refuses those records: no screen shows them. The
+ * copy also keeps the run safe from a rebuild of extension/ while it lasts.
  */
 async function worldClockExtension(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'petal-screens-ext-'));
@@ -125,7 +128,7 @@ async function worldClockExtension(): Promise<{ dir: string; remove(): Promise<v
     background: { service_worker: string };
   };
   const clock = [
-    '// Written by test/e2e/screens/world.ts: this worker reads the screens world’s time.',
+    '// Written by test/e2e/screens/world.ts: this context reads the screens world’s time.',
     `const offset = ${WORLD_OFFSET_MS};`,
     'const RealDate = Date;',
     'const realNow = RealDate.now.bind(RealDate);',
@@ -134,6 +137,9 @@ async function worldClockExtension(): Promise<{ dir: string; remove(): Promise<v
     '  static now() { return realNow() - offset; }',
     '}',
     'globalThis.Date = WorldDate;',
+    'const realSetTimeout = globalThis.setTimeout;',
+    'globalThis.setTimeout = (run, ms, ...args) =>',
+    '  realSetTimeout(run, Math.min(Number(ms) || 0, 2 ** 31 - 1), ...args);',
     '',
   ].join('\n');
   await writeFile(join(dir, 'world-clock.js'), clock);
@@ -143,8 +149,20 @@ async function worldClockExtension(): Promise<{ dir: string; remove(): Promise<v
   );
   manifest.background.service_worker = 'world-background.js';
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+  const offscreenPath = join(dir, OFFSCREEN_HTML);
+  const offscreen = await readFile(offscreenPath, 'utf8');
+  const world = '<script type="module" src="/world-clock.js"></script>\n    ';
+  if (!offscreen.includes('<script type="module"'))
+    throw new Error(`${OFFSCREEN_HTML} no longer loads a module script`);
+  await writeFile(
+    offscreenPath,
+    offscreen.replace('<script type="module"', `${world}<script type="module"`),
+  );
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** The offscreen document in the built extension (it loads the node and the protocol). */
+const OFFSCREEN_HTML = 'offscreen/index.html';
 
 export async function buildWorld(): Promise<World> {
   const [devnet, relay, site, extension] = await Promise.all([
