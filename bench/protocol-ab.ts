@@ -8,6 +8,7 @@
  * first tree.
  */
 import type { Group } from '../test/support/signing-group.ts';
+import { lastApprovalRound } from './last-approval-round.ts';
 
 const [nArg, sessionsArg, ...trees] = process.argv.slice(2);
 const n = Number(nArg);
@@ -15,26 +16,9 @@ const sessions = Number(sessionsArg);
 if (!(n >= 2) || !(sessions >= 1) || trees.length < 1)
   throw new Error('usage: node bench/protocol-ab.ts <n> <sessions> <tree A> [<tree B> ...]');
 
-async function until(probe: () => boolean): Promise<void> {
-  while (!probe()) await new Promise((r) => setTimeout(r, 1));
-}
-
 /** One session's CPU ms per member, from the last approval to every member settled. */
-async function cpuPerMember(group: Group): Promise<number> {
-  const [proposer, ...others] = group.members;
-  const last = others.at(-1);
-  if (!proposer || !last) throw new Error('need two members');
-  const view = await proposer.service.propose(group.vault.id, group.spend([50_000_000n]));
-  await until(() => group.members.every((m) => m.service.session(view.id)));
-  await Promise.all(others.slice(0, -1).map((m) => m.service.approve(view.id)));
-  await until(() => (last.service.session(view.id)?.approvals.length ?? 0) === others.length);
-  const start = process.cpuUsage();
-  await last.service.approve(view.id);
-  const ends = await Promise.all(group.members.map((m) => m.service.settled(view.id)));
-  if (ends.some((v) => v.phase !== 'completed')) throw new Error('a session did not complete');
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1000 / n;
-}
+const cpuPerMember = async (group: Group): Promise<number> =>
+  (await lastApprovalRound(group)).cpu / n;
 
 const groups: Group[] = [];
 for (const tree of trees) {

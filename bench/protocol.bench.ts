@@ -16,35 +16,12 @@ import {
   sign,
 } from '../src/core/crypto/musig2.ts';
 import { getPublicKey, schnorrVerify } from '../src/core/crypto/schnorr.ts';
-import { type Group, createGroup } from '../test/support/signing-group.ts';
+import { createGroup } from '../test/support/signing-group.ts';
+import { lastApprovalRound } from './last-approval-round.ts';
 
 /** `BENCH_SIZES=10,50` runs only those sizes (profiling one size at a time). */
 const SIZES = process.env.BENCH_SIZES?.split(',').map(Number) ?? [2, 3, 10, 50];
 const REPS: Record<number, number> = { 2: 12, 3: 10, 10: 5, 50: 2 };
-
-async function until(probe: () => boolean): Promise<void> {
-  while (!probe()) await new Promise((r) => setTimeout(r, 1));
-}
-
-/**
- * One session: all but the last member approve, then the clock runs from the last approval.
- * Returns the wall time and the process's CPU time over it (every member's work, this process).
- */
-async function protocolRun(group: Group): Promise<{ wall: number; cpu: number }> {
-  const [proposer, ...others] = group.members;
-  const last = others.at(-1);
-  if (!proposer || !last) throw new Error('need two members');
-  const view = await proposer.service.propose(group.vault.id, group.spend([50_000_000n]));
-  await until(() => group.members.every((m) => m.service.session(view.id)));
-  await Promise.all(others.slice(0, -1).map((m) => m.service.approve(view.id)));
-  await until(() => (last.service.session(view.id)?.approvals.length ?? 0) === others.length);
-  const start = performance.now();
-  const cpuStart = process.cpuUsage();
-  await last.service.approve(view.id);
-  await Promise.all(group.members.map((m) => m.service.settled(view.id)));
-  const { user, system } = process.cpuUsage(cpuStart);
-  return { wall: performance.now() - start, cpu: (user + system) / 1000 };
-}
 
 interface BareSetup {
   ctx: ReturnType<typeof keyAgg>;
@@ -104,7 +81,7 @@ for (const n of SIZES) {
   const setup = bareSetup(n);
   bareRun(n, setup); // warm-up, as the protocol's first session warms the vault's tables
   for (let rep = 0; rep < (REPS[n] ?? 3); rep++) {
-    const run = await protocolRun(group);
+    const run = await lastApprovalRound(group);
     protocol.push(run.wall);
     cpu.push(run.cpu);
     bare.push(bareRun(n, setup));

@@ -1,15 +1,12 @@
-import { concatBytes, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serializeUnsignedSpend } from '../../../src/core/chain/unsigned-spend.ts';
 import { taggedHash } from '../../../src/core/crypto/hash.ts';
 import { schnorrSign } from '../../../src/core/crypto/schnorr.ts';
-import { MessageType, sealEnvelope } from '../../../src/core/p2p/envelope.ts';
 import { sealFrame } from '../../../src/core/p2p/frames.ts';
-import { encodeProposal } from '../../../src/core/p2p/messages.ts';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import type { SigningEvents } from '../../../src/core/p2p/signing-service.ts';
-import { ZERO_TRANSCRIPT, sessionIdOf } from '../../../src/core/p2p/transcript.ts';
 import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
+import { handSealedProposal } from '../../support/hand-proposal.ts';
 import { type Group, createGroup } from '../../support/signing-group.ts';
 
 let group: Group | undefined;
@@ -20,28 +17,7 @@ afterEach(async () => {
 
 /** A proposal as a protocol 1 client seals it: envelope version 1, signed by member 0's key. */
 function v1Proposal(g: Group): Uint8Array {
-  const vaultId = hexToBytes(g.vault.id);
-  const payload = encodeProposal({
-    createdAt: Date.now(),
-    expiresAt: Date.now() + 60_000,
-    replayProtection: false,
-    salt: randomBytes(32),
-    memo: 'from an old install',
-    spend: serializeUnsignedSpend(g.spend([5_000_000n])),
-  });
-  const v2 = sealEnvelope(
-    {
-      type: MessageType.proposal,
-      vaultId,
-      sessionId: sessionIdOf(vaultId, 0, payload),
-      signerIndex: 0,
-      sequence: 0,
-      transcriptHash: ZERO_TRANSCRIPT,
-      sentAt: Date.now(),
-      payload,
-    },
-    g.members[0]!.secretKey,
-  );
+  const v2 = handSealedProposal(g, 'from an old install', g.members[0]!.secretKey);
   const signed = Uint8Array.from(v2.subarray(0, v2.length - 64));
   signed[0] = 1;
   const signature = schnorrSign(taggedHash('Petal/msg/v1', signed), g.members[0]!.secretKey);

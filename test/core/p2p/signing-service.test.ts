@@ -1,19 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { serializeUnsignedSpend } from '../../../src/core/chain/unsigned-spend.ts';
-import { sealEnvelope } from '../../../src/core/p2p/envelope.ts';
 import { sealFrame } from '../../../src/core/p2p/frames.ts';
 import { MemorySessionStore } from '../../../src/core/p2p/session-store.ts';
 import { SigningService } from '../../../src/core/p2p/signing-service.ts';
-import { ZERO_TRANSCRIPT, sessionIdOf } from '../../../src/core/p2p/transcript.ts';
 import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
 import { MessageType } from '../../../src/core/p2p/envelope.ts';
+import { handSealedProposal } from '../../support/hand-proposal.ts';
 import {
   type ApprovalPayload,
   decodePayload,
   encodeApproval,
-  encodeProposal,
 } from '../../../src/core/p2p/messages.ts';
 import { regtest } from '../../../src/core/chain/network.ts';
 import { ReplaySwitch } from '../../../src/core/chain/replay-side.ts';
@@ -284,27 +281,7 @@ describe('what a member checks before it signs', () => {
     await service.stop();
     // And a forged envelope claiming member 0, signed with the outsider's key, is dropped.
     const vaultId = hexToBytes(group.vault.id);
-    const payload = encodeProposal({
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 60_000,
-      replayProtection: false,
-      salt: randomBytes(32),
-      memo: 'trust me',
-      spend: serializeUnsignedSpend(group.spend([5_000_000n])),
-    });
-    const forged = sealEnvelope(
-      {
-        type: MessageType.proposal,
-        vaultId,
-        sessionId: sessionIdOf(vaultId, 0, payload),
-        signerIndex: 0,
-        sequence: 0,
-        transcriptHash: ZERO_TRANSCRIPT,
-        sentAt: Date.now(),
-        payload,
-      },
-      outsiderKey,
-    );
+    const forged = handSealedProposal(group, 'trust me', outsiderKey);
     const keys = deriveVaultKeys(vaultId);
     await outsider.publish(keys.topic, sealFrame(keys, forged));
     await outsider.send('peer-1', sealFrame(keys, forged));
