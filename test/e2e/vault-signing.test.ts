@@ -120,4 +120,32 @@ describe('a 2-of-2 vault spend between two browsers', () => {
       );
     }, 30_000);
   });
+
+  it('the protocol runs beside the node in the offscreen document, and locking takes its key back', async () => {
+    // The offscreen document answers for the protocol: it knows which peer Bob signed from.
+    const peers = async () =>
+      (
+        await callExtension<{ peers: (string | null)[] }>(
+          alicePage,
+          'petal_runnerMemberPeers',
+          { vaultId: vault.id },
+          'offscreen',
+        )
+      ).peers;
+    const bobId = (await callExtension<NetworkStatus>(bobPage, 'petal_getNetworkStatus')).peerId;
+    expect(await peers()).toContain(bobId);
+    await callExtension(alicePage, 'petal_walletLock');
+    await until(
+      () =>
+        peers().then(
+          () => false,
+          (err: Error) => err.name === 'SigningNotRunningError',
+        ),
+      10_000,
+    );
+    // Unlocked again, the next request hands the key back and the protocol runs again.
+    await callExtension(alicePage, 'petal_walletUnlock', { password: PASSWORD });
+    await callExtension(alicePage, 'petal_sessionList');
+    expect(Array.isArray(await peers())).toBe(true);
+  });
 });
