@@ -33,9 +33,10 @@ export const InvitePolicyParams = v.strictObject({
 });
 
 /**
- * Vault signing, between extension pages and the background (which holds the keys and runs the
- * protocol), and the P2P bridge between the background and the network host (offscreen document
- * or Firefox background page), which moves sealed frames and never sees a key.
+ * Vault signing, between extension pages and the background (which holds the wallet and has the
+ * protocol run beside the P2P node, runner-methods.ts), and the P2P bridge between the background
+ * and the network host (offscreen document or Firefox background page) that vault formation uses,
+ * which moves sealed frames.
  */
 export const signingMethodSpecs = {
   /** This wallet's vault member key (m/44'/10605'/1'/0/0), to share when forming a vault. */
