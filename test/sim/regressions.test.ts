@@ -13,6 +13,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [2931300658, 'normal', 'a decliner restarted and never learned the spend was on chain'],
   [2691684880, 'normal', 'a re-approval left the path it had set aside unread'],
   [3053206501, 'normal', 'a lost blame left an honest member suspected (13 members)'],
+  [2090413000, 'normal', 'a proposer crashed between storing its path choice and sending it'],
 ];
 
 describe('seeds that once broke an invariant', () => {

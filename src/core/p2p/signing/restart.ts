@@ -86,6 +86,12 @@ export function resume(
   const { me } = session.entry;
   const attempt = session.attempt;
   const issued = markers.some((m) => m.attempt === attempt && m.stage === 'issued');
+  // Our path choice is stored before it is sent: a crash in between leaves us alone on the path
+  // while the others sign the key path. Send it again first, ahead of any abort (§6.14).
+  if (session.pathBytes && session.proposer === me) {
+    step.sendToMembers(session, session.pathBytes);
+    step.add({ kind: 'publish', session, envelope: session.pathBytes });
+  }
   const round = session.round;
   const ourPartials = round?.partials[me];
   // Our own partial signature of this attempt left already: resend it and carry on.
