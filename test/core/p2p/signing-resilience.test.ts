@@ -45,7 +45,8 @@ describe('coordinator election and failover', () => {
     const n = 5;
     let crashes = 0;
     group = await createGroup(n, {
-      timeouts: { failoverMs: 100 },
+      // Wide enough that a loaded machine cannot run a later member's turn before an earlier's.
+      timeouts: { failoverMs: 400 },
       crashOnBroadcast: () => crashes++ < n - 1,
     });
     autoApprove(group);
