@@ -61,6 +61,15 @@ export function Xpi({ sats, signed }: { sats: string; signed?: boolean }) {
 /** A policy sentence from the wallet ("any 2 of …") as a sentence on screen. */
 export const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 
+/** A vault's spending policy in words, as every vault screen states it. */
+export function WhoCanSpend({ id, text, small }: { id: string; text: string; small?: boolean }) {
+  return (
+    <p class={small ? 'policy small' : 'policy'} id={id}>
+      <strong>Who can spend:</strong> {sentence(text)}
+    </p>
+  );
+}
+
 export function shortAddress(address: string): string {
   return address.length > 24 ? `${address.slice(0, 14)}…${address.slice(-8)}` : address;
 }

@@ -11,14 +11,14 @@ import {
   launchExtension,
   screenshotPath,
 } from './harness.ts';
+import { shooter } from './popup-shots.ts';
 
 const PASSWORD = 'petal history password';
 const PHRASE =
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const OTHER_PHRASE = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
 
-const shot = async (page: Page, name: string) =>
-  page.screenshot({ path: await screenshotPath(`history-${name}`) });
+const shot = shooter('history');
 
 describe('transaction history: dates, detail view, labels', () => {
   let devnet: Devnet;

@@ -14,6 +14,7 @@ import {
   servePage,
 } from './harness.ts';
 import { twoWalletsOnRelay } from './vault-steps.ts';
+import { shooter } from './popup-shots.ts';
 
 const PASSWORD = 'member names e2e password';
 
@@ -28,8 +29,7 @@ const overflowing = (page: Page) =>
       .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`);
   });
 
-const shot = async (page: Page, name: string) =>
-  page.screenshot({ path: await screenshotPath(`member-names-${name}`), fullPage: true });
+const shot = shooter('member-names', 'page');
 
 /** The dApp approval window the background opened, once it shows `showing` and is armed. */
 const approvalWindow = (ext: LaunchedExtension, showing: string) =>

@@ -17,28 +17,15 @@ import {
   launchExtension,
   popupAt,
   popupUrl,
-  screenshotPath,
 } from './harness.ts';
+import { overflowing, shooter } from './popup-shots.ts';
 
 const PASSWORD = 'threshold vault e2e password';
 /** Short, so the 720-block refresh margin applies from a coin's 80th block (devnet blocks are free). */
 const AFTER_BLOCKS = 800;
 
 /** The first 360×600 the user sees, and the whole scrolled page. */
-const shot = async (page: Page, name: string) => {
-  await page.screenshot({ path: await screenshotPath(`threshold-vault-${name}`) });
-  await page.screenshot({
-    path: await screenshotPath(`threshold-vault-${name}-full`),
-    fullPage: true,
-  });
-};
-
-const overflowing = (page: Page) =>
-  page.evaluate(() =>
-    [...document.querySelectorAll('#app *')]
-      .filter((el) => el.getBoundingClientRect().right > 360.5)
-      .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`),
-  );
+const shot = shooter('threshold-vault', 'both');
 
 // Three members hold a 2-of-3 vault; a fourth wallet holds its recovery key. With one member's
 // browser closed, the other two spend through their leaf; when coins near the recovery path a

@@ -11,22 +11,11 @@ import {
   extensionPage,
   launchExtension,
   popupAt,
-  screenshotPath,
 } from './harness.ts';
+import { overflowing, shooter } from './popup-shots.ts';
 
 /** Full page (everything the popup scrolls to) and the first 360×600 the user sees. */
-const shot = async (page: Page, name: string) => {
-  await page.screenshot({ path: await screenshotPath(`vault-formation-${name}`), fullPage: true });
-  await page.screenshot({ path: await screenshotPath(`vault-formation-${name}-viewport`) });
-};
-
-/** Nothing on the screen is wider than the 360-pixel popup. */
-const overflowing = (page: Page) =>
-  page.evaluate(() =>
-    [...document.querySelectorAll('#app *')]
-      .filter((el) => el.getBoundingClientRect().right > 360.5)
-      .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`),
-  );
+const shot = shooter('vault-formation', 'both');
 
 const wordsOn = (page: Page, list: string) => page.locator(`${list} li`).allTextContents();
 

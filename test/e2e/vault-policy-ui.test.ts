@@ -6,24 +6,14 @@ import { getPublicKey } from '../../src/core/crypto/index.ts';
 import { keySort } from '../../src/core/crypto/musig2.ts';
 import type { VaultDetails } from '../../src/core/rpc/index.ts';
 import { createJoin, readInvite } from '../../src/core/wallet/vault-invite.ts';
-import { callExtension, popupAt, popupUrl, screenshotPath } from './harness.ts';
+import { callExtension, popupAt, popupUrl } from './harness.ts';
 import { twoWalletsOnRelay } from './vault-steps.ts';
+import { overflowing, shooter } from './popup-shots.ts';
 
 const PASSWORD = 'vault policy e2e password';
 
 /** Full page (everything the popup scrolls to) and the first 360×600 the user sees. */
-const shot = async (page: Page, name: string) => {
-  await page.screenshot({ path: await screenshotPath(`vault-policy-${name}`), fullPage: true });
-  await page.screenshot({ path: await screenshotPath(`vault-policy-${name}-viewport`) });
-};
-
-/** Nothing on the screen is wider than the 360-pixel popup (which would clip or scroll sideways). */
-const overflowing = (page: Page) =>
-  page.evaluate(() =>
-    [...document.querySelectorAll('#app *')]
-      .filter((el) => el.getBoundingClientRect().right > 360.5)
-      .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`),
-  );
+const shot = shooter('vault-policy', 'both');
 
 // Alice forms a 2-of-3 vault with a recovery key in her popup: Bob answers in his, Carol's join
 // code comes from a third wallet (her key only), Dana holds the recovery key. Both popups state

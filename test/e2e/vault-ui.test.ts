@@ -3,13 +3,13 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ChronikIndexer } from '../../src/core/chain/chronik.ts';
 import { encodeAddress, p2pkhScript, regtest } from '../../src/core/chain/index.ts';
-import { popupAt, popupUrl, screenshotPath } from './harness.ts';
+import { popupAt, popupUrl } from './harness.ts';
 import { twoWalletsOnRelay } from './vault-steps.ts';
+import { shooter } from './popup-shots.ts';
 
 const PASSWORD = 'vault ui e2e password';
 
-const shot = async (page: Page, name: string) =>
-  page.screenshot({ path: await screenshotPath(`vault-ui-${name}`), fullPage: true });
+const shot = shooter('vault-ui', 'page');
 
 // Two people form a vault entirely in their popups (one invite, answered over the relay), see the
 // same address, and spend from it: proposed on the vault screen, approved in the live view.

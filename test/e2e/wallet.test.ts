@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HdAccount } from '../../src/core/wallet/account.ts';
 import { regtest } from '../../src/core/chain/index.ts';
 import { type Devnet, startDevnet } from '../../src/devnet/server.ts';
-import { CHROMIUM, EXTENSION_DIR, chromiumArgs, screenshotPath } from './harness.ts';
+import { CHROMIUM, EXTENSION_DIR, chromiumArgs } from './harness.ts';
+import { shooter } from './popup-shots.ts';
 
 const PASSWORD = 'petal e2e password';
 const NEW_PASSWORD = 'a brand new petal password';
@@ -78,8 +79,7 @@ function expectNoSecrets(dump: string, mnemonic: string) {
   expect(dump).not.toContain(NEW_PASSWORD);
 }
 
-const shot = async (page: Page, name: string) =>
-  page.screenshot({ path: await screenshotPath(`wallet-${name}`) });
+const shot = shooter('wallet');
 
 describe('wallet in the built extension against the devnet', () => {
   let devnet: Devnet;

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { APPROVAL_ARMING_MS } from '../../core/provider/approval-queue.ts';
 import type { ApprovalView } from '../../core/provider/dapp-methods.ts';
 import type { GrantDuration } from '../../core/provider/permissions.ts';
-import { ErrorText, Grouped, Screen, sentence } from '../ui.tsx';
+import { ErrorText, Grouped, Screen, WhoCanSpend } from '../ui.tsx';
 import { SpendSummary, transferRows, vaultRows } from '../spend-summary.tsx';
 import { useAction, useRpc } from '../state.ts';
 
@@ -205,9 +205,7 @@ function Details(props: {
             </div>
           </dl>
           {vault.policyText && (
-            <p class="policy small" id="approve-vault-policy">
-              <strong>Who can spend:</strong> {sentence(vault.policyText)}
-            </p>
+            <WhoCanSpend id="approve-vault-policy" text={vault.policyText} small />
           )}
           <SpendSummary id="approve-vault-spend" rows={vaultRows(details)} />
           <p class="muted small" id="approve-vault-rule">

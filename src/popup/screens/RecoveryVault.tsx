@@ -8,7 +8,7 @@ import { useState } from 'preact/hooks';
 import type { RecoveryCoinInfo, VaultDetails, VaultRecoveryResult } from '../../core/rpc/index.ts';
 import { usePolled } from '../polled.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Field, Grouped, Screen, Xpi, sentence } from '../ui.tsx';
+import { ErrorText, Field, Grouped, Screen, Xpi, WhoCanSpend } from '../ui.tsx';
 
 const STATUS_POLL_MS = 3_000;
 
@@ -42,9 +42,7 @@ export function RecoveryVaultScreen({ vault }: { vault: VaultDetails }) {
           recovery key
         </span>
       </p>
-      <p class="policy small" id="vault-policy">
-        <strong>Who can spend:</strong> {sentence(vault.policyText)}
-      </p>
+      <WhoCanSpend id="vault-policy" text={vault.policyText} small />
       <section class="card" id="recovery">
         <h3>Recovery</h3>
         <p class="muted small">

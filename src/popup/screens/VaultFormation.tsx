@@ -5,7 +5,7 @@ import { SharedCode } from '../components/SharedCode.tsx';
 import { usePolled } from '../polled.ts';
 import { useAction, useRpc } from '../state.ts';
 import { timeLeftInWords } from '../time-left.ts';
-import { ErrorText, Grouped, Screen, sentence } from '../ui.tsx';
+import { ErrorText, Grouped, Screen, WhoCanSpend } from '../ui.tsx';
 import { shortKey } from '../../core/wallet/roster.ts';
 
 /** A link that opens this extension's join screen with the invite filled in. */
@@ -97,9 +97,7 @@ function Collecting({ formation }: { formation: FormationInfo }) {
         Share this one invite with the other {formation.memberCount - 1} members: text, QR code or
         link. Their wallets answer it over the network.
       </p>
-      <p class="policy small" id="invite-policy">
-        <strong>Who can spend:</strong> {sentence(formation.policyText)}
-      </p>
+      <WhoCanSpend id="invite-policy" text={formation.policyText} small />
       <SharedCode
         id="invite-code"
         label="Invite code"
@@ -170,9 +168,7 @@ function Waiting({ formation }: { formation: FormationInfo }) {
   const creator = formation.members[0]?.name ?? 'the creator';
   return (
     <Screen title={`Joining ${formation.label || 'a vault'}`} back="/vaults" id="formation-wait">
-      <p class="policy small" id="join-policy">
-        <strong>Who can spend:</strong> {sentence(formation.policyText)}
-      </p>
+      <WhoCanSpend id="join-policy" text={formation.policyText} small />
       <p id="formation-waiting">
         Your answer is on its way to {creator}. The vault is made once all {formation.memberCount}{' '}
         members are in; this screen moves on by itself.
@@ -207,9 +203,7 @@ function ConfirmWords({ formation }: { formation: FormationInfo }) {
         Fingerprint <span class="mono">{vault.fingerprint}</span> · address{' '}
         <Grouped class="mono" id="formation-address" text={vault.address} />
       </p>
-      <p class="policy small" id="formation-policy">
-        <strong>Who can spend:</strong> {sentence(vault.policyText)}
-      </p>
+      <WhoCanSpend id="formation-policy" text={vault.policyText} small />
       <h3>Members</h3>
       <Members formation={formation} />
       <ErrorText error={confirm.error ?? cancel.error} id="formation-confirm-error" />

@@ -5,7 +5,7 @@ import { usePolled } from '../polled.ts';
 import { QrCode } from '../qr.tsx';
 import { MAX_RECOVERY_BLOCKS, type WaitUnit, recoveryBlocks } from '../recovery-wait.ts';
 import { useAction, useRpc } from '../state.ts';
-import { ErrorText, Field, Grouped, Screen, Xpi, sentence } from '../ui.tsx';
+import { ErrorText, Field, Grouped, Screen, Xpi, WhoCanSpend, sentence } from '../ui.tsx';
 import { shortKey } from '../../core/wallet/roster.ts';
 import { SessionCard } from './Sessions.tsx';
 import { RecoveryClock, RecoveryHolder, RecoveryVaultScreen } from './RecoveryVault.tsx';
@@ -93,9 +93,7 @@ export function VaultScreen({ id }: { id: string }) {
           {vault.balance === undefined ? 'offline' : <Xpi sats={vault.balance} />}
         </strong>
       </p>
-      <p class="policy" id="vault-policy">
-        <strong>Who can spend:</strong> {sentence(vault.policyText)}
-      </p>
+      <WhoCanSpend id="vault-policy" text={vault.policyText} />
       <div class="small" id="vault-fingerprint">
         <strong>Fingerprint:</strong> <span class="mono">{vault.fingerprint}</span> — read it (or
         the words) to the other members: the same vault shows the same in every wallet.
@@ -263,9 +261,7 @@ export function NewVault() {
           </p>
         )}
         <p>Send this invite to each of the other {invite.members - 1} members.</p>
-        <p class="policy small" id="invite-policy">
-          <strong>Who can spend:</strong> {sentence(invite.policyText)}
-        </p>
+        <WhoCanSpend id="invite-policy" text={invite.policyText} small />
         <SharedCode id="invite-code" label="Invite code" rows={4} text={invite.code} />
         <JoinCodesForm
           label="Their join codes (one per line)"
@@ -401,11 +397,7 @@ export function NewVault() {
         ) : preview.error ? (
           <ErrorText error={preview.error} id="new-vault-policy-error" />
         ) : (
-          preview.text && (
-            <p class="policy" id="new-vault-policy">
-              <strong>Who can spend:</strong> {sentence(preview.text)}
-            </p>
-          )
+          preview.text && <WhoCanSpend id="new-vault-policy" text={preview.text} />
         )}
         <ErrorText error={create.error} id="new-vault-error" />
         <button
@@ -467,9 +459,7 @@ function VaultCreated({ vault }: { vault: VaultInfo }) {
       <p>
         Address <Grouped class="mono small" text={vault.address} />
       </p>
-      <p class="policy" id="created-policy">
-        <strong>Who can spend:</strong> {sentence(vault.policyText)}
-      </p>
+      <WhoCanSpend id="created-policy" text={vault.policyText} />
       <p>Send this vault descriptor to every member; their wallets will show the same address.</p>
       <SharedCode id="vault-descriptor" label="Vault descriptor" rows={5} text={vault.descriptor} />
       <a class="button primary" href={`#/vault/${vault.id}`}>
@@ -585,9 +575,7 @@ export function JoinVault({ code = '' }: { code?: string }) {
             Send this join code back to the creator of “{joined.label || 'the vault'}” (
             {joined.members} members).
           </p>
-          <p class="policy small" id="join-policy">
-            <strong>Who can spend:</strong> {sentence(joined.policyText)}
-          </p>
+          <WhoCanSpend id="join-policy" text={joined.policyText} small />
           <SharedCode
             id="join-code"
             label="Your join code"
