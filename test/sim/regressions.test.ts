@@ -14,6 +14,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [2691684880, 'normal', 'a re-approval left the path it had set aside unread'],
   [3053206501, 'normal', 'a lost blame left an honest member suspected (13 members)'],
   [2090413000, 'normal', 'a proposer crashed between storing its path choice and sending it'],
+  [218026574, 'normal', 'a revoke after a partial of an abandoned attempt had left'],
 ];
 
 describe('seeds that once broke an invariant', () => {

@@ -146,6 +146,11 @@ export interface Session {
    * answer to a member still working on the session, whose copy a lossy network may have eaten.
    */
   lastWord?: Uint8Array;
+  /**
+   * Attempts whose partial signature of ours may have left. Any one could still complete with
+   * the others' partials of that attempt, so the approval stands from the first on (revoke).
+   */
+  signedAttempts: Set<number>;
   /** The path message this member (the proposer) sent, for its mailbox record. */
   pathBytes?: Uint8Array;
   /** MuSig2 contexts of path leaves' keys, by signer list. */

@@ -197,13 +197,16 @@ export class SigningService extends TypedEvents<SigningEvents> {
     });
   }
 
-  /** Withdraws this member's approval; refused once its partial signature has left. */
+  /**
+   * Withdraws this member's approval; refused once a partial signature of ours has left, in any
+   * attempt: an abandoned attempt's partial still completes if its other signers sign after all.
+   */
   async revoke(sessionId: string): Promise<SessionView> {
     return this.#ctx.serial(async () => {
       const session = this.#ctx.open(sessionId);
       const me = session.entry.me;
       if (!session.approvals[me]) return viewOf(session);
-      if (session.round?.signed)
+      if (session.signedAttempts.size > 0)
         throw new RevokeTooLateError('Your partial signature already left; the approval stands');
       await run(this.#ctx, (step) => revoke(session, step));
       return viewOf(session);

@@ -113,6 +113,7 @@ function abandonUnrecorded(session: Session, marker: NonceMarker): void {
   else {
     round.partials[me] = undefined;
     round.signed = false;
+    session.signedAttempts.delete(marker.attempt);
   }
 }
 

@@ -46,6 +46,7 @@ export function createSession(
     caughtUp: new Set(),
     variants: new Map(),
     leafContexts: new Map(),
+    signedAttempts: new Set(),
     replaying: false,
   };
   ctx.sessions.set(session.idHex, session);

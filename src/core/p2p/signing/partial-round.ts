@@ -38,6 +38,7 @@ export function signPartials(session: Session, step: Step): void {
       marker: { sessionId: session.idHex, attempt: round.attempt, stage: 'consumed', at: step.now },
     });
     round.signed = true;
+    session.signedAttempts.add(round.attempt);
     const partialSigs = signInputs(
       ctxFor(session, round.attempt),
       entry.key,

@@ -56,6 +56,7 @@ export function replayOwn(session: Session, inbound: Inbound, peerId: string): v
     case MessageType.partialSigs:
       round().partials[me] = { body: payload.body, bytes, payloadBytes: inbound.env.payload };
       round().signed = true;
+      session.signedAttempts.add(payload.body.attempt);
       break;
     case MessageType.path:
       session.path = { attempt: payload.body.attempt, signers: [...payload.body.signers] };
