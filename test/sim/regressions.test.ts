@@ -15,6 +15,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [3053206501, 'normal', 'a lost blame left an honest member suspected (13 members)'],
   [2090413000, 'normal', 'a proposer crashed between storing its path choice and sending it'],
   [218026574, 'normal', 'a revoke after a partial of an abandoned attempt had left'],
+  [2312877825, 'normal', 'the same revoke, after a replay-protection retry and a partition'],
 ];
 
 describe('seeds that once broke an invariant', () => {
