@@ -16,6 +16,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [2090413000, 'normal', 'a proposer crashed between storing its path choice and sending it'],
   [218026574, 'normal', 'a revoke after a partial of an abandoned attempt had left'],
   [2312877825, 'normal', 'the same revoke, after a replay-protection retry and a partition'],
+  [982564684, 'normal', 'the same lost path choice, in a 3-of-5 vault (the session expired)'],
 ];
 
 describe('seeds that once broke an invariant', () => {
