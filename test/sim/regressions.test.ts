@@ -17,6 +17,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [218026574, 'normal', 'a revoke after a partial of an abandoned attempt had left'],
   [2312877825, 'normal', 'the same revoke, after a replay-protection retry and a partition'],
   [982564684, 'normal', 'the same lost path choice, in a 3-of-5 vault (the session expired)'],
+  [2457586925, 'normal', "the same revoke after an earlier attempt's partial, 5-of-5"],
 ];
 
 describe('seeds that once broke an invariant', () => {

@@ -166,6 +166,30 @@ describe('asynchronous approval', () => {
     expect(await revokeError).toBeInstanceOf(RevokeTooLateError);
   });
 
+  it('refuses a revoke once a partial of an attempt the group since left has gone out', async () => {
+    group = await createGroup(3);
+    const g = group;
+    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([8_000_000n]));
+    await until(() => g.members.every((m) => m.service.session(view.id)));
+    await g.members[1]!.service.approve(view.id);
+    await until(() =>
+      g.members[2]!.service.session(view.id)?.approvals.length === 2 ? true : undefined,
+    );
+    // Member 2 approves last and signs attempt 1 at once, while nobody can hear it yet.
+    g.network.disconnect('peer-0');
+    g.network.disconnect('peer-1');
+    const signed = await g.members[2]!.service.approve(view.id);
+    expect(signed.partialsFrom).toContain(2);
+    // Member 0 restarts: its nonces of attempt 1 died with it, so the group moves to attempt 2.
+    await g.restart(0);
+    g.network.reconnect('peer-1');
+    await until(() =>
+      (g.members[2]!.service.session(view.id)?.attempt ?? 0) >= 2 ? true : undefined,
+    );
+    // Attempt 1 could still complete with member 2's partial if the others signed it after all.
+    await expect(g.members[2]!.service.revoke(view.id)).rejects.toBeInstanceOf(RevokeTooLateError);
+  });
+
   it('a member who declines ends the session for everyone, with the reason', async () => {
     group = await createGroup(3);
     const g = group;
