@@ -18,6 +18,9 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [2312877825, 'normal', 'the same revoke, after a replay-protection retry and a partition'],
   [982564684, 'normal', 'the same lost path choice, in a 3-of-5 vault (the session expired)'],
   [2457586925, 'normal', "the same revoke after an earlier attempt's partial, 5-of-5"],
+  [4131611522, 'normal', 'the same lost path choice, 2-of-3 (failed on a nonce-set mismatch)'],
+  [3338840878, 'normal', 'the same lost path choice, 2-of-3 again'],
+  [2075903291, 'normal', 'the same revoke, 5-of-5, after a replay-protection retry'],
 ];
 
 describe('seeds that once broke an invariant', () => {
