@@ -26,7 +26,7 @@ export function onMismatch(session: Session, signer: number, step: Step): void {
   if (!round || round.mismatch !== undefined || session.replaying) return;
   round.mismatch = signer;
   disclose(session, step);
-  const input = { kind: 'mismatch-expired' } as const;
+  const input = { kind: 'mismatch-expired', attempt: round.attempt } as const;
   step.add({ kind: 'timer', session, delayMs: step.timeouts.mismatchMs, input });
 }
 
@@ -113,8 +113,13 @@ function signerOf(envelope: Uint8Array): number | undefined {
   }
 }
 
-/** No proof came while a partial's nonce set disagreed: the session fails, naming nobody. */
-export function mismatchExpired(session: Session, step: Step): void {
+/**
+ * No proof came while a partial's nonce set disagreed: the session fails, naming nobody. A group
+ * that left the attempt meanwhile settled it (a member learned the path late and signed the key
+ * path under the leaf's attempt number, simulator seed 3977389368): the later attempt runs on.
+ */
+export function mismatchExpired(session: Session, attempt: number, step: Step): void {
+  if (session.round?.attempt !== attempt || session.round.mismatch === undefined) return;
   step.end(session, 'failed', {
     reason: 'nonce-mismatch',
     detail:

@@ -27,7 +27,7 @@ export type Outcome = 'done' | 'defer';
 
 /** An input a timer set by a step delivers back to the session when it fires. */
 export type TimerInput =
-  | { kind: 'mismatch-expired' }
+  | { kind: 'mismatch-expired'; attempt: number }
   | { kind: 'failover'; attempt: number; position: number }
   | { kind: 'leaf-deadline' };
 

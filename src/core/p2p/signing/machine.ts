@@ -75,6 +75,6 @@ export function onTimer(
   input: Exclude<TimerInput, { kind: 'failover' }>,
   step: Step,
 ) {
-  if (input.kind === 'mismatch-expired') mismatchExpired(session, step);
+  if (input.kind === 'mismatch-expired') mismatchExpired(session, input.attempt, step);
   else leafDeadlinePassed(session, step);
 }
