@@ -12,6 +12,7 @@ import {
   type MethodParams,
   type RpcClient,
   type StampedView,
+  eventView,
   viewFromWire,
 } from '../core/rpc/index.ts';
 import type { RunnerEvent } from '../offscreen/signing-runner.ts';
@@ -62,7 +63,7 @@ export class RemoteSigning {
       void this.#resync();
       return;
     }
-    const view = this.#apply(event.seq, viewFromWire(event.view as never));
+    const view = this.#apply(event.seq, viewFromWire(eventView(event.view)));
     this.#listener(event.kind === 'proposal' ? 'proposal' : 'update', view);
   }
 

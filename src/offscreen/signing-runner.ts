@@ -66,6 +66,8 @@ interface Running {
   keyHex: string;
   network: NetworkName;
   chronikUrl: string;
+  /** The node's peer id when this protocol started (the runner stops when the node does). */
+  peerId: string;
   service: SigningService;
   indexer: ChronikIndexer;
   secretKey: Uint8Array;
@@ -115,7 +117,7 @@ export class SigningRunner {
       const running = this.#running as Running;
       for (const descriptor of p.vaults) await this.#addVault(running, descriptor);
       return {
-        peerId: this.#network.localTransport().peerId,
+        peerId: running.peerId,
         epoch: this.#epoch,
         seq: this.#seq,
         sessions: running.service.sessions().map(viewToWire),
@@ -151,6 +153,7 @@ export class SigningRunner {
       keyHex: p.secretKey,
       network: p.network,
       chronikUrl: p.chronikUrl,
+      peerId: transport.peerId,
       service,
       indexer,
       secretKey: hexToBytes(p.secretKey),

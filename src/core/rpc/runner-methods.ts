@@ -121,6 +121,15 @@ export function viewToWire(view: SessionView): WireSessionView {
   };
 }
 
+/**
+ * The view a runner event carries. Only the extension's own runner can send `petal_runnerEvent`
+ * (the router answers a page 4100), so its schema checks just the fields that route the view;
+ * the rest is what the runner's `viewToWire` wrote.
+ */
+export function eventView(view: v.InferOutput<typeof WireView>): WireSessionView {
+  return view as unknown as WireSessionView;
+}
+
 export function viewFromWire(wire: WireSessionView): SessionView {
   const { summary } = wire;
   return {
