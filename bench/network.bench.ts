@@ -11,7 +11,10 @@
  *   namespaces, 50 ms added per home link, direct and relayed, beside the same round on loopback.
  * Medians of several runs; each row prints its target from issue #6. The browser rows also print
  * the floor measured in the same browsers (bench/network-floor.ts: a WebRTC echo, one durable
- * IndexedDB write, one member's MuSig2 work) and the round's ratio to it.
+ * IndexedDB write, one member's MuSig2 work) and the round's ratio to it, and how busy the whole
+ * machine was during the warm rounds (bench/machine-cpu.ts): the CPU time every process spent from
+ * the last approval to the last final signature, and the round against that time spread over all
+ * cores.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,6 +34,7 @@ import { startLocalRelay } from '../test/support/local-relay.ts';
 import { TestLedger } from '../test/support/signing-group.ts';
 import { until } from '../test/support/until.ts';
 import { loopbackTwoOfTwo, natTwoOfTwo } from './nat-round.ts';
+import { MachineCpu } from './machine-cpu.ts';
 import { browserFloor, floorText } from './network-floor.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -167,6 +171,10 @@ async function browsers(relay: RunningRelay, runs: number): Promise<void> {
     const list = (p: typeof a) => callExtension<SessionInfo[]>(p, 'petal_sessionList');
     const final: number[] = [];
     const completed: number[] = [];
+    const cpu = MachineCpu.start();
+    const roundCpu: number[] = [];
+    const roundBusy: number[] = [];
+    const quietBusy: number[] = [];
     for (let run = 0; run < runs; run++) {
       const view = await callExtension<SessionInfo>(a, 'petal_vaultPropose', {
         vaultId: vault!.id,
@@ -195,11 +203,22 @@ async function browsers(relay: RunningRelay, runs: number): Promise<void> {
         30_000,
         250,
       );
-      final.push(Math.max(...views.map(finalizedAt)) - start);
+      const finalAt = Math.max(...views.map(finalizedAt));
+      final.push(finalAt - start);
       completed.push(Math.max(...views.map((v) => v.endedAt!)) - start);
-      console.log(`  round ${run + 1}: final ${final.at(-1)} ms, completed ${completed.at(-1)} ms`);
+      const machine = cpu?.between(start, finalAt);
+      if (cpu && machine && run > 0) {
+        roundCpu.push(machine.cpuMs);
+        roundBusy.push(machine.busy);
+        quietBusy.push(cpu.between(start - 600, start - 100).busy);
+      }
+      const busyText = machine ? `, machine ${(machine.busy * 100).toFixed(0)} % busy` : '';
+      console.log(
+        `  round ${run + 1}: final ${final.at(-1)} ms, completed ${completed.at(-1)} ms${busyText}`,
+      );
       devnet.mine(1);
     }
+    cpu?.stop();
     // The floor in these same browsers, after the rounds so it does not load them.
     const floor = await browserFloor(exts, pages, 3);
     report(
@@ -214,6 +233,17 @@ async function browsers(relay: RunningRelay, runs: number): Promise<void> {
       '—',
       floorText(median(completed), floor),
     );
+    if (cpu && roundCpu.length > 0) {
+      // All cores busy means the round waits on the members' work together, not on one hop.
+      const cpuMs = median(roundCpu);
+      const bound = cpuMs / cpu.cores;
+      report(
+        '3-of-3 browsers: machine CPU per round (warm)',
+        cpuMs,
+        '—',
+        `${(median(roundBusy) * 100).toFixed(0)} % of ${cpu.cores} cores busy (${(median(quietBusy) * 100).toFixed(0)} % just before), CPU-bound minimum ${bound.toFixed(0)} ms, round/minimum ${(median(final) / bound).toFixed(2)}×`,
+      );
+    }
   } finally {
     await Promise.all(exts.map((e) => e.close()));
     await devnet.close();
