@@ -87,6 +87,8 @@ export interface Inbound {
   bytes: Uint8Array;
   /** The authenticated transport peer it came from; absent when read from storage or a record. */
   from?: string;
+  /** It came from its signer's bound peer (§5.4), so it needs no binding while it waits. */
+  bound?: true;
 }
 
 export interface Received<T> {

@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, openEnvelope } from '../../../src/core/p2p/envelope.ts';
 import { openFrame } from '../../../src/core/p2p/frames.ts';
 import { deriveVaultKeys } from '../../../src/core/p2p/vault-keys.ts';
-import { type Group, type Member, createGroup } from '../../support/signing-group.ts';
+import {
+  type Group,
+  type Member,
+  type Sent,
+  createGroup,
+  recording,
+} from '../../support/signing-group.ts';
 import { until } from '../../support/until.ts';
 
 let group: Group | undefined;
@@ -40,5 +46,39 @@ describe('a member restarted after storing its partial signature', () => {
     const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
     expect(results.map((r) => r.phase)).toEqual(['completed', 'completed']);
     expect(results[0]!.txid).toBe(results[1]!.txid);
+  });
+
+  it('keeps a member that holds the final transaction in its failover turn when another restarts', async () => {
+    const sent: Sent[] = [];
+    let crashed: number | undefined;
+    group = await createGroup(3, {
+      tamper: recording(sent),
+      // The first in the broadcast order crashes instead; failover is far off, so the phases
+      // below are the ones the others would fail over from.
+      crashOnBroadcast: (i) => {
+        crashed ??= i;
+        return crashed === i;
+      },
+      timeouts: { failoverMs: 60_000 },
+    });
+    const g = group;
+    for (const m of g.members)
+      m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
+    const view = await g.members[0]!.service.propose(g.vault.id, g.spend([9_000_000n]));
+    const [j, k] = await until(() => {
+      const others = g.members.filter((m) => m.index !== crashed);
+      const ready = others.every((m) => m.service.session(view.id)?.phase === 'broadcasting');
+      return crashed !== undefined && ready && others.map((m) => m.index);
+    });
+    // j restarts: its repeated approval carries its nonces again, and k signs again on them.
+    const fresh = await g.restart(j!);
+    await until(() =>
+      sent.some(
+        (s) => s.member === k && s.to === fresh.peerId && s.env.type === MessageType.partialSigs,
+      ),
+    );
+    // Signing again must not take k's finished round back to 'signing': its failover turn
+    // checks 'broadcasting', and nobody else would broadcast (simulator seed 3946470924).
+    expect(g.members[k!]!.service.session(view.id)?.phase).toBe('broadcasting');
   });
 });

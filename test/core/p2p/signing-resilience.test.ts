@@ -208,11 +208,12 @@ describe('asynchronous approval', () => {
   it('expires a proposal nobody completed in time', async () => {
     group = await createGroup(2);
     const g = group;
+    // Long enough for the proposal to reach member 1 on a loaded machine (a stale one is refused).
     const view = await g.members[0]!.service.propose(g.vault.id, g.spend([8_000_000n]), {
-      ttlMs: 100,
+      ttlMs: 1_000,
     });
     await until(() => g.members[1]!.service.session(view.id));
-    await sleep(120);
+    await sleep(1_050);
     await Promise.all(g.members.map((m) => m.service.sweep()));
     const results = await Promise.all(g.members.map((m) => m.service.settled(view.id)));
     expect(results.map((r) => r.phase)).toEqual(['expired', 'expired']);

@@ -73,6 +73,13 @@ describe('signing sessions over the in-memory network', () => {
   });
 });
 
+/**
+ * Failover turns far off, for tests that count the node's refusals: a member whose turn comes
+ * before the coordinator's abort (other side) arrives rightly broadcasts the refused transaction
+ * once more, which a loaded machine makes likely at the usual 150 ms.
+ */
+const PATIENT = { timeouts: { failoverMs: 2_000 } };
+
 describe("Lotus's replay protection", () => {
   it('signs replay-protected hash types once the chain tip has activated them', async () => {
     group = await createGroup(2);
@@ -114,7 +121,7 @@ describe("Lotus's replay protection", () => {
   });
 
   it('approves a proposal hashed for the other side and completes on the side the node takes', async () => {
-    group = await createGroup(3);
+    group = await createGroup(3, PATIENT);
     const g = group;
     g.chain.medianTime = regtest.replayProtectionActivationTime + 3600;
     autoApprove(g);
@@ -131,7 +138,7 @@ describe("Lotus's replay protection", () => {
   });
 
   it('moves to the other side when the chain activates between approval and broadcast', async () => {
-    group = await createGroup(3);
+    group = await createGroup(3, PATIENT);
     const g = group;
     autoApprove(g);
     g.members[0]!.service.on('update', (view) => {
@@ -148,7 +155,7 @@ describe("Lotus's replay protection", () => {
     const ledger = new TestLedger();
     ledger.replayProtectionTime = nodeTime;
     const switches = [new ReplaySwitch(), new ReplaySwitch(), new ReplaySwitch()];
-    group = await createGroup(3, { ledger, replaySwitch: (i) => switches[i]! });
+    group = await createGroup(3, { ...PATIENT, ledger, replaySwitch: (i) => switches[i]! });
     const g = group;
     g.chain.medianTime = nodeTime + 600;
     autoApprove(g);

@@ -202,7 +202,11 @@ describe('threshold vaults: signed by whoever is online', () => {
   });
 
   it('a leaf session moves to the other replay-protection side when the node refuses the first', async () => {
-    group = await createGroup(3, { threshold: 2 });
+    group = await createGroup(3, {
+      threshold: 2,
+      // It counts the node's refusals: no failover turn before the coordinator's abort arrives.
+      timeouts: { failoverMs: 2_000 },
+    });
     const g = group;
     g.chain.medianTime = regtest.replayProtectionActivationTime + 600;
     approveBy(g, [1]);

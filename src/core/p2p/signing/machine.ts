@@ -30,12 +30,16 @@ const BOUND_TYPES: ReadonlySet<number> = new Set([
 /**
  * The peer binding of docs/PROTOCOL.md §5.4: a round message from a transport peer other than
  * the one its signer's approval bound waits (a member that restarted may speak from a new peer
- * before its re-approval, which rebinds it, arrives).
+ * before its re-approval, which rebinds it, arrives). One that came from the bound peer keeps
+ * that standing while it waits for other state: its signer may restart and rebind meanwhile, and
+ * by then its copies from the new peer are replays (simulator seed 3946470924).
  */
 export function awaitsBinding(session: Session, inbound: Inbound): boolean {
   const { env, payload, from } = inbound;
-  if (from === undefined || !BOUND_TYPES.has(payload.type)) return false;
-  return session.peers[env.signerIndex] !== from;
+  if (from === undefined || inbound.bound || !BOUND_TYPES.has(payload.type)) return false;
+  if (session.peers[env.signerIndex] !== from) return true;
+  inbound.bound = true;
+  return false;
 }
 
 /** A received message, other than an approval (approvals may need the chain: approvals.ts). */

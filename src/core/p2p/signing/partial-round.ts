@@ -57,8 +57,12 @@ export function signPartials(session: Session, step: Step): void {
     round.partials[entry.me] = { body, bytes, payloadBytes };
     step.sendToMembers(session, bytes);
   }
-  session.phase = 'signing';
-  step.changed(session);
+  // Signing again (a restarted member's nonces came back) never takes a final round back out of
+  // 'broadcasting': its failover turn checks that phase (simulator seed 3946470924).
+  if (!round.final) {
+    session.phase = 'signing';
+    step.changed(session);
+  }
   afterPartial(session, step);
 }
 
