@@ -23,6 +23,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [2075903291, 'normal', 'the same revoke, 5-of-5, after a replay-protection retry'],
   [3977389368, 'normal', "an attempt's mismatch wait ended the session after the group moved on"],
   [3946470924, 'normal', 'a restart undid a final round; a set-aside partial lost'],
+  [2987860963, 'normal', 'the run ended before a late proposal could expire (the horizon)'],
 ];
 
 describe('seeds that once broke an invariant', () => {

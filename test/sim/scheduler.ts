@@ -65,15 +65,20 @@ export class Scheduler {
   }
 
   /**
-   * Runs events until none is left before `until`, or `stop` says so. `afterStep` runs after each
-   * event once its consequences settled (the invariant checks).
+   * Runs events until none is left before `until` (asked again after every event: a horizon may
+   * move), or `stop` says so. `afterStep` runs after each event once its consequences settled
+   * (the invariant checks).
    */
-  async run(until: number, stop: () => boolean, afterStep: (label: string) => void): Promise<void> {
+  async run(
+    until: () => number,
+    stop: () => boolean,
+    afterStep: (label: string) => void,
+  ): Promise<void> {
     await settle();
     while (!stop()) {
       const event = this.#pop();
       if (!event) break;
-      if (event.at > until) {
+      if (event.at > until()) {
         this.#push(event);
         break;
       }

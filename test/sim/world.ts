@@ -159,6 +159,8 @@ class World {
   readonly #digest = new Fnv();
   #sessionId: string | undefined;
   #txid: string | undefined;
+  /** When the proposer proposed (a crash may hold it back long after the run began). */
+  #proposedAt = 0;
   #submissionsSeen = 0;
   /** When the last fault, approval or restart happened: liveness is measured from here. */
   #calmAt = 0;
@@ -463,6 +465,7 @@ class World {
     );
     const spend = this.#ledger.spend(this.#vault, values, this.#prng.fill(new Uint8Array(20)));
     this.#oracle.userApproved(sc.proposer);
+    this.#proposedAt = this.#scheduler.now;
     this.#log(`m${sc.proposer} user: propose`);
     inc.service
       .propose(this.#vault.id, spend, {
@@ -552,7 +555,9 @@ class World {
       if (what) this.#log(`m${member} ${what}`);
     };
     this.#plan();
-    const until = this.#sc.ttlMs + 3 * TIMEOUTS.sweepMs;
+    // Every member's sweep expires the session within a few sweeps of its deadline, which runs
+    // from the proposal (simulator seed 2987860963: the proposer crashed for 102 s first).
+    const until = () => this.#proposedAt + this.#sc.ttlMs + 3 * TIMEOUTS.sweepMs;
     await this.#scheduler.run(
       until,
       () =>
