@@ -54,6 +54,8 @@ describe('a relayed circuit cut mid-session', () => {
   let vault: Vault;
   let cut: Cut | undefined;
   let cutDone: Promise<unknown> = Promise.resolve();
+  /** The cut waits for the measured session (a first one leaves the circuits to cut up). */
+  let armed = false;
 
   /**
    * The proposer's transport. Its first partial-signature frame to member 1 leaves, and at once
@@ -78,7 +80,9 @@ describe('a relayed circuit cut mid-session', () => {
       protectPeers: (sessionId, peers) => messaging.protectPeers(sessionId, peers),
       releasePeers: (sessionId) => messaging.releasePeers(sessionId),
       send: async (peer, data, signal) => {
-        const first = !cut && peer === target() && isPartials(data);
+        // Only over a circuit already up: with none, the send itself would be dialing one.
+        const first =
+          armed && !cut && peer === target() && isPartials(data) && circuitsTo(peer).length > 0;
         const record = first || cut?.frame === data;
         const sending = messaging.send(peer, data, signal);
         // Observed at once: if setting up the cut below throws, the send must not reject unseen
@@ -165,7 +169,14 @@ describe('a relayed circuit cut mid-session', () => {
     },
     async () => {
       await until(() => members.every((m) => reservedRelays(m.node).length === 2), 30_000);
-      const [proposer] = members as [Member, Member, Member];
+      const [proposer, target] = members as [Member, Member, Member];
+      // A first session opens the circuits between the members; under load the measured
+      // session's partial could otherwise leave while its circuit is still being dialled.
+      const warmUp = await proposer.service.propose(vault.id, ledger.spend(vault, [5_000_000n]));
+      await until(() => members.every((m) => m.service.session(warmUp.id)), 20_000);
+      await Promise.all(members.map((m) => m.service.settled(warmUp.id)));
+      await until(() => proposer.node.getConnections(target.node.peerId).length > 0, 20_000);
+      armed = true;
 
       const view = await proposer.service.propose(vault.id, ledger.spend(vault, [25_000_000n]));
       await until(() => members.every((m) => m.service.session(view.id)), 20_000);
