@@ -232,12 +232,20 @@ describe.skipIf(!runnable && !process.env.CI)('vault spends across real NAT', ()
       500,
     );
     expect(dialled).toMatchObject({ kind: 'webrtc', direct: true });
+    // The browser's stats name the selected pair a moment after ICE connects (under load, later
+    // than the dial's answer): ask until they do.
+    const route = await until(
+      async () =>
+        (await linksTo(alice, bob)).find((c) => c.kind === 'webrtc' && c.direct && c.route)?.route,
+      20_000,
+      250,
+    );
     // Through NAT, each side is reached at the address its router mapped (server- or
     // peer-reflexive), never a private host address.
-    expect(dialled.route?.local).toMatch(/^(srflx|prflx)$/);
-    expect(dialled.route?.remote).toMatch(/^(srflx|prflx)$/);
-    expect(dialled.route?.remoteAddress).toContain(bob.home.wanAddress);
-    const before = dialled.route?.bytesReceived ?? 0;
+    expect(route.local).toMatch(/^(srflx|prflx)$/);
+    expect(route.remote).toMatch(/^(srflx|prflx)$/);
+    expect(route.remoteAddress).toContain(bob.home.wanAddress);
+    const before = route.bytesReceived ?? 0;
 
     const done = await spend(bob);
     expect(done.txid).toMatch(/^[0-9a-f]{64}$/);
