@@ -3,9 +3,12 @@ import { parseScript } from '../../../src/core/chain/script.ts';
 import { parseTx } from '../../../src/core/chain/transaction.ts';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import { leafFor } from '../../../src/core/wallet/vault.ts';
+import { MessageType } from '../../../src/core/p2p/envelope.ts';
+import { type ApprovalPayload, decodePayload } from '../../../src/core/p2p/messages.ts';
 import {
   type Group,
   type Member,
+  type Tamper,
   createGroup,
   flipOneBit,
   rewritePartials,
@@ -223,6 +226,49 @@ describe('threshold vaults: signed by whoever is online', () => {
     }
     expect(g.ledger.refusals).toHaveLength(1);
   });
+
+  // Simulator seed 1082650148: every member approved, the proposer signed the key path, then a
+  // member who had not signed yet revoked. The proposer's signed round stays (its partial may still
+  // count) but can never finish, and it kept the proposer from ever naming the leaf.
+  for (const deadline of ['after the revoke', 'before the revoke'] as const)
+    it(`names the leaf when a revoke leaves its signed key-path round unable to finish (deadline ${deadline})`, async () => {
+      let m2Peer = '';
+      // Member 2 never hears member 1's nonces (in a nonces message or an approval): it cannot
+      // sign the key path, so it may still revoke.
+      const withheld: Tamper = (member, env, to) => {
+        if (member !== 1 || (to !== m2Peer && to !== 'topic')) return undefined;
+        if (env.type === MessageType.nonces) return null;
+        if (env.type !== MessageType.approval) return undefined;
+        const body = decodePayload(env.type, env.payload).body as ApprovalPayload;
+        return body.nonces ? null : undefined;
+      };
+      group = await createGroup(3, { threshold: 2, manualClock: true, tamper: withheld });
+      const g = group;
+      const [m0, m1, m2] = g.members as [Member, Member, Member];
+      m2Peer = m2.peerId;
+      const view = await propose(g, 0, 1_000);
+      await until(() => m2.service.session(view.id) && m1.service.session(view.id));
+      await m2.service.approve(view.id);
+      await until(() => m0.service.session(view.id)?.approvals.includes(2));
+      await until(() => m1.service.session(view.id)?.approvals.includes(2));
+      await m1.service.approve(view.id);
+      await until(() => m0.service.session(view.id)?.partialsFrom.includes(0));
+      expect(m2.service.session(view.id)?.partialsFrom).not.toContain(2);
+      if (deadline === 'before the revoke') {
+        // Every approval stands: the proposer's deadline passes without a leaf.
+        g.clock!.advance(1_000);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(m0.service.session(view.id)?.pathSigners).toBeUndefined();
+      }
+      await m2.service.revoke(view.id);
+      await until(() => !m0.service.session(view.id)?.approvals.includes(2));
+      if (deadline === 'after the revoke') g.clock!.advance(1_000);
+      expect(await until(() => m0.service.session(view.id)?.pathSigners, 2_000)).toEqual([0, 1]);
+      const results = await Promise.all([0, 1].map((i) => g.members[i]!.service.settled(view.id)));
+      for (const r of results) expect(r.phase).toBe('completed');
+      const [, script] = firstInputPushes(g, results[0]!.txid as string);
+      expect(script).toEqual(leafFor(g.vault, [0, 1])!.script);
+    });
 
   it('no leaf is chosen while fewer than k members have approved', async () => {
     group = await createGroup(3, { threshold: 2 });

@@ -12,6 +12,7 @@ import { FINISHED, type Inbound, type Session } from '../session.ts';
 import { proposalTranscript } from '../transcript.ts';
 import { same } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
+import { maybeChoosePath } from './leaf-path.ts';
 import { maybeStartAttempt } from './nonce-round.ts';
 import {
   approvalNonces,
@@ -131,6 +132,7 @@ export function revoke(session: Session, step: Step): void {
   step.sendToMembers(session, bytes);
   step.add({ kind: 'mailbox', session });
   step.changed(session);
+  maybeChoosePath(session, step);
 }
 
 export function onRevoke(session: Session, inbound: Inbound, step: Step): Outcome {
@@ -140,6 +142,8 @@ export function onRevoke(session: Session, inbound: Inbound, step: Step): Outcom
   session.consentSequence[inbound.env.signerIndex] = inbound.env.sequence;
   applyRevoke(session, inbound.env.signerIndex);
   step.changed(session);
+  // Our deadline may have passed while every approval stood: the revoke may make room for a leaf.
+  maybeChoosePath(session, step);
   return 'done';
 }
 

@@ -8,6 +8,7 @@ import { type PathPayload, encodePath } from '../messages.ts';
 import { FINISHED, type Inbound, type Session } from '../session.ts';
 import { choosePathSigners, invalidPath } from '../signing-path.ts';
 import { attemptTranscript } from '../transcript.ts';
+import { ready } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
 import { advanceTo } from './nonce-round.ts';
 
@@ -29,10 +30,20 @@ export function leafDeadlinePassed(session: Session, step: Step): void {
   else maybeChoosePath(session, step);
 }
 
+/**
+ * A round that can still finish: every one of its signers still approves. A key-path round we
+ * signed in stays after a member revoked (our partial may yet count, §6.4), but it can no longer
+ * finish, so it must not keep the proposer from naming a leaf (simulator seed 1082650148).
+ */
+function roundCanFinish(session: Session): boolean {
+  return session.round !== undefined && ready(session, session.round.attempt);
+}
+
 /** The proposer names the leaf's signers, if its deadline passed with enough approvals. */
 export function maybeChoosePath(session: Session, step: Step): void {
   const { proposal, entry } = session;
-  if (session.replaying || FINISHED.has(session.phase) || session.round || session.path) return;
+  if (session.replaying || FINISHED.has(session.phase) || session.path) return;
+  if (roundCanFinish(session)) return;
   if (session.proposer !== entry.me || proposal.leafAfter === undefined) return;
   if (step.now < proposal.leafAfter) return;
   const approved = session.approvals.map((a) => a !== undefined);
