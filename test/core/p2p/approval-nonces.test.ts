@@ -24,6 +24,9 @@ import {
   recording,
 } from '../../support/signing-group.ts';
 import { until } from '../../support/until.ts';
+import { parseScript } from '../../../src/core/chain/script.ts';
+import { parseTx } from '../../../src/core/chain/transaction.ts';
+import { leafFor } from '../../../src/core/wallet/vault.ts';
 
 let group: Group | undefined;
 afterEach(async () => {
@@ -62,6 +65,13 @@ function nonceReuse(sent: Sent[]): string[] {
     }
   }
   return found;
+}
+
+/** The pushes of the broadcast transaction's first input. */
+function firstInputPushes(g: Group, txid: string): Uint8Array[] {
+  const raw = g.chain.transaction(txid);
+  if (!raw) throw new Error('not broadcast');
+  return parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data as Uint8Array);
 }
 
 const typesSent = (sent: Sent[], type: MessageType, member?: number) =>
@@ -254,16 +264,66 @@ describe('nonces ride with the approval (docs/PROTOCOL.md §6.3, §6.5)', () => 
     expect(g.chain.broadcasts.filter((b) => b.by !== 'member-1')).toEqual([]);
   });
 
-  it('keeps the nonces message in a threshold vault until the signers are known', async () => {
+  it('a threshold vault every member approves signs its key path without a nonces message', async () => {
     const sent: Sent[] = [];
     group = await createGroup(3, { threshold: 2, tamper: recording(sent) });
     const g = group;
+    const [, m1, m2] = g.members as [Member, Member, Member];
     const id = await propose(g);
-    await Promise.all(g.members.slice(1).map((m) => m.service.approve(id)));
+    await m1.service.approve(id);
+    await until(() => m2.service.session(id)?.approvals.length === 2);
+    // The key path is the session's until a path is named: the last approval signs at once.
+    const view = await m2.service.approve(id);
+    expect(view.phase).toBe('signing');
+    expect(view.partialsFrom).toContain(2);
     const results = await settledWithin(g, id);
     expect(results.map((r) => r.phase)).toEqual(['completed', 'completed', 'completed']);
-    // The key path could still have given way to a leaf: no approval carried nonces.
-    for (const s of typesSent(sent, MessageType.approval)) expect(noncesIn(s.env)).toBeUndefined();
-    expect(typesSent(sent, MessageType.nonces).length).toBeGreaterThan(0);
+    expect(results.map((r) => r.pathSigners)).toEqual([undefined, undefined, undefined]);
+    for (const s of typesSent(sent, MessageType.approval)) expect(noncesIn(s.env)?.attempt).toBe(1);
+    expect(typesSent(sent, MessageType.nonces)).toEqual([]);
+    expect(nonceReuse(sent)).toEqual([]);
+  });
+
+  it('a leaf named for the very attempt an approval carried key-path nonces for uses them once', async () => {
+    const sent: Sent[] = [];
+    // Member 1's revoke never reaches anyone: the proposer stays on attempt 1 while member 1
+    // moves to attempt 2 and approves again with nonces for it, made while the key path stood.
+    const lostRevoke: Tamper = (member, env) =>
+      member === 1 && env.type === MessageType.revoke ? null : undefined;
+    group = await createGroup(3, {
+      threshold: 2,
+      manualClock: true,
+      tamper: recording(sent, lostRevoke),
+    });
+    const g = group;
+    const [m0, m1] = g.members as [Member, Member, Member];
+    const view = await m0.service.propose(g.vault.id, g.spend([30_000_000n]), {
+      leafAfterMs: 1_000,
+    });
+    await until(() => m1.service.session(view.id) !== undefined);
+    await m1.service.approve(view.id);
+    await until(() => m0.service.session(view.id)?.approvals.includes(1));
+    await m1.service.revoke(view.id);
+    expect(m1.service.session(view.id)?.attempt).toBe(2);
+    // The proposer answers a repeated approval by sending its own to that member again.
+    const proposerApprovals = typesSent(sent, MessageType.approval, 0).length;
+    await m1.service.approve(view.id);
+    const carried = typesSent(sent, MessageType.approval, 1)
+      .map((s) => noncesIn(s.env))
+      .find((n) => n?.attempt === 2);
+    expect(carried).toBeDefined();
+    await until(() => typesSent(sent, MessageType.approval, 0).length > proposerApprovals);
+    expect(m0.service.session(view.id)?.attempt).toBe(1);
+    // The deadline passes with member 2 silent: the proposer names [0, 1] for its attempt + 1 = 2.
+    g.clock!.advance(1_000);
+    const results = await Promise.all([0, 1].map((i) => g.members[i]!.service.settled(view.id)));
+    for (const r of results) expect(r).toMatchObject({ phase: 'completed', attempt: 2 });
+    expect(results[0]!.pathSigners).toEqual([0, 1]);
+    // Member 1 signed the leaf on the nonces its approval carried: it sent no nonces message.
+    expect(typesSent(sent, MessageType.nonces, 1)).toEqual([]);
+    expect(typesSent(sent, MessageType.nonces, 0).length).toBeGreaterThan(0);
+    const [, script] = firstInputPushes(g, results[0]!.txid as string);
+    expect(script).toEqual(leafFor(g.vault, [0, 1])!.script);
+    expect(nonceReuse(sent)).toEqual([]);
   });
 });

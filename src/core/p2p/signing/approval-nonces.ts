@@ -1,6 +1,6 @@
 /**
- * Nonces that ride with an approval (docs/PROTOCOL.md §6.3, §6.5): a member that knows it signs
- * the session's current attempt puts its public nonces for it in its approval, so the last
+ * Nonces that ride with an approval (docs/PROTOCOL.md §6.3, §6.5): a member that signs the
+ * session's current attempt as it stands puts its public nonces for it in its approval, so the last
  * approval completes the nonce round and no nonces message is needed. Receivers treat them
  * exactly as that attempt's nonces message: same checks, same digest, same blame evidence.
  */
@@ -21,20 +21,21 @@ export function carriedNonces(inbound: Inbound): Received<NoncesPayload> | undef
 }
 
 /**
- * Whether this member knows now that it signs `attempt`: on an n-of-n vault every member signs
- * every attempt; on a threshold vault only once the proposer's path covers it and names us
- * (before that the attempt may move to a leaf without us, §6.14).
+ * Whether this member signs `attempt` as far as anyone can know now: every member signs a
+ * key-path attempt (an n-of-n vault's, or a threshold vault's before the proposer names a path),
+ * and only the named members sign once a path covers it (§6.14). Nonces are fresh random points
+ * bound to no key: if a path later turns this very attempt into a leaf that names us, every
+ * member holds the same carried set and the round uses it there; if it leaves us out, or moves
+ * to a later attempt, the nonces are dropped unused, as any abandoned attempt's are.
  */
-function signsKnown(session: Session, attempt: number): boolean {
-  const { path, proposal } = session;
-  const known = proposal.leafAfter === undefined || (path !== undefined && attempt >= path.attempt);
-  return known && signers(session, attempt).includes(session.entry.me);
+function signsNow(session: Session, attempt: number): boolean {
+  return signers(session, attempt).includes(session.entry.me);
 }
 
 /**
  * The nonces our approval carries: the ones we sent for the current attempt already, the same
  * again (a re-approval after a restart); else fresh ones, stored as issued with the approval,
- * when we know we sign the attempt; else none (a nonces message follows when the round starts).
+ * when we sign the attempt as it stands; else none (a nonces message follows if we sign later).
  */
 export function approvalNonces(session: Session, step: Step): NoncesPayload | undefined {
   const { me } = session.entry;
@@ -43,7 +44,7 @@ export function approvalNonces(session: Session, step: Step): NoncesPayload | un
   // (After a restart the round rebuilt from our partial may not hold them yet: the approval does.)
   const sent = (round?.attempt === attempt ? round.nonces[me] : undefined) ?? session.offered[me];
   if (sent?.body.attempt === attempt) return sent.body;
-  if (round || session.replaying || !signsKnown(session, attempt)) return undefined;
+  if (round || session.replaying || !signsNow(session, attempt)) return undefined;
   const own = issueNonces(session, attempt, step);
   session.ownOffered = own;
   return { attempt, electionCommit: own.commit, pubNonces: own.pubNonces };
