@@ -97,9 +97,16 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     const [a, , c] = net as [Libp2pMessaging, Libp2pMessaging, Libp2pMessaging];
     const got: string[] = [];
     c.onDirect((_from, data) => void got.push(read(data)));
-    await a.send(c.peerId, text('open'));
-    await until(() =>
-      (nodes[0]?.getConnections(nodes[2]?.peerId) ?? []).some((conn) => !conn.limits),
+    // The upgrade to a direct connection runs in the background, and a send starts it again if
+    // an attempt failed: keep sending, and give it time on a busy machine.
+    const UPGRADE_MS = 45_000;
+    await until(
+      async () => {
+        await a.send(c.peerId, text('open'));
+        return (nodes[0]?.getConnections(nodes[2]?.peerId) ?? []).some((conn) => !conn.limits);
+      },
+      UPGRADE_MS,
+      250,
     );
     // The relayed channel carries on until a channel on the direct link has opened beside it,
     // then retires: one kept stream, on the direct connection.
@@ -113,7 +120,7 @@ describe('Libp2pMessaging over a relay and real nodes', () => {
     await until(async () => {
       await a.send(c.peerId, text('still there?'));
       return directStreams().join() === 'direct';
-    });
+    }, UPGRADE_MS);
     // 100 concurrent sends share the kept stream and are acknowledged in order.
     await Promise.all(Array.from({ length: 100 }, (_, i) => a.send(c.peerId, text(`frame ${i}`))));
     expect(got.slice(-100)).toEqual(Array.from({ length: 100 }, (_, i) => `frame ${i}`));
