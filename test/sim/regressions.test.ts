@@ -25,6 +25,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [3946470924, 'normal', 'a restart undid a final round; a set-aside partial lost'],
   [2987860963, 'normal', 'the run ended before a late proposal could expire (the horizon)'],
   [1082650148, 'normal', "a revoke left the proposer's signed key-path round; no leaf named"],
+  [174805850, 'normal', 'a member outside the path revoked; the leaf round was dropped'],
 ];
 
 describe('seeds that once broke an invariant', () => {

@@ -10,7 +10,7 @@ import { type ApprovalPayload, encodeApproval, encodeNonces, encodeRevoke } from
 import { MessageType } from '../envelope.ts';
 import { FINISHED, type Inbound, type Session } from '../session.ts';
 import { proposalTranscript } from '../transcript.ts';
-import { same } from './attempt.ts';
+import { same, signers } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
 import { maybeChoosePath } from './leaf-path.ts';
 import { maybeStartAttempt } from './nonce-round.ts';
@@ -154,11 +154,16 @@ export function applyRevoke(session: Session, signer: number): void {
   const offered = session.offered[signer]?.body.attempt ?? 0;
   session.offered[signer] = undefined;
   if (signer === session.entry.me) session.ownOffered = undefined;
-  const roundAbandoned = session.round !== undefined && !session.round.signed;
-  if (roundAbandoned || (!session.round && offered >= session.attempt)) {
+  // Only a signer's revoke touches an attempt: a threshold vault's leaf runs without the others
+  // (simulator seed 174805850: a member outside the path revoked and the leaf round was dropped).
+  const signs = (attempt: number) => signers(session, attempt).includes(signer);
+  const round = session.round;
+  const roundAbandoned = round !== undefined && !round.signed && signs(round.attempt);
+  if (roundAbandoned || (!round && offered >= session.attempt && signs(offered))) {
     // The round cannot finish without this member; its nonces are abandoned, never reused.
     session.round = undefined;
     session.attempt = Math.max(session.attempt, offered) + 1;
   }
-  session.phase = 'awaiting-approvals';
+  // A leaf round (even a final one, waiting for its failover turn) goes on without the others.
+  if (signs(session.round?.attempt ?? session.attempt)) session.phase = 'awaiting-approvals';
 }
