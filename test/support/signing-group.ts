@@ -10,6 +10,7 @@ import {
   verifyTransaction,
   withForkValue,
 } from '../../src/core/chain/index.ts';
+import { parseScript } from '../../src/core/chain/script.ts';
 import type { UnsignedSpend } from '../../src/core/chain/unsigned-spend.ts';
 import { getPublicKey } from '../../src/core/crypto/schnorr.ts';
 import { MemoryChain } from '../../src/core/p2p/chain.ts';
@@ -212,6 +213,16 @@ export interface Group {
   /** Starts a fresh service for member `index` on the same store (a restart). */
   restart(index: number): Promise<Member>;
   stop(): Promise<void>;
+}
+
+/**
+ * The pushes of the broadcast transaction's first input: one signature on the key path; the
+ * signature, leaf script and control block on a leaf.
+ */
+export function firstInputPushes(g: Group, txid: string): Uint8Array[] {
+  const raw = g.chain.transaction(txid);
+  if (!raw) throw new Error('not broadcast');
+  return parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data as Uint8Array);
 }
 
 /**

@@ -21,11 +21,10 @@ import {
   type Sent,
   type Tamper,
   createGroup,
+  firstInputPushes,
   recording,
 } from '../../support/signing-group.ts';
 import { until } from '../../support/until.ts';
-import { parseScript } from '../../../src/core/chain/script.ts';
-import { parseTx } from '../../../src/core/chain/transaction.ts';
 import { leafFor } from '../../../src/core/wallet/vault.ts';
 
 let group: Group | undefined;
@@ -65,13 +64,6 @@ function nonceReuse(sent: Sent[]): string[] {
     }
   }
   return found;
-}
-
-/** The pushes of the broadcast transaction's first input. */
-function firstInputPushes(g: Group, txid: string): Uint8Array[] {
-  const raw = g.chain.transaction(txid);
-  if (!raw) throw new Error('not broadcast');
-  return parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data as Uint8Array);
 }
 
 const typesSent = (sent: Sent[], type: MessageType, member?: number) =>

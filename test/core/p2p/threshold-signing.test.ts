@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseScript } from '../../../src/core/chain/script.ts';
-import { parseTx } from '../../../src/core/chain/transaction.ts';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import { leafFor } from '../../../src/core/wallet/vault.ts';
 import { MessageType } from '../../../src/core/p2p/envelope.ts';
@@ -10,6 +8,7 @@ import {
   type Member,
   type Tamper,
   createGroup,
+  firstInputPushes,
   flipOneBit,
   rewritePartials,
 } from '../../support/signing-group.ts';
@@ -30,13 +29,6 @@ function approveBy(g: Group, approving: number[]): void {
     if (!approving.includes(m.index)) continue;
     m.service.on('proposal', (view) => void m.service.approve(view.id).catch(() => undefined));
   }
-}
-
-/** The pushes of the broadcast transaction's first input. */
-function firstInputPushes(g: Group, txid: string): Uint8Array[] {
-  const raw = g.chain.transaction(txid);
-  if (!raw) throw new Error('not broadcast');
-  return parseScript(parseTx(raw).inputs[0]!.scriptSig).map((c) => c.data as Uint8Array);
 }
 
 /**
