@@ -26,6 +26,8 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [2987860963, 'normal', 'the run ended before a late proposal could expire (the horizon)'],
   [1082650148, 'normal', "a revoke left the proposer's signed key-path round; no leaf named"],
   [174805850, 'normal', 'a member outside the path revoked; the leaf round was dropped'],
+  [3322492311, 'normal', 'a signer never heard of the path; the mismatch wait ended first'],
+  [84000067, 'normal', 'the same, while the proposer was down (no copy of the path came)'],
 ];
 
 describe('seeds that once broke an invariant', () => {

@@ -115,8 +115,13 @@ export interface AttemptState {
   /** Set once our partial signatures were computed (the nonce is spent). */
   signed: boolean;
   final?: FinalTx;
-  /** A signer whose partial committed to another nonce set; the session fails unless proof comes. */
+  /**
+   * A signer whose partial committed to another nonce set: unless proof comes, the session fails
+   * (or, where a path may explain it, waits: disclosure.ts).
+   */
   mismatch?: number;
+  /** Signers we forwarded the path to after their partial disagreed (once each per attempt). */
+  pathForwarded?: Set<number>;
   /** Set once we disclosed our nonce set (at most once per attempt). */
   disclosed?: boolean;
 }
@@ -153,7 +158,10 @@ export interface Session {
    * the others' partials of that attempt, so the approval stands from the first on (revoke).
    */
   signedAttempts: Set<number>;
-  /** The path message this member (the proposer) sent, for its mailbox record. */
+  /**
+   * The path message as its proposer signed it, sent or received: for our mailbox record and
+   * for members that missed it.
+   */
   pathBytes?: Uint8Array;
   /** MuSig2 contexts of path leaves' keys, by signer list. */
   leafContexts: Map<string, KeyAggContext>;

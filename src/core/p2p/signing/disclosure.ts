@@ -15,6 +15,7 @@ import { attemptTranscript } from '../transcript.ts';
 import { fromSigners, same, signers } from './attempt.ts';
 import { blame, blameContext } from './blame-rules.ts';
 import type { Outcome, Step } from './effects.ts';
+import { pathMayExplain } from './leaf-path.ts';
 
 /** Room for the disclosure's own fields (attempt, count) and each item's length prefix. */
 const DISCLOSURE_OVERHEAD = 6;
@@ -117,9 +118,13 @@ function signerOf(envelope: Uint8Array): number | undefined {
  * No proof came while a partial's nonce set disagreed: the session fails, naming nobody. A group
  * that left the attempt meanwhile settled it (a member learned the path late and signed the key
  * path under the leaf's attempt number, simulator seed 3977389368): the later attempt runs on.
+ * Where a path may explain the disagreement the session waits instead, for a later attempt,
+ * proof or its expiry: the path reaches the other side in its own time, which lost copies and a
+ * proposer that is down can make longer than any wait (simulator seeds 3322492311, 84000067).
  */
 export function mismatchExpired(session: Session, attempt: number, step: Step): void {
   if (session.round?.attempt !== attempt || session.round.mismatch === undefined) return;
+  if (pathMayExplain(session, step)) return;
   step.end(session, 'failed', {
     reason: 'nonce-mismatch',
     detail:

@@ -85,6 +85,7 @@ export function onPath(session: Session, inbound: Inbound, body: PathPayload, st
     return 'done';
   }
   if (!body.signers.every((i) => session.approvals[i] !== undefined)) return 'defer';
+  session.pathBytes = inbound.bytes;
   if (session.replaying) {
     session.path = { attempt: body.attempt, signers: [...body.signers] };
     if (body.attempt > session.attempt) {
@@ -99,4 +100,30 @@ export function onPath(session: Session, inbound: Inbound, body: PathPayload, st
     : Math.max(session.attempt, body.attempt);
   adoptPath(session, body, target, step);
   return 'done';
+}
+
+/**
+ * A signer whose partial disagreed with our nonce set while we hold a path may have signed the
+ * key path, never having heard of the path (the proposer's copies lost, or the proposer down).
+ * We pass it the proposer's signed path once: it moves to a later attempt, and so do we when its
+ * nonces for it arrive (simulator seeds 3322492311, 84000067).
+ */
+export function forwardPath(session: Session, signer: number, step: Step): void {
+  const round = session.round;
+  if (!round || !session.pathBytes || session.replaying || signer === session.entry.me) return;
+  round.pathForwarded ??= new Set();
+  if (round.pathForwarded.has(signer)) return;
+  round.pathForwarded.add(signer);
+  step.add({ kind: 'send', session, envelope: session.pathBytes, to: signer });
+}
+
+/**
+ * A partial over another nonce set may come from a signer on the other side of a path: one that
+ * has not learned it yet, or (when we have not) one that has. That holds once we hold a path, or
+ * once the proposer may have named one (its deadline passed, give or take clock skew).
+ */
+export function pathMayExplain(session: Session, step: Step): boolean {
+  const deadline = session.proposal.leafAfter;
+  if (deadline === undefined) return false;
+  return session.path !== undefined || step.now + PATH_CLOCK_SKEW_MS >= deadline;
 }

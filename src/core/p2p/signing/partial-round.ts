@@ -24,6 +24,7 @@ import { allFrom, checkedFor, ctxFor, fromSigners, leafOf, same, signers } from 
 import { blame } from './blame-rules.ts';
 import { onMismatch } from './disclosure.ts';
 import type { Outcome, Step } from './effects.ts';
+import { forwardPath } from './leaf-path.ts';
 
 /** The nonce set is fixed: sign on it (the durable marker first), once. */
 export function signPartials(session: Session, step: Step): void {
@@ -83,6 +84,7 @@ export function onPartials(
   const list = signers(session, round.attempt);
   if (!list.includes(signer) || round.partials[signer]) return 'done';
   if (!same(body.nonceSetHash, round.setHash)) {
+    forwardPath(session, signer, step);
     onMismatch(session, signer, step);
     return 'done';
   }
