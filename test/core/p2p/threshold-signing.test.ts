@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../../src/core/p2p/session.ts';
 import { leafFor } from '../../../src/core/wallet/vault.ts';
-import { MessageType } from '../../../src/core/p2p/envelope.ts';
+import { MessageType, type SignedEnvelope } from '../../../src/core/p2p/envelope.ts';
 import { type ApprovalPayload, decodePayload } from '../../../src/core/p2p/messages.ts';
 import {
   type Group,
@@ -294,6 +294,72 @@ describe('threshold vaults: signed by whoever is online', () => {
     });
     for (const r of await results)
       expect(r).toMatchObject({ phase: 'completed', attempt: leaf.attempt });
+  });
+
+  /**
+   * Member 2's approval reaches member 1 but never the proposer, so the proposer names the leaf
+   * [0, 1] for attempt 2 while member 1, holding all three approvals, knows nothing of it. The
+   * proposer's leaf nonces of attempt 2 move member 1 to the key path's attempt 2, where it
+   * signs with member 2's nonces (simulator seeds 3322492311, 84000067). The proposer's path
+   * frames to member 1 (and gossip) are lost, all of them or (`laterPathsArrive`) only those
+   * sent before member 1's partial signatures of attempt 2 left.
+   */
+  async function pathMissedByMember1(laterPathsArrive: boolean) {
+    const seen = { member1SignedAttempt2: false };
+    const tamper: Tamper = (member, env, to) => {
+      if (member === 2 && env.type === MessageType.approval && to !== 'peer-1') return null;
+      if (member === 1 && env.type === MessageType.partialSigs && attemptOf(env) === 2)
+        seen.member1SignedAttempt2 = true;
+      const lost = !laterPathsArrive || !seen.member1SignedAttempt2;
+      if (member === 0 && env.type === MessageType.path && to !== 'peer-2' && lost) return null;
+      return undefined;
+    };
+    group = await createGroup(3, { threshold: 2, manualClock: true, tamper });
+    const g = group;
+    const [m0, m1, m2] = g.members as [Member, Member, Member];
+    const view = await propose(g, 0, 1_000);
+    await until(() => m1.service.session(view.id) && m2.service.session(view.id));
+    await m1.service.approve(view.id);
+    await until(() => m2.service.session(view.id)?.approvals.includes(1));
+    await m2.service.approve(view.id);
+    await until(() => m1.service.session(view.id)?.approvals.includes(2));
+    g.clock!.advance(1_000);
+    return { g, view, m0, m1, seen };
+  }
+
+  function attemptOf(env: SignedEnvelope): number {
+    return (decodePayload(env.type, env.payload).body as { attempt: number }).attempt;
+  }
+
+  function m1SignedKeyPath(g: Group, id: string): boolean {
+    const s = g.members[1]!.service.session(id);
+    return s?.attempt === 2 && s.phase === 'signing' && s.pathSigners === undefined;
+  }
+
+  it('a signer that missed the path gets it from the member whose leaf round it disagreed with', async () => {
+    // Only a copy the proposer sends after member 1 signed can reach it: the forwarded one.
+    const { g, view, m0, m1, seen } = await pathMissedByMember1(true);
+    const results = await Promise.all([m0, m1].map((m) => m.service.settled(view.id)));
+    expect(seen.member1SignedAttempt2).toBe(true);
+    for (const r of results)
+      expect(r).toMatchObject({ phase: 'completed', attempt: 3, pathSigners: [0, 1] });
+    expect(firstInputPushes(g, results[0]!.txid as string)).toHaveLength(3);
+  });
+
+  it('a nonce-set mismatch a path may explain waits past mismatchMs instead of failing', async () => {
+    const { g, view, m0, m1 } = await pathMissedByMember1(false);
+    // Each side signed attempt 2 over its own nonce set: the proposer the leaf, member 1 the key path.
+    await until(() => m0.service.session(view.id)?.pathSigners && m1SignedKeyPath(g, view.id));
+    g.clock!.advance(5_000); // mismatchMs is 2 s here
+    // A sweep queues behind the timers' steps: once it is done they ran.
+    await Promise.all([m0, m1].map((m) => m.service.sweep()));
+    for (const m of [m0, m1])
+      expect(m.service.session(view.id)).toMatchObject({ phase: 'signing', attempt: 2 });
+    // Member 1 reads the proposer's mailbox record, which carries the path.
+    await m1.service.sync(g.vault.id);
+    const results = await Promise.all([m0, m1].map((m) => m.service.settled(view.id)));
+    for (const r of results)
+      expect(r).toMatchObject({ phase: 'completed', attempt: 3, pathSigners: [0, 1] });
   });
 
   it('no leaf is chosen while fewer than k members have approved', async () => {

@@ -1,7 +1,8 @@
 /**
  * This member's mailbox record (docs/PROTOCOL.md §3.3, §6.1): what a member who was offline needs
- * to join every open session of the vault — each proposal, this member's latest approval and, for
- * the proposer, its path choice. It lives until the last of those sessions expires.
+ * to join every open session of the vault — each proposal, this member's latest approval and the
+ * proposer's path choice, once this member holds it. It lives until the last of those sessions
+ * expires.
  */
 import { FINISHED, type Session, type VaultEntry } from '../session.ts';
 
