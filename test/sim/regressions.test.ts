@@ -28,6 +28,8 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [174805850, 'normal', 'a member outside the path revoked; the leaf round was dropped'],
   [3322492311, 'normal', 'a signer never heard of the path; the mismatch wait ended first'],
   [84000067, 'normal', 'the same, while the proposer was down (no copy of the path came)'],
+  [1501167134, 'normal', "the path came after a signer's approval named a later attempt"],
+  [725001612, 'normal', 'a named signer revoked; the path was stranded though k approved'],
 ];
 
 describe('seeds that once broke an invariant', () => {

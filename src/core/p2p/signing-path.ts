@@ -14,16 +14,30 @@ import { sighashDigest } from './transcript.ts';
 /** No OP_CODESEPARATOR was executed: the position lotusd commits to then. */
 const NO_CODESEPARATOR = 0xffffffff;
 
-/** The proposer's choice: these members sign every attempt from `attempt` on. */
+/**
+ * The proposer's choice: these members sign every attempt from `attempt` on. A later choice
+ * (a member of this one revoked) keeps the one it replaced, for the attempts before it.
+ */
 export interface SigningPath {
   attempt: number;
   signers: number[];
+  previous?: SigningPath;
 }
 
-/** Member indices that sign `attempt`: the path's signers from its attempt on, else everyone. */
+/** How many path choices a session follows: each one past the first replaces a stranded path. */
+export const MAX_PATHS = 8;
+
+/** Member indices that sign `attempt`: the signers of the path that covers it, else everyone. */
 export function signersFor(vault: Vault, path: SigningPath | undefined, attempt: number): number[] {
-  if (path && attempt >= path.attempt) return path.signers;
+  for (let p = path; p; p = p.previous) if (attempt >= p.attempt) return p.signers;
   return vault.members.map((_, index) => index);
+}
+
+/** How many choices `path` stands on (itself and those it replaced). */
+export function pathCount(path: SigningPath | undefined): number {
+  let count = 0;
+  for (let p = path; p; p = p.previous) count++;
+  return count;
 }
 
 /**

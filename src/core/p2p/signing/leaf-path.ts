@@ -6,11 +6,12 @@
 import { MessageType } from '../envelope.ts';
 import { type PathPayload, encodePath } from '../messages.ts';
 import { FINISHED, type Inbound, type Session } from '../session.ts';
-import { choosePathSigners, invalidPath } from '../signing-path.ts';
+import { MAX_PATHS, choosePathSigners, invalidPath, pathCount } from '../signing-path.ts';
 import { attemptTranscript } from '../transcript.ts';
 import { ready } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
 import { advanceTo } from './nonce-round.ts';
+import { followOffered } from './approval-nonces.ts';
 
 /** Clock difference tolerated when a member checks that the proposer's deadline has passed. */
 const PATH_CLOCK_SKEW_MS = 60_000;
@@ -39,10 +40,24 @@ function roundCanFinish(session: Session): boolean {
   return session.round !== undefined && ready(session, session.round.attempt);
 }
 
-/** The proposer names the leaf's signers, if its deadline passed with enough approvals. */
+/**
+ * A path that can still finish: every member it names still approves. One whose member revoked
+ * is stranded, and late approvals never move a session off its path, so only a new choice can
+ * finish the session (simulator seed 725001612).
+ */
+function pathStands(session: Session): boolean {
+  const path = session.path;
+  if (!path) return false;
+  return pathCount(path) >= MAX_PATHS || path.signers.every((i) => session.approvals[i]);
+}
+
+/**
+ * The proposer names the leaf's signers, if its deadline passed with enough approvals; again,
+ * if a member it named revoked and k others approve.
+ */
 export function maybeChoosePath(session: Session, step: Step): void {
   const { proposal, entry } = session;
-  if (session.replaying || FINISHED.has(session.phase) || session.path) return;
+  if (session.replaying || FINISHED.has(session.phase) || pathStands(session)) return;
   if (roundCanFinish(session)) return;
   if (session.proposer !== entry.me || proposal.leafAfter === undefined) return;
   if (step.now < proposal.leafAfter) return;
@@ -61,9 +76,18 @@ export function maybeChoosePath(session: Session, step: Step): void {
 }
 
 function adoptPath(session: Session, path: PathPayload, attempt: number, step: Step): void {
-  session.path = { attempt: path.attempt, signers: [...path.signers] };
+  session.path = followingPath(session, path);
   step.changed(session);
+  // A signer's approval may carry nonces for a later attempt the path covers: the group is there
+  // (the signer restarted or revoked meanwhile, simulator seed 1501167134).
+  followOffered(session, step);
   advanceTo(session, attempt, step);
+}
+
+/** `path` as the session's latest choice, keeping the one it replaces. */
+function followingPath(session: Session, path: PathPayload) {
+  const previous = session.path;
+  return { attempt: path.attempt, signers: [...path.signers], ...(previous ? { previous } : {}) };
 }
 
 export function onPath(session: Session, inbound: Inbound, body: PathPayload, step: Step): Outcome {
@@ -75,7 +99,9 @@ export function onPath(session: Session, inbound: Inbound, body: PathPayload, st
     step.penalize(inbound.from, 'invalid-proposal');
     return 'done';
   }
-  if (session.path) return 'done';
+  // A later choice replaces a stranded path (the proposer makes one only then), up to MAX_PATHS.
+  const path = session.path;
+  if (path && (body.attempt <= path.attempt || pathCount(path) >= MAX_PATHS)) return 'done';
   if (invalidPath(vault, body.signers)) {
     step.penalize(inbound.from, 'invalid-proposal');
     return 'done';
@@ -87,7 +113,7 @@ export function onPath(session: Session, inbound: Inbound, body: PathPayload, st
   if (!body.signers.every((i) => session.approvals[i] !== undefined)) return 'defer';
   session.pathBytes = inbound.bytes;
   if (session.replaying) {
-    session.path = { attempt: body.attempt, signers: [...body.signers] };
+    session.path = followingPath(session, body);
     if (body.attempt > session.attempt) {
       session.attempt = body.attempt;
       session.round = undefined;

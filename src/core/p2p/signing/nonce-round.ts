@@ -90,9 +90,11 @@ export function joinOffered(session: Session, step: Step): void {
 export function maybeStartAttempt(session: Session, step: Step): void {
   if (session.replaying || FINISHED.has(session.phase)) return;
   if (session.round) {
-    // A running round: an approval may have brought a signer's nonces for it.
+    // A running round: an approval may have brought a signer's nonces for it. A round a revoke
+    // left unable to finish (kept: our partial may count, §6.4) leaves room for a new path.
     joinOffered(session, step);
     afterNonce(session, step);
+    maybeChoosePath(session, step);
   } else if (!ready(session, session.attempt)) maybeChoosePath(session, step);
   else startAttempt(session, session.attempt, step);
 }

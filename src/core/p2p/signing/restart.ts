@@ -59,7 +59,11 @@ export function replayOwn(session: Session, inbound: Inbound, peerId: string): v
       session.signedAttempts.add(payload.body.attempt);
       break;
     case MessageType.path:
-      session.path = { attempt: payload.body.attempt, signers: [...payload.body.signers] };
+      session.path = {
+        attempt: payload.body.attempt,
+        signers: [...payload.body.signers],
+        ...(session.path ? { previous: session.path } : {}),
+      };
       session.pathBytes = bytes;
       if (payload.body.attempt > session.attempt) moveTo(payload.body.attempt);
       break;
