@@ -362,6 +362,59 @@ describe('threshold vaults: signed by whoever is online', () => {
       expect(r).toMatchObject({ phase: 'completed', attempt: 3, pathSigners: [0, 1] });
   });
 
+  it('names a new path when a member of the current one revoked and another approves', async () => {
+    group = await createGroup(3, { threshold: 2, manualClock: true });
+    const g = group;
+    const [m0, m1, m2] = g.members as [Member, Member, Member];
+    const view = await propose(g, 0, 1_000);
+    await until(() => m1.service.session(view.id) && m2.service.session(view.id));
+    await m1.service.approve(view.id);
+    await until(() => m0.service.session(view.id)?.approvals.includes(1));
+    // Member 1 is away when the proposer names the leaf [0, 1], and revokes before signing.
+    g.network.disconnect(m1.peerId);
+    g.clock!.advance(1_000);
+    await until(() => m0.service.session(view.id)?.pathSigners);
+    expect(m0.service.session(view.id)!.pathSigners).toEqual([0, 1]);
+    g.network.reconnect(m1.peerId);
+    await m1.service.revoke(view.id);
+    await until(() => !m0.service.session(view.id)?.approvals.includes(1));
+    await m2.service.approve(view.id);
+    let settled = false;
+    const results = Promise.all([0, 2].map((i) => g.members[i]!.service.settled(view.id)));
+    void results.then(() => (settled = true));
+    await until(() => {
+      g.clock!.advance(500);
+      return settled;
+    });
+    for (const r of await results)
+      expect(r).toMatchObject({ phase: 'completed', pathSigners: [0, 2] });
+  });
+
+  it('a path adopter follows a signer whose approval carries nonces for a later attempt', async () => {
+    // The proposer misses member 1's revokes, so its approvals arrive with ever later nonces.
+    const tamper: Tamper = (member, env) =>
+      member === 1 && env.type === MessageType.revoke ? null : undefined;
+    group = await createGroup(3, { threshold: 2, manualClock: true, tamper });
+    const g = group;
+    const [m0, m1] = g.members as [Member, Member];
+    let approvalsTaken = 0; // the proposer's updates on member 1's approvals (nothing else moves)
+    m0.service.on('update', (v) => void (v.approvals.includes(1) && approvalsTaken++));
+    const view = await propose(g, 0, 1_000);
+    await until(() => m1.service.session(view.id));
+    for (const count of [1, 2, 3]) {
+      if (count > 1) await m1.service.revoke(view.id);
+      await m1.service.approve(view.id);
+      await until(() => approvalsTaken >= count);
+    }
+    expect(m1.service.session(view.id)!.attempt).toBe(3);
+    expect(m0.service.session(view.id)!.attempt).toBe(1);
+    // The path names attempt 2; member 1 is at attempt 3, and its approval carries those nonces.
+    g.clock!.advance(1_000);
+    const results = await Promise.all([m0, m1].map((m) => m.service.settled(view.id)));
+    for (const r of results)
+      expect(r).toMatchObject({ phase: 'completed', attempt: 3, pathSigners: [0, 1] });
+  });
+
   it('no leaf is chosen while fewer than k members have approved', async () => {
     group = await createGroup(3, { threshold: 2 });
     const g = group;

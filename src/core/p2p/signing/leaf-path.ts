@@ -94,7 +94,7 @@ export function onPath(session: Session, inbound: Inbound, body: PathPayload, st
   const { vault } = session.entry;
   if (!step.expectTranscript(inbound, attemptTranscript(session.id, body.attempt))) return 'done';
   const deadline = session.proposal.leafAfter;
-  // Only the proposer chooses, once, among approvers, and not before its own deadline.
+  // Only the proposer chooses, among approvers, and not before its own deadline.
   if (inbound.env.signerIndex !== session.proposer || deadline === undefined) {
     step.penalize(inbound.from, 'invalid-proposal');
     return 'done';
