@@ -262,37 +262,50 @@ describe('threshold vaults: signed by whoever is online', () => {
       expect(script).toEqual(leafFor(g.vault, [0, 1])!.script);
     });
 
+  /**
+   * Member 1 approves and goes offline; the proposer's deadline passes, so it names the leaf
+   * [0, 1] and waits for member 1's nonces.
+   */
+  async function leafWhileMember1Away(g: Group): Promise<SessionView> {
+    const [m0, m1, m2] = g.members as [Member, Member, Member];
+    const view = await propose(g, 0, 1_000);
+    await until(() => m1.service.session(view.id) && m2.service.session(view.id));
+    await m1.service.approve(view.id);
+    await until(() => m0.service.session(view.id)?.approvals.includes(1));
+    g.network.disconnect(m1.peerId);
+    g.clock!.advance(1_000);
+    await until(() => m0.service.session(view.id)?.phase === 'nonces');
+    expect(m0.service.session(view.id)!.pathSigners).toEqual([0, 1]);
+    return view;
+  }
+
+  /** Waits for `members` to settle, driving the outbox's retries on the protocol's clock. */
+  async function settledWithRetries(g: Group, members: number[], id: string) {
+    let settled = false;
+    const results = Promise.all(members.map((i) => g.members[i]!.service.settled(id)));
+    void results.then(() => (settled = true));
+    await until(() => {
+      g.clock!.advance(500);
+      return settled;
+    });
+    return results;
+  }
+
   // Simulator seed 174805850: a member outside the path approved late and revoked, and every
   // signer dropped its unsigned leaf round as if a signer had revoked: the session expired.
   it('a revoke by a member outside the leaf leaves the leaf round running', async () => {
     group = await createGroup(3, { threshold: 2, manualClock: true });
     const g = group;
     const [m0, m1, m2] = g.members as [Member, Member, Member];
-    const view = await propose(g, 0, 1_000);
-    await until(() => m1.service.session(view.id) && m2.service.session(view.id));
-    await m1.service.approve(view.id);
-    await until(() => m0.service.session(view.id)?.approvals.includes(1));
-    // Member 1 is offline for a while: the proposer's leaf round waits for its nonces.
-    g.network.disconnect(m1.peerId);
-    g.clock!.advance(1_000);
-    await until(() => m0.service.session(view.id)?.phase === 'nonces');
+    const view = await leafWhileMember1Away(g);
     const leaf = m0.service.session(view.id)!;
-    expect(leaf.pathSigners).toEqual([0, 1]);
     await m2.service.approve(view.id);
     await until(() => m0.service.session(view.id)?.approvals.includes(2));
     await m2.service.revoke(view.id);
     await until(() => !m0.service.session(view.id)?.approvals.includes(2));
     expect(m0.service.session(view.id)).toMatchObject({ attempt: leaf.attempt, phase: 'nonces' });
     g.network.reconnect(m1.peerId);
-    let settled = false;
-    const results = Promise.all([0, 1].map((i) => g.members[i]!.service.settled(view.id)));
-    void results.then(() => (settled = true));
-    // Deliveries to member 1 are retried on the protocol's clock.
-    await until(() => {
-      g.clock!.advance(500);
-      return settled;
-    });
-    for (const r of await results)
+    for (const r of await settledWithRetries(g, [0, 1], view.id))
       expect(r).toMatchObject({ phase: 'completed', attempt: leaf.attempt });
   });
 
@@ -366,27 +379,13 @@ describe('threshold vaults: signed by whoever is online', () => {
     group = await createGroup(3, { threshold: 2, manualClock: true });
     const g = group;
     const [m0, m1, m2] = g.members as [Member, Member, Member];
-    const view = await propose(g, 0, 1_000);
-    await until(() => m1.service.session(view.id) && m2.service.session(view.id));
-    await m1.service.approve(view.id);
-    await until(() => m0.service.session(view.id)?.approvals.includes(1));
-    // Member 1 is away when the proposer names the leaf [0, 1], and revokes before signing.
-    g.network.disconnect(m1.peerId);
-    g.clock!.advance(1_000);
-    await until(() => m0.service.session(view.id)?.pathSigners);
-    expect(m0.service.session(view.id)!.pathSigners).toEqual([0, 1]);
+    const view = await leafWhileMember1Away(g);
+    // Back, member 1 revokes before it signed: the leaf [0, 1] can never finish.
     g.network.reconnect(m1.peerId);
     await m1.service.revoke(view.id);
     await until(() => !m0.service.session(view.id)?.approvals.includes(1));
     await m2.service.approve(view.id);
-    let settled = false;
-    const results = Promise.all([0, 2].map((i) => g.members[i]!.service.settled(view.id)));
-    void results.then(() => (settled = true));
-    await until(() => {
-      g.clock!.advance(500);
-      return settled;
-    });
-    for (const r of await results)
+    for (const r of await settledWithRetries(g, [0, 2], view.id))
       expect(r).toMatchObject({ phase: 'completed', pathSigners: [0, 2] });
   });
 
