@@ -30,6 +30,7 @@ const FOUND: [seed: number, tier: Tier, what: string][] = [
   [84000067, 'normal', 'the same, while the proposer was down (no copy of the path came)'],
   [1501167134, 'normal', "the path came after a signer's approval named a later attempt"],
   [725001612, 'normal', 'a named signer revoked; the path was stranded though k approved'],
+  [3433601621, 'normal', "a newcomer's nonces came before the path naming it and were dropped"],
 ];
 
 describe('seeds that once broke an invariant', () => {

@@ -389,6 +389,37 @@ describe('threshold vaults: signed by whoever is online', () => {
       expect(r).toMatchObject({ phase: 'completed', pathSigners: [0, 2] });
   });
 
+  it("a signer keeps a newcomer's nonces that arrive before the path naming it", async () => {
+    // The proposer's second path never reaches member 1 directly: it reads it from the mailbox.
+    const tamper: Tamper = (member, env, to) => {
+      if (member !== 0 || env.type !== MessageType.path || to === 'peer-3') return undefined;
+      const body = decodePayload(env.type, env.payload).body as { signers: number[] };
+      return body.signers.includes(3) && to !== 'peer-2' ? null : undefined;
+    };
+    group = await createGroup(4, { threshold: 3, manualClock: true, tamper });
+    const g = group;
+    const [m0, m1, m2, m3] = g.members as [Member, Member, Member, Member];
+    const view = await propose(g, 0, 1_000);
+    await until(() => g.members.every((m) => m.service.session(view.id)));
+    await m1.service.approve(view.id);
+    await m2.service.approve(view.id);
+    await until(() => m0.service.session(view.id)?.approvals.length === 3);
+    // Member 2 is away when the leaf [0, 1, 2] is named, and revokes before it signs.
+    g.network.disconnect(m2.peerId);
+    g.clock!.advance(1_000);
+    await until(() => m1.service.session(view.id)?.pathSigners);
+    g.network.reconnect(m2.peerId);
+    await m2.service.revoke(view.id);
+    await until(() => !m1.service.session(view.id)?.approvals.includes(2));
+    // Member 3's approval makes the proposer name [0, 1, 3]; member 3's nonces reach member 1 first.
+    await m3.service.approve(view.id);
+    await until(() => m3.service.session(view.id)?.noncesFrom?.includes(3));
+    expect(m1.service.session(view.id)!.pathSigners).toEqual([0, 1, 2]);
+    await m1.service.sync(g.vault.id);
+    for (const r of await settledWithRetries(g, [0, 1, 3], view.id))
+      expect(r).toMatchObject({ phase: 'completed', pathSigners: [0, 1, 3] });
+  });
+
   it('a path adopter follows a signer whose approval carries nonces for a later attempt', async () => {
     // The proposer misses member 1's revokes, so its approvals arrive with ever later nonces.
     const tamper: Tamper = (member, env) =>

@@ -144,6 +144,15 @@ export function forwardPath(session: Session, signer: number, step: Step): void 
 }
 
 /**
+ * A message for a later attempt than ours, from or to a member outside our path, may belong to a
+ * path we have not received yet: the proposer names a new one when a member of ours revoked
+ * (simulator seed 3433601621). It waits for that path rather than being dropped.
+ */
+export function laterPathMayCover(session: Session, attempt: number): boolean {
+  return session.path !== undefined && attempt > session.attempt;
+}
+
+/**
  * A partial over another nonce set may come from a signer on the other side of a path: one that
  * has not learned it yet, or (when we have not) one that has. That holds once we hold a path, or
  * once the proposer may have named one (its deadline passed, give or take clock skew).

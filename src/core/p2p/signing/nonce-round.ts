@@ -13,7 +13,7 @@ import { attemptTranscript, nonceDigest, nonceSetHash, signTranscript } from '..
 import { allFrom, checkedFor, ctxFor, fromSigners, ready, same, signers } from './attempt.ts';
 import { blame } from './blame-rules.ts';
 import type { Outcome, Step } from './effects.ts';
-import { maybeChoosePath } from './leaf-path.ts';
+import { laterPathMayCover, maybeChoosePath } from './leaf-path.ts';
 import { signPartials } from './partial-round.ts';
 
 /** Fresh nonces for `attempt`, stored as issued (with the envelope that carries them) first. */
@@ -122,7 +122,8 @@ export function onNonces(
   if (!step.expectTranscript(inbound, attemptTranscript(session.id, body.attempt))) return 'done';
   const list = signers(session, body.attempt);
   // Key-path nonces racing a path choice, a sender outside the path, or we only watch it.
-  if (!list.includes(signer) || !list.includes(session.entry.me)) return 'done';
+  if (!list.includes(signer) || !list.includes(session.entry.me))
+    return laterPathMayCover(session, body.attempt) ? 'defer' : 'done';
   if (body.attempt > session.attempt || !session.round) {
     if (session.replaying || !ready(session, body.attempt)) return 'defer';
     advanceTo(session, body.attempt, step);

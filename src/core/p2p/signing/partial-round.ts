@@ -24,7 +24,7 @@ import { allFrom, checkedFor, ctxFor, fromSigners, leafOf, same, signers } from 
 import { blame } from './blame-rules.ts';
 import { onMismatch } from './disclosure.ts';
 import type { Outcome, Step } from './effects.ts';
-import { forwardPath } from './leaf-path.ts';
+import { forwardPath, laterPathMayCover } from './leaf-path.ts';
 
 /** The nonce set is fixed: sign on it (the durable marker first), once. */
 export function signPartials(session: Session, step: Step): void {
@@ -75,7 +75,8 @@ export function onPartials(
 ): Outcome {
   const signer = inbound.env.signerIndex;
   if (body.attempt < session.attempt) return 'done';
-  if (!signers(session, body.attempt).includes(session.entry.me)) return 'done';
+  if (!signers(session, body.attempt).includes(session.entry.me))
+    return laterPathMayCover(session, body.attempt) ? 'defer' : 'done';
   const round = session.round;
   if (!round || body.attempt > round.attempt || !round.setHash) return 'defer';
   // Bound to the nonce set its sender names, whichever that is.
