@@ -33,6 +33,18 @@ export function signersFor(vault: Vault, path: SigningPath | undefined, attempt:
   return vault.members.map((_, index) => index);
 }
 
+/** A new choice of `signers` from `attempt` on, keeping `previous` (the one it replaces). */
+export function replacingPath(
+  previous: SigningPath | undefined,
+  choice: { attempt: number; signers: readonly number[] },
+): SigningPath {
+  return {
+    attempt: choice.attempt,
+    signers: [...choice.signers],
+    ...(previous ? { previous } : {}),
+  };
+}
+
 /** How many choices `path` stands on (itself and those it replaced). */
 export function pathCount(path: SigningPath | undefined): number {
   let count = 0;

@@ -6,7 +6,13 @@
 import { MessageType } from '../envelope.ts';
 import { type PathPayload, encodePath } from '../messages.ts';
 import { FINISHED, type Inbound, type Session } from '../session.ts';
-import { MAX_PATHS, choosePathSigners, invalidPath, pathCount } from '../signing-path.ts';
+import {
+  MAX_PATHS,
+  choosePathSigners,
+  invalidPath,
+  pathCount,
+  replacingPath,
+} from '../signing-path.ts';
 import { attemptTranscript } from '../transcript.ts';
 import { ready } from './attempt.ts';
 import type { Outcome, Step } from './effects.ts';
@@ -76,18 +82,12 @@ export function maybeChoosePath(session: Session, step: Step): void {
 }
 
 function adoptPath(session: Session, path: PathPayload, attempt: number, step: Step): void {
-  session.path = followingPath(session, path);
+  session.path = replacingPath(session.path, path);
   step.changed(session);
   // A signer's approval may carry nonces for a later attempt the path covers: the group is there
   // (the signer restarted or revoked meanwhile, simulator seed 1501167134).
   followOffered(session, step);
   advanceTo(session, attempt, step);
-}
-
-/** `path` as the session's latest choice, keeping the one it replaces. */
-function followingPath(session: Session, path: PathPayload) {
-  const previous = session.path;
-  return { attempt: path.attempt, signers: [...path.signers], ...(previous ? { previous } : {}) };
 }
 
 export function onPath(session: Session, inbound: Inbound, body: PathPayload, step: Step): Outcome {
@@ -113,7 +113,7 @@ export function onPath(session: Session, inbound: Inbound, body: PathPayload, st
   if (!body.signers.every((i) => session.approvals[i] !== undefined)) return 'defer';
   session.pathBytes = inbound.bytes;
   if (session.replaying) {
-    session.path = followingPath(session, body);
+    session.path = replacingPath(session.path, body);
     if (body.attempt > session.attempt) {
       session.attempt = body.attempt;
       session.round = undefined;

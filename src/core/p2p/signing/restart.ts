@@ -9,6 +9,7 @@
 import { MessageType, openEnvelope } from '../envelope.ts';
 import { AbortReason, type BurnProof } from '../messages.ts';
 import { otherSideAttempt } from '../replay-attempts.ts';
+import { replacingPath } from '../signing-path.ts';
 import type { NonceMarker } from '../session-store.ts';
 import { type Inbound, type Session, newAttempt } from '../session.ts';
 import { applyRevoke, approve } from './approvals.ts';
@@ -59,11 +60,7 @@ export function replayOwn(session: Session, inbound: Inbound, peerId: string): v
       session.signedAttempts.add(payload.body.attempt);
       break;
     case MessageType.path:
-      session.path = {
-        attempt: payload.body.attempt,
-        signers: [...payload.body.signers],
-        ...(session.path ? { previous: session.path } : {}),
-      };
+      session.path = replacingPath(session.path, payload.body);
       session.pathBytes = bytes;
       if (payload.body.attempt > session.attempt) moveTo(payload.body.attempt);
       break;
